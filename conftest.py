@@ -1,0 +1,157 @@
+"""Factories and personas shared by every app's tests.
+
+Personas (STYLE.md): ``client_user`` and ``clinician`` (assigned to each other), ``stranger``
+(another clinician's client), ``other_clinician`` (assigned to nobody here) and ``admin_user``.
+Staff personas have TOTP set up, because without it they reach nothing (rule 8).
+
+Tests that need PostgreSQL or Redis carry ``needs_postgres`` / ``needs_redis``. Without the
+service they are skipped with the reason printed in the summary, unless
+``TANDEM_REQUIRE_SERVICES=1`` (CI), where a missing service fails them instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import factory
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings
+
+from clients.models import ClientProfile, Role, ServiceLines, User
+from clients.services import user_account_create
+from portal.lib.env import env_bool
+
+TEST_PASSWORD = "correct horse battery staple"
+REQUIRE_SERVICES = env_bool("TANDEM_REQUIRE_SERVICES", default=False)
+
+
+def pytest_report_header(config):
+    db = "PostgreSQL" if settings.USING_POSTGRES else "SQLite"
+    broker = "Redis" if settings.REDIS_URL else "folder broker (no Redis)"
+    return (f"tandem: database {db}, broker {broker}, "
+            f"TANDEM_REQUIRE_SERVICES={'1' if REQUIRE_SERVICES else '0'}")
+
+
+def pytest_runtest_setup(item):
+    missing = []
+    if item.get_closest_marker("needs_postgres") and not settings.USING_POSTGRES:
+        missing.append("PostgreSQL (set DATABASE_URL)")
+    if item.get_closest_marker("needs_redis") and not settings.REDIS_URL:
+        missing.append("Redis (set REDIS_URL)")
+    if missing:
+        reason = "needs " + " and ".join(missing)
+        if REQUIRE_SERVICES:
+            pytest.fail(f"TANDEM_REQUIRE_SERVICES=1 but this test {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings):
+    """A cache namespace per test: allauth's rate-limit counters never leak between tests or
+    between parallel workers sharing one Redis."""
+    cache = dict(settings.CACHES["default"])
+    cache["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {"default": cache}
+
+
+@pytest.fixture(autouse=True)
+def _email_to_memory(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    full_name = factory.Faker("name")
+    role = Role.CLIENT
+    time_zone = "America/New_York"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        password = kwargs.pop("password", TEST_PASSWORD)
+        user = model_class(*args, **kwargs)
+        user.set_password(password)
+        user_account_create(user=user)
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+        return user
+
+
+def client_factory(*, clinician: User | None = None,
+                   service_lines: str = ServiceLines.THERAPY, **kwargs) -> User:
+    user = UserFactory(role=Role.CLIENT, **kwargs)
+    ClientProfile.objects.filter(user=user).update(clinician=clinician,
+                                                   service_lines=service_lines)
+    user.client_profile.refresh_from_db()
+    return user
+
+
+def mfa_enable(user: User) -> str:
+    """Give a user a TOTP authenticator; returns the secret, to compute codes in tests."""
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+@pytest.fixture
+def make_client(db):
+    return client_factory
+
+
+@pytest.fixture
+def make_user(db):
+    return UserFactory
+
+
+@pytest.fixture
+def clinician(db) -> User:
+    user = UserFactory(role=Role.CLINICIAN, email="clinician@example.com",
+                       full_name="Dana Reyes", time_zone="America/Chicago")
+    mfa_enable(user)
+    return user
+
+
+@pytest.fixture
+def other_clinician(db) -> User:
+    user = UserFactory(role=Role.CLINICIAN, email="other.clinician@example.com",
+                       full_name="Sam Okafor")
+    mfa_enable(user)
+    return user
+
+
+@pytest.fixture
+def client_user(db, clinician) -> User:
+    return client_factory(clinician=clinician, email="client@example.com",
+                          full_name="Alex Morgan", service_lines=ServiceLines.BOTH)
+
+
+@pytest.fixture
+def stranger(db, other_clinician) -> User:
+    return client_factory(clinician=other_clinician, email="stranger@example.com",
+                          full_name="Jordan Blake", service_lines=ServiceLines.COACHING)
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    user = UserFactory(role=Role.ADMIN, email="admin@example.com", full_name="Pat Admin",
+                       is_superuser=True)
+    mfa_enable(user)
+    return user
+
+
+@pytest.fixture
+def staff_without_mfa(db):
+    """A clinician and an admin who have not set up MFA yet."""
+    return [
+        UserFactory(role=Role.CLINICIAN, email="new.clinician@example.com"),
+        UserFactory(role=Role.ADMIN, email="new.admin@example.com", is_superuser=True),
+    ]
+
+
+def _parallel_worker_suffix() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")

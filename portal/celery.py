@@ -1,0 +1,14 @@
+"""The Celery app. Configuration comes from Django settings under the CELERY_ prefix.
+
+https://docs.celeryq.dev/en/stable/django/first-steps-with-django.html
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+app = Celery("portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

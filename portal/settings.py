@@ -1,0 +1,327 @@
+"""Tandem settings: one module, read from environment variables.
+
+With no variables at all it runs for development: an SQLite file, Celery over a folder, email to
+the console. ``DATABASE_URL`` selects PostgreSQL, ``REDIS_URL`` selects Redis as broker and cache,
+and ``DJANGO_ENV=production`` turns on every deployment safeguard and refuses to start without a
+secret key and allowed hosts. The README lists every variable.
+
+https://docs.djangoproject.com/en/5.2/ref/settings/
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from portal.lib.env import env_bool, env_choice, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# Everything the running portal writes (SQLite file, Celery's folder broker, beat schedule, mail
+# written to files) lives here, and git ignores it.
+VAR_DIR = Path(env_str("TANDEM_VAR_DIR") or BASE_DIR / "var")
+
+DJANGO_ENV = env_choice("DJANGO_ENV", ("development", "production"), "development")
+PRODUCTION = DJANGO_ENV == "production"
+
+DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+SECRET_KEY = env_str("SECRET_KEY")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+
+if PRODUCTION:
+    _problems = []
+    if DEBUG:
+        _problems.append("DEBUG must be off")
+    if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
+        _problems.append("SECRET_KEY must be set to a random value of 50 characters or more")
+    if not env_str("ALLOWED_HOSTS"):
+        _problems.append("ALLOWED_HOSTS must name the portal's host names")
+    if _problems:
+        raise ImproperlyConfigured(
+            "Refusing to start with DJANGO_ENV=production: " + "; ".join(_problems) + "."
+        )
+elif not SECRET_KEY:
+    SECRET_KEY = "django-insecure-development-only-key-never-used-in-production"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "portal",
+    "clients",
+    "screening",
+    "sessions.apps.BookingConfig",
+    "goals",
+    "notifications",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "clients.middleware.StaffMFARequiredMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.practice",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+# https://github.com/jazzband/dj-database-url
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60,
+                                                  conn_health_checks=True)}
+    if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL.")
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "db.sqlite3",
+            # IMMEDIATE takes the write lock when a transaction starts, so two writers queue up
+            # instead of failing half-way ("database is locked").
+            # https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-transaction-behavior
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+        }
+    }
+USING_POSTGRES = bool(DATABASE_URL)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: broker and cache ----------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "tandem",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Celery ---------------------------------------------------------------------------------
+# https://docs.celeryq.dev/en/stable/userguide/configuration.html
+CELERY_BROKER_VISIBILITY_TIMEOUT = 3600  # seconds; every retry countdown stays below it
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
+else:
+    _broker_dir = VAR_DIR / "celery-broker"
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+    # The folder transport expects its folders to exist; development needs no set-up step.
+    for _folder in ("queue", "processed"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
+# A task that hangs is stopped: the soft limit raises inside the task, the hard one kills it.
+CELERY_TASK_SOFT_TIME_LIMIT = 60
+CELERY_TASK_TIME_LIMIT = 90
+# Acknowledge after the task ran, so a worker that dies mid-task hands the message back. The
+# outbox row's conditional claim makes the redelivery harmless (see notifications.services).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = env_str("TANDEM_CELERY_QUEUE") or "tandem"
+# A plain interval in seconds, not a crontab: beat's interval does not move with local time.
+CELERY_BEAT_SCHEDULE = {
+    "notifications-sweep-due": {
+        "task": "notifications.tasks.sweep_due",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- Accounts -------------------------------------------------------------------------------
+AUTH_USER_MODEL = "clients.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home"
+
+# django-allauth: https://docs.allauth.org/en/latest/account/configuration.html
+ACCOUNT_ADAPTER = "clients.adapter.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "clients.forms.SignupForm"
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+# "Email me a sign-in code" next to the password form.
+# https://docs.allauth.org/en/latest/account/configuration.html#login-by-code
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# allauth's rate limits are on by default (login failures, signups, password resets, codes);
+# they count in the cache, so production needs the shared Redis cache, not per-process memory.
+# https://docs.allauth.org/en/latest/account/rate_limits.html
+ACCOUNT_RATE_LIMITS = {}  # empty dict = allauth's defaults; False would switch them off
+# Behind a TLS proxy the client's address is in X-Forwarded-For. Set this to the number of
+# proxies you control (1 for one nginx/load balancer); 0 ignores the header, which anyone can
+# forge, so rate limits and the access log would otherwise see the proxy's address or a lie.
+# https://docs.allauth.org/en/latest/common/configuration.html
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# allauth.mfa: https://docs.allauth.org/en/latest/mfa/configuration.html
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = env_str("TANDEM_PRACTICE_NAME") or "Tandem"
+# WebAuthn needs https except on localhost during development.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG and not PRODUCTION
+# `make run` sets TANDEM_DEMO_MFA_CODE so the demo staff accounts can sign in with a fixed code;
+# allauth itself refuses it unless DEBUG is on.
+_demo_mfa_code = env_str("TANDEM_DEMO_MFA_CODE")
+if _demo_mfa_code:
+    if PRODUCTION:
+        raise ImproperlyConfigured("TANDEM_DEMO_MFA_CODE must never be set in production.")
+    MFA_TOTP_INSECURE_BYPASS_CODE = _demo_mfa_code
+
+# --- Email ----------------------------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/topics/email/#email-backends
+if env_str("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env_str("EMAIL_HOST")
+    EMAIL_PORT = env_int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=EMAIL_PORT == 587)
+    EMAIL_TIMEOUT = 20
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+PRACTICE_NAME = env_str("TANDEM_PRACTICE_NAME") or "Tandem Practice"
+PRACTICE_EMAIL_ADDRESS = env_str("TANDEM_FROM_ADDRESS") or "no-reply@tandem.example"
+DEFAULT_FROM_EMAIL = f"{PRACTICE_NAME} <{PRACTICE_EMAIL_ADDRESS}>"
+# The sender name used for clients who chose discreet mode (rule 7 of DESIGN.md).
+DISCREET_FROM_NAME = env_str("TANDEM_DISCREET_FROM_NAME") or "Appointments"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Absolute links in emails ("sign in here") are built from this.
+SITE_URL = (env_str("TANDEM_SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
+
+# --- Internationalisation -------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+# The zone a new account starts in until the person picks their own.
+PRACTICE_TIME_ZONE = env_str("TANDEM_PRACTICE_TIME_ZONE") or "America/New_York"
+
+# --- Static files ---------------------------------------------------------------------------
+# https://whitenoise.readthedocs.io/en/stable/django.html
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- Security -------------------------------------------------------------------------------
+# Content-Security-Policy with django-csp: no inline scripts or styles anywhere.
+# https://django-csp.readthedocs.io/en/latest/configuration.html
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 60 * 60 * 12
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
+    CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS",
+                                    [f"https://{host}" for host in ALLOWED_HOSTS])
+
+# --- Logging --------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# --- Tandem ---------------------------------------------------------------------------------
+# How many times the outbox tries one message before it is marked failed.
+NOTIFICATIONS_MAX_ATTEMPTS = env_int("TANDEM_NOTIFICATIONS_MAX_ATTEMPTS", 5)

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+
+from portal import health, views
+
+# Django admin signs in through allauth, so the same MFA stage and rate limits apply there.
+admin.site.login = login_required(admin.site.login)
+admin.site.site_header = "Tandem practice admin"
+admin.site.site_title = "Tandem admin"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("soon/<slug:feature>/", views.coming_soon, name="coming_soon"),
+    path("healthz", health.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]
