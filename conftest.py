@@ -58,8 +58,10 @@ def _isolated_cache(settings):
 
 
 @pytest.fixture(autouse=True)
-def _email_to_memory(settings):
+def _fast_test_settings(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Real hashing costs ~0.3 s a password; tests hash hundreds. Not a production setting.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 class UserFactory(factory.django.DjangoModelFactory):

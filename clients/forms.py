@@ -7,7 +7,9 @@ from django.conf import settings
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
-    zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith("Etc/"))
+    zones = sorted(
+        z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith("Etc/")
+    )
     return [(z, z.replace("_", " ")) for z in zones] + [("UTC", "UTC")]
 
 

@@ -105,7 +105,6 @@ if DATABASE_URL:
     if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
         raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL.")
 else:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -267,6 +266,11 @@ PRACTICE_TIME_ZONE = env_str("TANDEM_PRACTICE_TIME_ZONE") or "America/New_York"
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+if not PRODUCTION:
+    # Development and tests serve from the app folders (WhiteNoise finds them); the folder only
+    # has to exist. Production fills it with `collectstatic`.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+    WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

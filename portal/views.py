@@ -1,10 +1,127 @@
-from django.http import Http404
+"""The role-aware home page and the placeholders for features that are still being built."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from clients.selectors import (
+    client_profile_for_client,
+    clients_for_clinician,
+    user_counts_by_role,
+)
 
 
-def home(request):
-    return render(request, "portal/home.html", {})
+@dataclass(frozen=True)
+class Feature:
+    title: str
+    description: str
 
 
-def coming_soon(request, feature: str):
-    raise Http404
+# Features whose pages are not built yet. Links from the home page and the navigation lead here
+# until their issue lands; then the link changes and the entry goes.
+COMING_SOON: dict[str, Feature] = {
+    "consent": Feature(
+        "Consent and agreements",
+        "Read and sign the therapy consent or the coaching agreement for the services you "
+        "choose. You will always be able to see what you signed and when.",
+    ),
+    "screening": Feature(
+        "Self-assessment",
+        "A short, private questionnaire that helps us suggest the right path for you: "
+        "therapy, coaching or both. You will see your results in plain language.",
+    ),
+    "booking": Feature(
+        "Booking a first consultation",
+        "Choose a time that suits you for a first consultation, shown in your own time zone.",
+    ),
+    "goals": Feature(
+        "Goals",
+        "Set goals, plan action steps and log check-ins, and see your progress over time.",
+    ),
+    "appointments": Feature(
+        "Appointments",
+        "See your upcoming sessions, and reschedule or cancel them.",
+    ),
+    "clients": Feature(
+        "Clients",
+        "Each of your clients' screenings, goals and sessions, side by side.",
+    ),
+    "schedule": Feature(
+        "Schedule and availability",
+        "Your sessions by day and week, your availability and your time off.",
+    ),
+}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.is_authenticated:
+        return render(request, "portal/home_anonymous.html")
+    if user.is_client:
+        return _client_home(request)
+    if user.is_clinician:
+        return _clinician_home(request)
+    if user.is_practice_admin:
+        return render(request, "portal/home_admin.html", {"counts": user_counts_by_role()})
+    raise Http404  # a role this page does not know
+
+
+def _client_home(request: HttpRequest) -> HttpResponse:
+    profile = client_profile_for_client(client=request.user)
+    next_steps = [
+        {
+            "title": "Sign your consent",
+            "text": "Read the therapy consent or the coaching agreement and sign it online.",
+            "url": reverse("coming_soon", args=["consent"]),
+            "action": "Review and sign",
+        },
+        {
+            "title": "Take the self-assessment",
+            "text": "A few private questions that help us suggest the right path for you.",
+            "url": reverse("coming_soon", args=["screening"]),
+            "action": "Start",
+        },
+        {
+            "title": "Book a first consultation",
+            "text": "Pick a time that suits you, shown in your own time zone.",
+            "url": reverse("coming_soon", args=["booking"]),
+            "action": "See times",
+        },
+        {
+            "title": "Set your goals",
+            "text": "Decide what you want to work on and how you will check in.",
+            "url": reverse("coming_soon", args=["goals"]),
+            "action": "Set goals",
+        },
+    ]
+    for number, step in enumerate(next_steps, start=1):
+        step["eyebrow"] = f"Step {number}"
+    return render(
+        request, "portal/home_client.html", {"profile": profile, "next_steps": next_steps}
+    )
+
+
+def _clinician_home(request: HttpRequest) -> HttpResponse:
+    context = {
+        "today": timezone.localdate(timezone=request.user.zone),
+        "caseload_count": clients_for_clinician(clinician=request.user).count(),
+        # Appointments and risk flags land with the booking and screening issues; until then
+        # these sections show their empty state.
+        "sessions_today": [],
+        "needs_attention": [],
+    }
+    return render(request, "portal/home_clinician.html", context)
+
+
+@login_required
+def coming_soon(request: HttpRequest, feature: str) -> HttpResponse:
+    found = COMING_SOON.get(feature)
+    if found is None:
+        raise Http404("No such feature.")
+    return render(request, "portal/coming_soon.html", {"feature": found, "slug": feature})

@@ -1,0 +1,134 @@
+"""Create (or bring back) the demo practice: one admin, two clinicians, twelve clients.
+
+Idempotent: every person is looked up by email and set to the same state, so running it twice
+gives the same data. It refuses to run in production.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from clients.models import ClientProfile, ClientStatus, ClinicianProfile, Role, ServiceLines, User
+from clients.services import user_account_create
+
+DEMO_PASSWORD = "tandem-demo-2026"  # noqa: S105 - printed for the demo on purpose
+# Base32 secret shared by the demo staff, so an authenticator app can be set up from it; with
+# `make run` the fixed code from TANDEM_DEMO_MFA_CODE works too.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPTANDEMDEMO234567"  # noqa: S105
+
+
+@dataclass(frozen=True)
+class Person:
+    email: str
+    full_name: str
+    role: str
+    time_zone: str = "America/New_York"
+    service_lines: str = ""
+    clinician: str = ""  # email of the assigned clinician
+    status: str = ClientStatus.ACTIVE
+    discreet: bool = False
+    credentials: str = ""
+
+
+ADMIN = Person("admin@tandem.example", "Morgan Hale", Role.ADMIN)
+CLINICIANS = [
+    Person("dr.reyes@tandem.example", "Dr. Dana Reyes", Role.CLINICIAN, "America/New_York",
+           credentials="PhD, Licensed Clinical Psychologist"),
+    Person("sam.okafor@tandem.example", "Sam Okafor", Role.CLINICIAN, "America/Los_Angeles",
+           credentials="LMFT, ICF Professional Certified Coach"),
+]
+_CLIENTS = [
+    ("Avery Chen", ServiceLines.THERAPY, "America/New_York"),
+    ("Jordan Patel", ServiceLines.COACHING, "America/Chicago"),
+    ("Riley Thompson", ServiceLines.BOTH, "America/New_York"),
+    ("Casey Nguyen", ServiceLines.THERAPY, "America/Denver"),
+    ("Taylor Brooks", ServiceLines.COACHING, "Europe/London"),
+    ("Morgan Diaz", ServiceLines.BOTH, "America/Los_Angeles"),
+    ("Quinn Foster", ServiceLines.THERAPY, "America/New_York"),
+    ("Harper Kim", ServiceLines.COACHING, "America/New_York"),
+    ("Rowan Silva", ServiceLines.BOTH, "America/Chicago"),
+    ("Emerson Ward", ServiceLines.THERAPY, "America/Phoenix"),
+    ("Skyler Adams", ServiceLines.COACHING, "Asia/Singapore"),
+    ("Finley Ross", ServiceLines.BOTH, "America/New_York"),
+]
+CLIENTS = [
+    Person(
+        email=f"{name.split()[0].lower()}@client.example",
+        full_name=name,
+        role=Role.CLIENT,
+        time_zone=zone,
+        service_lines=lines,
+        clinician=CLINICIANS[i % 2].email,
+        status=ClientStatus.PROSPECTIVE if i >= 10 else ClientStatus.ACTIVE,
+        discreet=i % 4 == 3,
+    )
+    for i, (name, lines, zone) in enumerate(_CLIENTS)
+]
+PEOPLE = [ADMIN, *CLINICIANS, *CLIENTS]
+
+
+class Command(BaseCommand):
+    help = "Create the demo practice (idempotent) and print its logins."
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError("seed_demo makes accounts with known passwords: not in production.")
+        with transaction.atomic():
+            created = sum(self.seed_person(person) for person in PEOPLE)
+            for person in CLIENTS:
+                ClientProfile.objects.filter(user__email=person.email).update(
+                    service_lines=person.service_lines,
+                    status=person.status,
+                    discreet_mode=person.discreet,
+                    clinician=User.objects.get(email=person.clinician),
+                )
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo practice ready: {created} accounts created, "
+            f"{len(PEOPLE) - created} already there."
+        ))
+        self.print_logins()
+
+    def seed_person(self, person: Person) -> bool:
+        user = User.objects.filter(email=person.email).first()
+        created = user is None
+        if created:
+            user = User(email=person.email)
+            user.set_password(DEMO_PASSWORD)
+        user.full_name = person.full_name
+        user.role = person.role
+        user.time_zone = person.time_zone
+        user.is_active = True
+        user.is_superuser = person.role == Role.ADMIN
+        user_account_create(user=user)
+        EmailAddress.objects.update_or_create(
+            user=user, email=person.email, defaults={"verified": True, "primary": True}
+        )
+        if person.role == Role.CLINICIAN:
+            ClinicianProfile.objects.filter(user=user).update(
+                display_name=person.full_name, time_zone=person.time_zone,
+                credentials=person.credentials,
+            )
+        if user.is_staff_member and not Authenticator.objects.filter(
+            user=user, type=Authenticator.Type.TOTP
+        ).exists():
+            TOTP.activate(user, DEMO_TOTP_SECRET)
+        return created
+
+    def print_logins(self) -> None:
+        out = self.stdout.write
+        out("")
+        out(f"Every demo account's password: {DEMO_PASSWORD}")
+        out(f"  admin      {ADMIN.email}")
+        for person in CLINICIANS:
+            out(f"  clinician  {person.email}")
+        for person in CLIENTS:
+            out(f"  client     {person.email:<28} {person.service_lines}")
+        out("Staff accounts ask for a two-factor code: add the TOTP secret "
+            f"{DEMO_TOTP_SECRET} to an authenticator app, or, under `make run`, type 000000.")
