@@ -1,11 +1,11 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
 from portal import health, views
 
 # Django admin signs in through allauth, so the same MFA stage and rate limits apply there.
-admin.site.login = login_required(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Tandem practice admin"
 admin.site.site_title = "Tandem admin"
 

@@ -6,20 +6,26 @@ from django import template
 from django.conf import settings
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def nav_link(context, url_name: str, label: str, *args) -> str:
-    """A navigation link that tells assistive technology which page is the current one."""
+def nav_link(context, url_name: str, label: str, *args, section: str = "") -> str:
+    """A navigation link that tells assistive technology which page is the current one.
+
+    With ``section`` (a path prefix) the link is current on every page under it, e.g. the
+    header's Account link on all account pages.
+    """
     url = reverse(url_name, args=args)
     request = context.get("request")
-    current = request is not None and request.path == url
+    path = request.path if request is not None else ""
+    current = path == url or (bool(section) and path.startswith(section))
     return format_html(
         '<a class="nav-link" href="{}"{}>{}</a>',
         url,
-        format_html(' aria-current="page"') if current else "",
+        mark_safe(' aria-current="page"') if current else "",
         label,
     )
 

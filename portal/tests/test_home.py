@@ -1,0 +1,146 @@
+"""The role-aware home page: what each person sees, and what it costs in queries."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from clients.models import ClientProfile
+
+
+@pytest.fixture
+def home_url() -> str:
+    return reverse("home")
+
+
+def test_anonymous_sees_welcome(db, client, home_url, django_assert_num_queries):
+    # No session cookie: no queries at all.
+    with django_assert_num_queries(0):
+        response = client.get(home_url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert reverse("account_login") in body
+    assert reverse("account_signup") in body
+    assert "Your next steps" not in body
+    assert "Dashboard" not in body
+    assert "Open Django admin" not in body
+    assert "Sign out" not in body
+
+
+def test_client_sees_next_steps_and_clinician(client, client_user, home_url,
+                                              django_assert_num_queries):
+    client.force_login(client_user)
+    # 1. session  2. user  3. client profile with clinician and clinician profile (one join)
+    with django_assert_num_queries(3):
+        response = client.get(home_url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Your next steps" in body
+    for slug in ("consent", "screening", "booking", "goals"):
+        assert reverse("coming_soon", args=[slug]) in body
+    assert "Dana Reyes" in body  # their clinician
+    assert "Alex Morgan" in body  # the signed-in person, in the header
+    assert "Client" in body
+    assert "Caseload" not in body and "caseload" not in body
+    assert "Open Django admin" not in body
+    assert reverse("admin:index") not in body
+
+
+def test_client_without_clinician(client, make_client, home_url, django_assert_num_queries):
+    lone = make_client(clinician=None, full_name="Robin Lane")
+    client.force_login(lone)
+    with django_assert_num_queries(3):
+        response = client.get(home_url)
+    assert response.status_code == 200
+    assert "No clinician assigned yet" in response.content.decode()
+
+
+def test_client_home_does_not_show_other_people(client, client_user, stranger, other_clinician,
+                                                home_url):
+    client.force_login(client_user)
+    body = client.get(home_url).content.decode()
+    assert stranger.full_name not in body
+    assert other_clinician.full_name not in body
+
+
+def _clinician_home_body(client, clinician, home_url, django_assert_num_queries) -> str:
+    client.force_login(clinician)
+    # 1. session  2. user  3. MFA check of the staff middleware (authenticator exists)
+    # 4. caseload count
+    with django_assert_num_queries(4):
+        response = client.get(home_url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_clinician_sees_dashboard(client, clinician, client_user, stranger, home_url,
+                                  django_assert_num_queries):
+    body = _clinician_home_body(client, clinician, home_url, django_assert_num_queries)
+    assert "Dashboard" in body
+    assert "Today&#x27;s sessions" in body or "Today's sessions" in body
+    assert "No sessions today" in body
+    assert "Needs attention" in body
+    assert '<span class="stat__value">1</span>' in body  # client_user; not the stranger
+    assert "client in your caseload" in body
+    assert "Your next steps" not in body
+    assert "Open Django admin" not in body
+    assert stranger.full_name not in body
+
+
+def test_clinician_query_count_does_not_grow_with_caseload(client, clinician, make_client,
+                                                           home_url,
+                                                           django_assert_num_queries):
+    make_client(clinician=clinician)
+    body = _clinician_home_body(client, clinician, home_url, django_assert_num_queries)
+    assert '<span class="stat__value">1</span>' in body
+    for _ in range(9):
+        make_client(clinician=clinician)
+    body = _clinician_home_body(client, clinician, home_url, django_assert_num_queries)
+    assert '<span class="stat__value">10</span>' in body
+
+
+def test_clinician_caseload_counts_only_active_assigned_clients(client, clinician, make_client,
+                                                                other_clinician, home_url,
+                                                                django_assert_num_queries):
+    make_client(clinician=clinician)
+    make_client(clinician=clinician, is_active=False)
+    make_client(clinician=other_clinician)
+    make_client(clinician=None)
+    body = _clinician_home_body(client, clinician, home_url, django_assert_num_queries)
+    assert '<span class="stat__value">1</span>' in body
+
+
+def test_admin_sees_admin_link_and_counts(client, admin_user, client_user, stranger, home_url,
+                                          django_assert_num_queries):
+    client.force_login(admin_user)
+    # 1. session  2. user  3. MFA check of the staff middleware  4. clients and clinicians
+    # counted in one aggregate
+    with django_assert_num_queries(4):
+        response = client.get(home_url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert reverse("admin:index") in body
+    assert "Open Django admin" in body
+    assert '<span class="stat__value">2</span>' in body  # client_user and stranger
+    assert "active clients" in body
+    assert "active clinicians" in body  # clinician and other_clinician, also 2
+    assert "Your next steps" not in body
+    assert "No sessions today" not in body
+
+
+def test_admin_query_count_does_not_grow(client, admin_user, make_client, home_url,
+                                         django_assert_num_queries):
+    for _ in range(10):
+        make_client()
+    client.force_login(admin_user)
+    with django_assert_num_queries(4):
+        response = client.get(home_url)
+    assert '<span class="stat__value">10</span>' in response.content.decode()
+
+
+def test_profile_missing_does_not_break_client_home(client, client_user, home_url):
+    ClientProfile.objects.filter(user=client_user).delete()
+    client.force_login(client_user)
+    response = client.get(home_url)
+    assert response.status_code == 200
+    assert "Your next steps" in response.content.decode()
