@@ -11,7 +11,6 @@ service they are skipped with the reason printed in the summary, unless
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import factory
@@ -35,17 +34,27 @@ def pytest_report_header(config):
             f"TANDEM_REQUIRE_SERVICES={'1' if REQUIRE_SERVICES else '0'}")
 
 
-def pytest_runtest_setup(item):
+def _missing_services(item) -> str:
     missing = []
     if item.get_closest_marker("needs_postgres") and not settings.USING_POSTGRES:
         missing.append("PostgreSQL (set DATABASE_URL)")
     if item.get_closest_marker("needs_redis") and not settings.REDIS_URL:
         missing.append("Redis (set REDIS_URL)")
-    if missing:
-        reason = "needs " + " and ".join(missing)
-        if REQUIRE_SERVICES:
-            pytest.fail(f"TANDEM_REQUIRE_SERVICES=1 but this test {reason}", pytrace=False)
-        pytest.skip(reason)
+    return " and ".join(missing)
+
+
+def pytest_collection_modifyitems(config, items):
+    # Skipped at collection, so the summary names each skipped test with its reason.
+    for item in items:
+        missing = _missing_services(item)
+        if missing and not REQUIRE_SERVICES:
+            item.add_marker(pytest.mark.skip(reason=f"needs {missing}"))
+
+
+def pytest_runtest_setup(item):
+    missing = _missing_services(item)
+    if missing and REQUIRE_SERVICES:
+        pytest.fail(f"TANDEM_REQUIRE_SERVICES=1 but this test needs {missing}", pytrace=False)
 
 
 @pytest.fixture(autouse=True)
@@ -153,7 +162,3 @@ def staff_without_mfa(db):
         UserFactory(role=Role.CLINICIAN, email="new.clinician@example.com"),
         UserFactory(role=Role.ADMIN, email="new.admin@example.com", is_superuser=True),
     ]
-
-
-def _parallel_worker_suffix() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")

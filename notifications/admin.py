@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from notifications.models import Notification
+from notifications.services import notification_resend
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The outbox's history: read-only, with one action for the rows a person must decide on."""
+
+    list_display = ("recipient", "kind", "status", "due_at", "attempts", "sent_at")
+    list_filter = ("status", "kind")
+    search_fields = ("recipient__email", "dedupe_key")
+    list_select_related = ("recipient",)
+    date_hierarchy = "due_at"
+    # The outbox grows by several rows per client per week; skip the second COUNT(*) of it all.
+    show_full_result_count = False
+    ordering = ("-due_at", "-pk")
+    actions = ["resend"]
+    fields = ("recipient", "kind", "dedupe_key", "status", "due_at", "attempts", "last_error",
+              "enqueued_at", "claimed_at", "sent_at", "context", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
+        return False  # the history of what was sent must not change by hand
+
+    def has_delete_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
+        return False
+
+    def has_resend_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("notifications.change_notification")
+
+    @admin.action(description="Resend selected failed or needs-review notifications",
+                  permissions=["resend"])
+    def resend(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        queued = skipped = 0
+        for notification in queryset:
+            if notification_resend(notification=notification, by=request.user):
+                queued += 1
+            else:
+                skipped += 1
+        self.message_user(
+            request,
+            f"{queued} notification(s) queued to send again; {skipped} skipped (only failed or "
+            "needs-review notifications can be resent).",
+            messages.SUCCESS if queued else messages.WARNING,
+        )

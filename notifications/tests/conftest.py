@@ -1,0 +1,225 @@
+"""Fixtures of the outbox tests: a captured broker, an SMTP sink, a real Celery worker."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.db import connection
+
+from notifications import tasks
+
+WORKER_START_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(condition: Callable[[], bool], *, timeout: float, interval: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()
+
+
+@dataclass
+class Enqueued:
+    """Ids handed to `deliver.delay`, instead of a broker."""
+
+    ids: list[int] = field(default_factory=list)
+
+    def delay(self, notification_id: int) -> None:
+        self.ids.append(notification_id)
+
+
+@pytest.fixture
+def enqueued(monkeypatch) -> Enqueued:
+    captured = Enqueued()
+    # notifications_enqueue_on_commit looks the task up at call time.
+    monkeypatch.setattr(tasks, "deliver", captured)
+    return captured
+
+
+@pytest.fixture
+def smtp_unreachable(settings) -> None:
+    """Real SMTP sending that fails: nothing listens on the port."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = free_port()
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 2
+
+
+# --- the real worker ---------------------------------------------------------------------------
+
+
+class SinkHandler:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.messages: list[tuple[list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        with self.lock:
+            self.messages.append((list(envelope.rcpt_tos), envelope.original_content))
+        return "250 Message accepted"
+
+
+@dataclass
+class SmtpSink:
+    port: int
+    handler: SinkHandler
+
+    def messages_to(self, address: str) -> list[bytes]:
+        with self.handler.lock:
+            return [data for rcpts, data in self.handler.messages if address in rcpts]
+
+    def count(self) -> int:
+        with self.handler.lock:
+            return len(self.handler.messages)
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    handler = SinkHandler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=10)
+    controller.start()
+    try:
+        yield SmtpSink(port=port, handler=handler)
+    finally:
+        controller.stop()
+
+
+def database_url_for_this_test() -> str:
+    """The URL of the database this test process uses (pytest-xdist adds _gw0... to its name)."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db.get("PASSWORD"):
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] or "127.0.0.1"
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{credentials}@{host}{port}/{quote(db['NAME'], safe='')}"
+
+
+@dataclass
+class WorkerProcess:
+    queue: str
+    node: str
+    log_path: Path
+    process: subprocess.Popen
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextlib.contextmanager
+def publishing_to(queue: str) -> Iterator[None]:
+    """Route this process's task messages to one queue (the exchange and routing key follow
+    task_default_queue, so parallel test runs never see each other's messages)."""
+    from portal.celery import app
+
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        yield
+    finally:
+        app.conf.task_default_queue = previous
+
+
+@contextlib.contextmanager
+def broker_at(url: str) -> Iterator[None]:
+    """Point this process's publishing at another broker URL (a dead one, in tests)."""
+    from portal.celery import app
+
+    def drop_pools() -> None:
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    previous = app.conf.broker_url
+    app.conf.broker_url = url
+    drop_pools()
+    try:
+        yield
+    finally:
+        app.conf.broker_url = previous
+        drop_pools()
+
+
+def _delete_queue_keys(redis_url: str, queue: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        # The queue's list (and its priority lists) and kombu's binding of its exchange.
+        keys = [*client.scan_iter(f"{queue}*"), *client.scan_iter(f"_kombu.binding*.{queue}")]
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def celery_worker(transactional_db, smtp_sink, tmp_path, settings) -> Iterator[WorkerProcess]:
+    """A real `celery -A portal worker` on a queue of its own, against this test's database
+    and Redis, sending mail to the sink. Always stopped at the end of the test."""
+    from portal.celery import app
+
+    queue = f"test-{uuid.uuid4().hex}"
+    node = f"{queue}@tandem-tests"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_for_this_test(),
+        "REDIS_URL": settings.REDIS_URL,
+        "TANDEM_CELERY_QUEUE": queue,
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp_sink.port),
+        "EMAIL_USE_TLS": "false",
+        "TANDEM_VAR_DIR": str(tmp_path),
+        "PYTHONUNBUFFERED": "1",
+    }
+    log_path = tmp_path / "worker.log"
+    with open(log_path, "wb") as log, publishing_to(queue):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo",
+             "-Q", queue, "-n", node, "--without-mingle", "--without-gossip",
+             "--without-heartbeat", "-l", "info"],
+            cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        worker = WorkerProcess(queue=queue, node=node, log_path=log_path, process=process)
+        try:
+            def answers_ping() -> bool:
+                if process.poll() is not None:
+                    pytest.fail(f"the worker exited at start:\n{worker.log()}")
+                return bool(app.control.ping(destination=[node], timeout=0.5))
+
+            if not wait_for(answers_ping, timeout=WORKER_START_TIMEOUT, interval=0.1):
+                pytest.fail(f"the worker was not ready in {WORKER_START_TIMEOUT}s:\n"
+                            f"{worker.log()}")
+            yield worker
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+            _delete_queue_keys(settings.REDIS_URL, queue)
