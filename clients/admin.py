@@ -41,11 +41,11 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["role", "is_active"]
     search_fields = ["email", "full_name"]
     date_hierarchy = "date_joined"
-    readonly_fields = ["date_joined", "last_login", "is_staff"]
+    readonly_fields = ["date_joined", "last_login"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Person", {"fields": ["full_name", "time_zone", "role"]}),
-        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups",
+        ("Access", {"fields": ["is_active", "is_superuser", "groups",
                                "user_permissions"]}),
         ("Dates", {"fields": ["date_joined", "last_login"]}),
     ]
@@ -64,8 +64,6 @@ class UserAdmin(DjangoUserAdmin):
         return []
 
     def save_model(self, request, obj, form, change):
-        # Django admin access follows the role (only practice admins have it).
-        obj.is_staff = obj.is_practice_admin
         super().save_model(request, obj, form, change)
         profile_ensure(user=obj)
 

@@ -40,7 +40,7 @@ class UserManager(BaseUserManager["User"]):
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
-        fields.update(role=Role.ADMIN, is_staff=True, is_superuser=True)
+        fields.update(role=Role.ADMIN, is_superuser=True)
         return self.create_user(email, password, **fields)
 
 
@@ -53,8 +53,6 @@ class User(AbstractBaseUser, PermissionsMixin):
                                  validators=[validate_time_zone])
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CLIENT)
     is_active = models.BooleanField(default=True)
-    # Django admin access. Only practice admins have it; clinicians work in the portal's pages.
-    is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()
@@ -72,14 +70,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
-        if self.is_staff and self.role != Role.ADMIN:
-            raise ValidationError({"is_staff": "Only practice admins may use Django admin."})
 
     def get_full_name(self) -> str:
         return self.full_name
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_staff(self) -> bool:
+        """Django admin access follows the role: practice admins only. Clinicians work in the
+        portal's own pages, which show them only their assigned clients."""
+        return self.role == Role.ADMIN
 
     @property
     def is_client(self) -> bool:

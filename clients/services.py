@@ -15,7 +15,6 @@ def user_account_create(*, user: User) -> User:
     client never exists without a ClientProfile nor a clinician without a ClinicianProfile.
     """
     user.full_clean(exclude=["password"])
-    user.is_staff = user.role == Role.ADMIN
     user.save()
     profile_ensure(user=user)
     return user
