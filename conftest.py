@@ -23,6 +23,9 @@ from clients.models import ClientProfile, Role, ServiceLines, User
 from clients.services import user_account_create
 from portal.lib.env import env_bool
 
+# The outbox's fixtures (a real Celery worker, an SMTP sink, ...) serve every app's tests.
+pytest_plugins = ["notifications.tests.fixtures"]
+
 TEST_PASSWORD = "correct horse battery staple"
 REQUIRE_SERVICES = env_bool("TANDEM_REQUIRE_SERVICES", default=False)
 

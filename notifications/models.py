@@ -21,6 +21,8 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         # Each kind has three templates: templates/emails/<kind>-subject.txt, -body.txt, -body.html
         WELCOME = "welcome", "Welcome after email verification"
+        RISK_ALERT = "risk_alert", "Risk alert to a clinician"
+        MEASURES_INVITATION = "measures_invitation", "Invitation to retake questionnaires"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

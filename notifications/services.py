@@ -117,6 +117,14 @@ def notification_cancel(*, dedupe_key: str) -> bool:
     )
 
 
+def notifications_cancel_pending(*, recipient: User, dedupe_key_prefix: str) -> int:
+    """Cancel every pending message to this person whose key starts with the prefix (a newer
+    invitation replaces an older one, ...). Returns how many."""
+    return Notification.objects.filter(
+        recipient=recipient, status=Status.PENDING, dedupe_key__startswith=dedupe_key_prefix
+    ).update(status=Status.CANCELLED)
+
+
 def notification_resend(*, notification: Notification, by: User) -> bool:
     """Send a ``failed`` or ``needs_review`` message again, now, with a fresh set of attempts.
 

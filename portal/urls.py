@@ -13,6 +13,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("soon/<slug:feature>/", views.coming_soon, name="coming_soon"),
     path("healthz", health.healthz, name="healthz"),
+    path("", include("screening.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

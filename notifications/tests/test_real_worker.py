@@ -19,7 +19,7 @@ from notifications.models import Notification
 from notifications.services import notification_schedule, welcome_schedule
 from notifications.tasks import sweep_due
 
-from .conftest import broker_at, wait_for
+from notifications.tests.fixtures import broker_at, wait_for
 
 pytestmark = [
     pytest.mark.needs_postgres,

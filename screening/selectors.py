@@ -1,0 +1,95 @@
+"""Reads of the screening app. Each one filters by the person it is for and owns its joins."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from clients.models import Role, User
+from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse
+
+
+def latest_responses(*, client: User,
+                     instruments: Iterable[str]) -> dict[str, ScreeningResponse]:
+    """The newest response of each of these instruments, in one query."""
+    wanted = list(instruments)
+    latest: dict[str, ScreeningResponse] = {}
+    # Ordered newest first: the first seen of each instrument is its latest. DISTINCT ON would
+    # do it in SQL on PostgreSQL only; a client has tens of responses, not thousands.
+    for response in ScreeningResponse.objects.filter(client=client, instrument__in=wanted):
+        latest.setdefault(response.instrument, response)
+    return latest
+
+
+def current_recommendation(*, client: User) -> RouteRecommendation | None:
+    return RouteRecommendation.objects.filter(client=client).first()
+
+
+def current_route(client: User) -> str | None:
+    """crisis, therapy, integrated or coaching (a clinician's override wins); None before any
+    screening."""
+    recommendation = current_recommendation(client=client)
+    return recommendation.effective_route if recommendation else None
+
+
+def has_open_risk_flag(client: User) -> bool:
+    """Booking of coaching is blocked while this is true (rule 1)."""
+    return RiskFlag.objects.filter(client=client, status=RiskFlag.Status.OPEN).exists()
+
+
+def response_for_client(*, client: User, public_id) -> ScreeningResponse:
+    """One of the client's own responses; 404 for anyone else's."""
+    return get_object_or_404(ScreeningResponse, client=client, public_id=public_id)
+
+
+def clients_for_clinician_q(*, clinician: User) -> Q:
+    """Which clients a clinician may see: those assigned to them, and an unassigned client with
+    an open risk flag (every clinician was alerted, so any of them can act)."""
+    open_flag = RiskFlag.objects.filter(client=OuterRef("pk"), status=RiskFlag.Status.OPEN)
+    return Q(role=Role.CLIENT) & (
+        Q(client_profile__clinician=clinician)
+        | (Q(client_profile__clinician__isnull=True) & Exists(open_flag))
+    )
+
+
+def client_for_clinician(*, clinician: User, public_id) -> User:
+    """A client the clinician may see, by public id; 404 for every other id."""
+    if not clinician.is_clinician:
+        raise Http404
+    return get_object_or_404(
+        User.objects.filter(clients_for_clinician_q(clinician=clinician))
+        .select_related("client_profile"),
+        public_id=public_id,
+    )
+
+
+def risk_flag_for_clinician(*, clinician: User, public_id) -> RiskFlag:
+    if not clinician.is_clinician:
+        raise Http404
+    visible = User.objects.filter(clients_for_clinician_q(clinician=clinician))
+    return get_object_or_404(
+        RiskFlag.objects.select_related("client", "response", "resolved_by")
+        .filter(client__in=visible),
+        public_id=public_id,
+    )
+
+
+def screening_history_for_clinician(*, client: User) -> dict:
+    """Everything the clinician's screening page shows for one client, in a fixed number of
+    queries: responses (newest first), recommendations with who overrode them, risk flags."""
+    return {
+        "responses": list(ScreeningResponse.objects.filter(client=client)),
+        "recommendations": list(RouteRecommendation.objects.filter(client=client)
+                                .select_related("overridden_by")),
+        "flags": list(RiskFlag.objects.filter(client=client)
+                      .select_related("resolved_by", "response")),
+    }
+
+
+def open_risk_flags_for_clinician(*, clinician: User) -> list[RiskFlag]:
+    visible = User.objects.filter(clients_for_clinician_q(clinician=clinician))
+    return list(RiskFlag.objects.filter(status=RiskFlag.Status.OPEN, client__in=visible)
+                .select_related("client"))

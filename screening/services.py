@@ -1,0 +1,184 @@
+"""Writes of the screening app: submit answers, recommend a route, open and resolve risk flags.
+
+Everything a submission causes happens in its transaction: the response, the route, the risk
+flag, the clinician's alert and the next invitation are all written or none is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from clients.models import Role, User
+from notifications.models import Notification
+from notifications.services import notification_schedule, notifications_cancel_pending
+from screening.instruments import GAD7, PHQ9, SAFETY_RISK, WHO5, instrument_get
+from screening.models import RiskFlag, Route, RouteRecommendation, ScreeningResponse
+from screening.routing import ROUTING_INSTRUMENTS, route_compute
+from screening.selectors import latest_responses
+
+# Therapy clients are invited to PHQ-9 and GAD-7, coaching clients to WHO-5, this long after
+# their last answers.
+INVITATION_INTERVAL = timedelta(weeks=4)
+
+
+def _require_client(client: User) -> None:
+    if not client.is_client:
+        raise ValidationError("Only clients take the self-assessment.")
+
+
+def screening_submit(*, client: User, instrument: str,
+                     answers: Mapping[str, int]) -> ScreeningResponse:
+    """Score and record one instrument's answers, then bring the route up to date.
+
+    Invalid answers (unknown instrument, a missing item, a value out of range) raise
+    ValidationError and save nothing. A safety risk (any safety item, PHQ-9 item 9 above zero)
+    opens a risk flag and alerts the clinician in the same transaction.
+    """
+    return screening_submit_many(client=client, answers_by_instrument={instrument: answers})[0]
+
+
+def screening_submit_many(*, client: User,
+                          answers_by_instrument: Mapping[str, Mapping[str, int]]
+                          ) -> list[ScreeningResponse]:
+    """Several instruments at once (the wizard's last step): every one is valid or none is
+    saved, and one route recommendation covers them all."""
+    _require_client(client)
+    scored = []
+    errors: dict[str, list[str]] = {}
+    for code, answers in answers_by_instrument.items():
+        instrument = instrument_get(code)
+        try:
+            scored.append((instrument, instrument.clean(answers)))
+        except ValidationError as exc:
+            for item, messages in exc.message_dict.items():
+                errors[item if len(answers_by_instrument) == 1 else f"{code}.{item}"] = messages
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    with transaction.atomic():
+        responses = []
+        for instrument, answers in scored:
+            score = instrument.scorer(answers)
+            responses.append(ScreeningResponse.objects.create(
+                client=client, instrument=instrument.code, version=instrument.version,
+                answers=answers, total=score.total, band=score.band, flags=list(score.flags),
+                subscores=dict(score.subscores), submitted_at=now,
+            ))
+        for response in responses:
+            if SAFETY_RISK in response.flags:
+                risk_flag_raise(client=client, response=response)
+        if any(r.instrument in ROUTING_INSTRUMENTS for r in responses):
+            route_recommend(client=client, now=now)
+        measures_invitations_schedule(client=client, responses=responses)
+    return responses
+
+
+def route_recommend(*, client: User, now: datetime | None = None) -> RouteRecommendation:
+    """Compute the route from the latest responses and record it.
+
+    A clinician's override stands while the computed route is unchanged (a routine retake does
+    not undo it); a different computed route is new evidence and becomes a new recommendation.
+    """
+    now = now or timezone.now()
+    latest = latest_responses(client=client, instruments=ROUTING_INSTRUMENTS)
+    route, reasons = route_compute(latest)
+    current = RouteRecommendation.objects.filter(client=client).first()
+    if current is not None and current.override_route and current.route == route:
+        return current
+    recommendation = RouteRecommendation.objects.create(
+        client=client, route=route, reasons=[r.as_json() for r in reasons], created_at=now)
+    recommendation.responses.set(latest.values())
+    return recommendation
+
+
+def route_override(*, recommendation: RouteRecommendation, route: str, note: str,
+                   by: User) -> RouteRecommendation:
+    """A clinician sets the route by hand, with a note; the computed route is kept beside it."""
+    if not by.is_clinician:
+        raise ValidationError("Only clinicians can change a recommended route.")
+    note = note.strip()
+    if not note:
+        raise ValidationError({"note": "Say why you are changing the route."})
+    if route not in Route.values:
+        raise ValidationError({"route": "Choose one of the routes."})
+    recommendation.override_route = route
+    recommendation.override_note = note
+    recommendation.overridden_by = by
+    recommendation.overridden_at = timezone.now()
+    recommendation.save(update_fields=["override_route", "override_note", "overridden_by",
+                                       "overridden_at"])
+    return recommendation
+
+
+def risk_flag_raise(*, client: User, response: ScreeningResponse) -> RiskFlag:
+    """Open a risk flag (or keep the open one) and alert the clinician(s) about this response.
+
+    Every safety-positive response alerts, once per clinician: the assigned clinician, or every
+    active clinician when nobody is assigned, so someone always knows within a minute.
+    """
+    flag = RiskFlag.objects.select_for_update().filter(
+        client=client, status=RiskFlag.Status.OPEN).first()
+    if flag is None:
+        flag = RiskFlag.objects.create(client=client, response=response,
+                                       opened_at=response.submitted_at)
+    for clinician in risk_alert_recipients(client=client):
+        notification_schedule(
+            recipient=clinician,
+            kind=Notification.Kind.RISK_ALERT,
+            dedupe_key=f"risk-alert:{response.public_id}:{clinician.pk}",
+            due_at=timezone.now(),
+            context={"flag_id": str(flag.public_id)},
+        )
+    return flag
+
+
+def risk_alert_recipients(*, client: User) -> list[User]:
+    profile = client.client_profile
+    if profile.clinician_id and profile.clinician.is_active:
+        return [profile.clinician]
+    return list(User.objects.filter(role=Role.CLINICIAN, is_active=True))
+
+
+def risk_flag_resolve(*, flag: RiskFlag, note: str, by: User) -> RiskFlag:
+    """A clinician closes the flag with a note; coaching becomes bookable again."""
+    if not by.is_clinician:
+        raise ValidationError("Only clinicians can resolve a risk flag.")
+    note = note.strip()
+    if not note:
+        raise ValidationError({"note": "Write what was done and why the flag can close."})
+    updated = RiskFlag.objects.filter(pk=flag.pk, status=RiskFlag.Status.OPEN).update(
+        status=RiskFlag.Status.RESOLVED, resolved_by=by, resolved_at=timezone.now(),
+        resolution_note=note)
+    if not updated:
+        raise ValidationError("This flag was already resolved.")
+    flag.refresh_from_db()
+    return flag
+
+
+def measures_invitations_schedule(*, client: User,
+                                  responses: list[ScreeningResponse]) -> None:
+    """Invite the client to retake their measures four weeks after this answer: PHQ-9 and
+    GAD-7 for therapy clients, WHO-5 for coaching clients. One pending invitation per line:
+    a newer answer replaces the older invitation."""
+    profile = client.client_profile
+    lines = []
+    taken = {response.instrument for response in responses}
+    if profile.has_therapy and taken & {PHQ9.code, GAD7.code}:
+        lines.append("therapy")
+    if profile.has_coaching and WHO5.code in taken:
+        lines.append("coaching")
+    for line in lines:
+        prefix = f"measures-invitation:{client.pk}:{line}:"
+        notifications_cancel_pending(recipient=client, dedupe_key_prefix=prefix)
+        notification_schedule(
+            recipient=client,
+            kind=Notification.Kind.MEASURES_INVITATION,
+            dedupe_key=prefix + str(responses[0].public_id),
+            due_at=responses[0].submitted_at + INVITATION_INTERVAL,
+        )

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from screening import views
+
+app_name = "screening"
+
+# Mounted at the root by portal/urls.py: the client's pages live under screening/, the
+# clinician's under clinician/.
+urlpatterns = [
+    path("screening/", views.start, name="start"),
+    path("screening/step/<slug:instrument>/", views.step, name="step"),
+    path("screening/help-now/", views.crisis, name="crisis"),
+    path("screening/results/", views.results, name="results"),
+    path("clinician/clients/<uuid:client_id>/screening/", views.client_history,
+         name="client_history"),
+    path("clinician/clients/<uuid:client_id>/screening/route/<uuid:recommendation_id>/override/",
+         views.route_override, name="route_override"),
+    path("clinician/flags/", views.risk_flags, name="risk_flags"),
+    path("clinician/flags/<uuid:flag_id>/", views.risk_flag, name="risk_flag"),
+]
