@@ -43,10 +43,11 @@ def screening_submit(*, client: User, instrument: str,
 
 
 def screening_submit_many(*, client: User,
-                          answers_by_instrument: Mapping[str, Mapping[str, int]]
-                          ) -> list[ScreeningResponse]:
+                          answers_by_instrument: Mapping[str, Mapping[str, int]],
+                          submitted_at: datetime | None = None) -> list[ScreeningResponse]:
     """Several instruments at once (the wizard's last step): every one is valid or none is
-    saved, and one route recommendation covers them all."""
+    saved, and one route recommendation covers them all. ``submitted_at`` is for importing
+    history (the demo practice); a person's answers are always recorded at the present."""
     _require_client(client)
     scored = []
     errors: dict[str, list[str]] = {}
@@ -60,7 +61,7 @@ def screening_submit_many(*, client: User,
     if errors:
         raise ValidationError(errors)
 
-    now = timezone.now()
+    now = submitted_at or timezone.now()
     with transaction.atomic():
         responses = []
         for instrument, answers in scored:

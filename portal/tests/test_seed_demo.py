@@ -9,6 +9,8 @@ from django.core.management import call_command
 
 from clients.models import ClientProfile, ClinicianProfile, Role, ServiceLines, User
 from portal.management.commands.seed_demo import DEMO_PASSWORD
+from screening.models import RiskFlag, ScreeningResponse
+from screening.selectors import current_route
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +28,10 @@ def snapshot() -> dict:
             "email", "verified", "primary")),
         "authenticators": list(Authenticator.objects.order_by("user__email").values_list(
             "user__email", "type")),
+        "responses": list(ScreeningResponse.objects.order_by("client__email", "submitted_at",
+                                                             "instrument")
+                          .values_list("client__email", "instrument", "total")),
+        "flags": list(RiskFlag.objects.values_list("client__email", "status")),
     }
 
 
@@ -51,6 +57,11 @@ def test_seed_demo_creates_the_practice_and_prints_logins():
     assert "admin@tandem.example" in output
     assert output.count(DEMO_PASSWORD) == 1  # printed once, not once per account
     assert User.objects.get(email="avery@client.example").check_password(DEMO_PASSWORD)
+    # Screening history for the active clients, one of them at risk today.
+    routes = {current_route(user) for user in User.objects.filter(role=Role.CLIENT)}
+    assert routes == {"therapy", "integrated", "coaching", "crisis", None}
+    assert list(RiskFlag.objects.values_list("client__email", "status")) == [
+        ("quinn@client.example", "open")]
 
 
 def test_seed_demo_twice_gives_the_same_data():

@@ -10,9 +10,8 @@ def answers(instrument: str, **values: int) -> dict[str, int]:
     item 10 is added when the total is above zero."""
     result = {item.code: 0 for item in INSTRUMENTS[instrument].items if item.scored}
     result.update(values)
-    if instrument == "phq9" and "item10" not in values:
-        if sum(v for k, v in result.items() if k != "item10") > 0:
-            result["item10"] = 1
+    if instrument == "phq9" and "item10" not in values and sum(result.values()) > 0:
+        result["item10"] = 1
     return result
 
 

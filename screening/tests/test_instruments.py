@@ -8,7 +8,14 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from screening.instruments import (
-    GAD7, INSTRUMENTS, PHQ9, SAFETY, SAFETY_RISK, SELF_ASSESSMENT, WHO5, WIZARD_ORDER,
+    GAD7,
+    INSTRUMENTS,
+    PHQ9,
+    SAFETY,
+    SAFETY_RISK,
+    SELF_ASSESSMENT,
+    WHO5,
+    WIZARD_ORDER,
     instrument_get,
 )
 from screening.instruments.who5 import LOW_ITEM, LOW_WELLBEING

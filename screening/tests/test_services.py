@@ -15,7 +15,10 @@ from notifications.models import Notification
 from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse
 from screening.selectors import current_route, has_open_risk_flag, latest_responses
 from screening.services import (
-    risk_flag_resolve, route_override, screening_submit, screening_submit_many,
+    risk_flag_resolve,
+    route_override,
+    screening_submit,
+    screening_submit_many,
 )
 from screening.tests.conftest import answers, full_set
 

@@ -7,6 +7,7 @@ gives the same data. It refuses to run in production.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -14,9 +15,13 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from clients.models import ClientProfile, ClientStatus, ClinicianProfile, Role, ServiceLines, User
 from clients.services import user_account_create
+from screening.instruments import INSTRUMENTS
+from screening.models import ScreeningResponse
+from screening.services import screening_submit_many
 
 DEMO_PASSWORD = "tandem-demo-2026"  # noqa: S105 - printed for the demo on purpose
 # Base32 secret shared by the demo staff, so an authenticator app can be set up from it; with
@@ -82,13 +87,15 @@ class Command(BaseCommand):
             raise CommandError("seed_demo makes accounts with known passwords: not in production.")
         with transaction.atomic():
             created = sum(self.seed_person(person) for person in PEOPLE)
-            for person in CLIENTS:
+            for index, person in enumerate(CLIENTS):
                 ClientProfile.objects.filter(user__email=person.email).update(
                     service_lines=person.service_lines,
                     status=person.status,
                     discreet_mode=person.discreet,
                     clinician=User.objects.get(email=person.clinician),
                 )
+                if person.status == ClientStatus.ACTIVE:
+                    seed_screening(User.objects.get(email=person.email), index)
         self.stdout.write(self.style.SUCCESS(
             f"Demo practice ready: {created} accounts created, "
             f"{len(PEOPLE) - created} already there."
@@ -132,3 +139,46 @@ class Command(BaseCommand):
             out(f"  client     {person.email:<28} {person.service_lines}")
         out("Staff accounts ask for a two-factor code: add the TOTP secret "
             f"{DEMO_TOTP_SECRET} to an authenticator app, or, under `make run`, type 000000.")
+
+
+def _answers(instrument: str, total: int, **fixed: int) -> dict[str, int]:
+    """Answers that add up to ``total``, spread over the scored items (the demo's numbers)."""
+    items = [item for item in INSTRUMENTS[instrument].items if item.scored]
+    top = max(option.value for option in items[0].options)
+    answers = {item.code: 0 for item in items}
+    left = total
+    for item in items:
+        if item.code in fixed:
+            continue
+        answers[item.code] = min(top, left)
+        left -= answers[item.code]
+    answers.update(fixed)
+    if instrument == "phq9" and sum(answers.values()) > 0:
+        answers["item10"] = 1
+    return answers
+
+
+def seed_screening(client: User, index: int) -> None:
+    """Twelve weeks of screening history for an active demo client, once: measures improving
+    over three sittings, and for one client (Quinn) a safety answer today that opened a flag."""
+    if ScreeningResponse.objects.filter(client=client).exists():
+        return
+    lines = client.client_profile.service_lines
+    therapy = lines in (ServiceLines.THERAPY, ServiceLines.BOTH)
+    coaching = lines in (ServiceLines.COACHING, ServiceLines.BOTH)
+    yes = {f"t{n}": int(therapy and n <= 3 + index % 3) for n in range(1, 9)}
+    yes |= {f"c{n}": int(coaching and n % 2 == index % 2) for n in range(1, 9)}
+    now = timezone.now()
+    sittings = [(12, 16, 13, 10), (8, 11, 9, 14), (4, 7, 6, 18)]  # weeks ago, PHQ-9, GAD-7, WHO-5
+    if not therapy:
+        sittings = [(weeks, phq9 // 3, gad7 // 3, who5) for weeks, phq9, gad7, who5 in sittings]
+    for number, (weeks, phq9, gad7, who5) in enumerate(sittings):
+        answers = {"phq9": _answers("phq9", phq9), "gad7": _answers("gad7", gad7),
+                   "who5": _answers("who5", who5)}
+        if number == 0:
+            answers = {"safety": _answers("safety", 0), **answers, "self_assessment": yes}
+        screening_submit_many(client=client, answers_by_instrument=answers,
+                              submitted_at=now - timedelta(weeks=weeks))
+    if client.email.startswith("quinn@"):
+        screening_submit_many(client=client, submitted_at=now - timedelta(hours=3),
+                              answers_by_instrument={"safety": _answers("safety", 1)})
