@@ -1,9 +1,17 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.core.exceptions import ValidationError
+from django.db.models import Count
 
-from clients.models import ClientProfile, ClinicianProfile, User
-from clients.services import profile_ensure
+from clients.models import (
+    ClientProfile,
+    ClinicianProfile,
+    ConsentDocument,
+    ConsentSignature,
+    User,
+)
+from clients.services import consent_document_new_draft, consent_document_publish, profile_ensure
 
 
 class TandemUserCreationForm(UserCreationForm):
@@ -83,3 +91,87 @@ class ClinicianProfileAdmin(admin.ModelAdmin):
     list_display = ["display_name", "user", "time_zone", "credentials"]
     search_fields = ["display_name", "user__email"]
     list_select_related = ["user"]
+
+
+@admin.register(ConsentDocument)
+class ConsentDocumentAdmin(admin.ModelAdmin):
+    """Drafts are edited here; a published version is view-only, because signatures point at
+    it. To change a published text, copy it as a new draft, edit, publish."""
+
+    list_display = ["kind", "version", "title", "published_at", "signature_count"]
+    list_filter = ["kind", ("published_at", admin.EmptyFieldListFilter)]
+    search_fields = ["title"]
+    ordering = ["kind", "-version"]
+    readonly_fields = ["published_at", "created_at"]
+    actions = ["publish", "copy_as_new_draft"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_signatures=Count("signatures"))
+
+    @admin.display(description="signatures", ordering="_signatures")
+    def signature_count(self, obj: ConsentDocument) -> int:
+        return obj._signatures
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        # Bulk delete would reach published versions; drafts are deleted from their own page.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description="Publish the selected drafts", permissions=["change"])
+    def publish(self, request, queryset) -> None:
+        for document in queryset.order_by("kind", "version"):
+            try:
+                consent_document_publish(document=document)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(request, f"Published {document}. Clients are asked to sign "
+                                           f"it the next time they open their consent page.",
+                                  messages.SUCCESS)
+
+    @admin.action(description="Copy as a new draft version", permissions=["add"])
+    def copy_as_new_draft(self, request, queryset) -> None:
+        for document in queryset.order_by("kind", "version"):
+            draft = consent_document_new_draft(document=document)
+            self.message_user(request, f"Created {draft} from {document}.", messages.SUCCESS)
+
+
+@admin.register(ConsentSignature)
+class ConsentSignatureAdmin(admin.ModelAdmin):
+    """The signature history: readable, never added, changed or deleted here."""
+
+    list_display = ["client", "document", "typed_name", "signed_at", "ip_address"]
+    list_filter = ["document__kind"]
+    search_fields = ["client__email"]
+    list_select_related = ["client", "document"]
+    date_hierarchy = "signed_at"
+    fields = ["public_id", "client", "document", "typed_name", "understood", "signed_at",
+              "ip_address", "user_agent", "text_sha256", "text_matches"]
+    readonly_fields = fields
+
+    @admin.display(boolean=True, description="document text unchanged")
+    def text_matches(self, obj: ConsentSignature) -> bool:
+        return obj.text_matches
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("client", "document")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -37,3 +37,33 @@ class SignupForm(forms.Form):
 
     def signup(self, request, user) -> None:
         """allauth calls this after saving; our adapter already stored these fields."""
+
+
+class ConsentSignForm(forms.Form):
+    """Typed name and the box of understanding; the rules are in services.consent_sign."""
+
+    # The version the client read: if a newer one is published meanwhile, they read it first.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1,
+        error_messages=dict.fromkeys(
+            ["required", "invalid", "min_value", "max_value"],
+            "This page is out of date. Please reload it and sign again.",
+        ),
+    )
+    typed_name = forms.CharField(
+        label="Type your full name to sign", max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
+        help_text="Exactly as on your account. Typing your name here is your signature.",
+        error_messages={"required": "Type your full name to sign."},
+    )
+    understood = forms.BooleanField(
+        label="I have read and understood this document, and I agree to it.",
+        required=False,  # the service's message is clearer than "This field is required."
+    )
+
+    def __init__(self, *args, document_title: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if document_title:
+            self.fields["understood"].label = (
+                f"I have read and understood the {document_title.lower()}, and I agree to it."
+            )

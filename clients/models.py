@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import hashlib
+import uuid
 import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -54,6 +57,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CLIENT)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # The id in URLs (STYLE.md: public URLs never carry sequential ids).
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
     objects = UserManager()
 
@@ -175,3 +180,113 @@ class ClinicianProfile(models.Model):
     def clean(self) -> None:
         if self.user_id and self.user.role != Role.CLINICIAN:
             raise ValidationError("Only clinician accounts have a clinician profile.")
+
+
+# --- Consent documents and signatures (DESIGN.md rule 2) ------------------------------------
+
+
+class ConsentKind(models.TextChoices):
+    # In the order the client reads them: the privacy notice applies to everyone.
+    PRIVACY = "privacy", "Privacy notice"
+    THERAPY = "therapy", "Therapy consent"
+    COACHING = "coaching", "Coaching agreement"
+
+
+# The service line a signed document opens for the client.
+CONSENT_KIND_SERVICE_LINE = {
+    ConsentKind.THERAPY: ServiceLines.THERAPY,
+    ConsentKind.COACHING: ServiceLines.COACHING,
+}
+
+
+def consent_text_sha256(*, title: str, body: str) -> str:
+    """The fingerprint of what a client reads: title and body, as stored."""
+    return hashlib.sha256(f"{title}\n\n{body}".encode()).hexdigest()
+
+
+class ConsentDocument(models.Model):
+    """One version of a consent document. Drafts are edited in Django admin; once published its
+    text never changes (services.consent_document_publish, and the admin makes it read-only).
+    The current document of a kind is the published one with the highest version."""
+
+    kind = models.CharField(max_length=16, choices=ConsentKind.choices)
+    version = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text=(
+        "Plain text. Separate paragraphs with a blank line. A short first line without a "
+        "full stop, followed by more lines, is shown as a heading."
+    ))
+    published_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="Empty while the document is a draft. Publish it with the admin action.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "version"], name="consent_document_version"),
+        ]
+
+    def __str__(self) -> str:
+        state = "" if self.is_published else " (draft)"
+        return f"{self.get_kind_display()} v{self.version}{state}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def text_sha256(self) -> str:
+        return consent_text_sha256(title=self.title, body=self.body)
+
+    def clean(self) -> None:
+        super().clean()
+        # Browsers send CRLF from a textarea; store one form of the text so its hash is stable.
+        self.body = self.body.replace("\r\n", "\n").replace("\r", "\n").strip()
+        self.title = " ".join(self.title.split())
+        if self.pk:
+            stored = (ConsentDocument.objects.filter(pk=self.pk)
+                      .values("kind", "version", "title", "body", "published_at").first())
+            if stored and stored["published_at"] is not None and any(
+                stored[name] != getattr(self, name) for name in ("kind", "version", "title", "body")
+            ):
+                raise ValidationError(
+                    "This version is published and can no longer change. "
+                    "Copy it as a new draft instead."
+                )
+
+
+class ConsentSignature(models.Model):
+    """A client's signature of one exact version. Never edited: a new version is signed anew."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # PROTECT: signatures are part of the record; accounts are closed by deactivating them.
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="consent_signatures")
+    document = models.ForeignKey(ConsentDocument, on_delete=models.PROTECT,
+                                 related_name="signatures")
+    text_sha256 = models.CharField(
+        "text SHA-256", max_length=64,
+        help_text="Fingerprint of the title and body the client signed.",
+    )
+    typed_name = models.CharField(max_length=150)
+    understood = models.BooleanField()
+    signed_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-signed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "document"],
+                                    name="consent_signature_once_per_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} signed by {self.typed_name}"
+
+    @property
+    def text_matches(self) -> bool:
+        """True while the document's stored text is still the text that was signed."""
+        return self.document.text_sha256 == self.text_sha256

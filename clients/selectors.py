@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+import uuid
+from dataclasses import dataclass
 
-from clients.models import ClientProfile, Role, User
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+
+from clients.models import (
+    ClientProfile,
+    ConsentDocument,
+    ConsentKind,
+    ConsentSignature,
+    Role,
+    User,
+)
 
 
 def client_profile_for_client(*, client: User) -> ClientProfile | None:
@@ -32,4 +43,80 @@ def user_counts_by_role() -> dict[str, int]:
     return User.objects.filter(is_active=True).aggregate(
         clients=Count("pk", filter=Q(role=Role.CLIENT)),
         clinicians=Count("pk", filter=Q(role=Role.CLINICIAN)),
+    )
+
+
+# --- Consent --------------------------------------------------------------------------------
+
+
+def _current_documents() -> QuerySet[ConsentDocument]:
+    """Published documents that have no published successor: the current one of each kind."""
+    newest = (ConsentDocument.objects.filter(kind=OuterRef("kind"), published_at__isnull=False)
+              .order_by("-version").values("version")[:1])
+    return ConsentDocument.objects.filter(published_at__isnull=False,
+                                          version=Subquery(newest))
+
+
+def consent_documents_current() -> dict[str, ConsentDocument]:
+    """The current document of each kind that has one, by kind, in ConsentKind order. One query."""
+    found = {doc.kind: doc for doc in _current_documents()}
+    return {kind: found[kind] for kind in ConsentKind.values if kind in found}
+
+
+@dataclass(frozen=True)
+class ConsentStatus:
+    kind: str
+    label: str
+    document: ConsentDocument | None  # the current version; None if none is published
+    signature: ConsentSignature | None  # the client's signature of the current version
+    previous: ConsentSignature | None  # their latest signature of an older version
+
+    @property
+    def needs_signature(self) -> bool:
+        return self.document is not None and self.signature is None
+
+    @property
+    def needs_new_signature(self) -> bool:
+        """A new version was published since the client last signed this kind."""
+        return self.needs_signature and self.previous is not None
+
+
+def consent_status_for_client(*, client: User, kind: str | None = None) -> list[ConsentStatus]:
+    """Per kind (or for one kind): the current document, the client's signature of it and
+    their latest signature of an older version. Two queries, whatever the number of versions
+    or signatures. Signatures come without the document bodies, which they do not need."""
+    kinds = [kind] if kind is not None else list(ConsentKind.values)
+    documents = consent_documents_current() if kind is None else {
+        doc.kind: doc for doc in _current_documents().filter(kind=kind)
+    }
+    signatures = (ConsentSignature.objects.filter(client=client, document__kind__in=kinds)
+                  .select_related("document").defer("document__body")
+                  .order_by("-document__version", "-signed_at"))
+    current: dict[str, ConsentSignature] = {}
+    previous: dict[str, ConsentSignature] = {}
+    for signature in signatures:
+        doc = documents.get(signature.document.kind)
+        if doc is not None and signature.document_id == doc.pk:
+            current[doc.kind] = signature
+        else:
+            previous.setdefault(signature.document.kind, signature)
+    return [
+        ConsentStatus(kind=k, label=ConsentKind(k).label, document=documents.get(k),
+                      signature=current.get(k), previous=previous.get(k))
+        for k in kinds
+    ]
+
+
+def consent_is_current(*, client: User, kind: str) -> bool:
+    """Has the client signed the current version of this kind? One query. Booking in a service
+    line requires it (rule 2)."""
+    return ConsentSignature.objects.filter(
+        client=client, document__in=_current_documents().filter(kind=kind)
+    ).exists()
+
+
+def consent_signature_for_client(*, client: User, public_id: uuid.UUID) -> ConsentSignature:
+    """One of the client's own signatures with its document; 404 for anyone else's."""
+    return get_object_or_404(
+        ConsentSignature.objects.select_related("document"), client=client, public_id=public_id
     )

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+import ipaddress
+import unicodedata
 
-from clients.models import ClientProfile, ClinicianProfile, Role, User
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from clients.models import (
+    CONSENT_KIND_SERVICE_LINE,
+    ClientProfile,
+    ClinicianProfile,
+    ConsentDocument,
+    ConsentSignature,
+    Role,
+    ServiceLines,
+    User,
+)
 
 
 @transaction.atomic
@@ -27,3 +42,131 @@ def profile_ensure(*, user: User) -> None:
         ClinicianProfile.objects.get_or_create(
             user=user, defaults={"display_name": user.full_name, "time_zone": user.time_zone}
         )
+
+
+# --- Consent (DESIGN.md rule 2) ---------------------------------------------------------------
+
+USER_AGENT_MAX = 500
+
+
+def consent_name_normalize(name: str) -> str:
+    """A typed name as compared with the account name: Unicode-normalized, case-folded, with
+    runs of whitespace collapsed, so "  alex   MORGAN " matches "Alex Morgan"."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def _clean_ip(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+@transaction.atomic
+def consent_sign(*, client: User, document: ConsentDocument, typed_name: str, understood: bool,
+                 ip_address: str | None, user_agent: str) -> ConsentSignature:
+    """Record the client's signature of the current version of a document.
+
+    Raises ValidationError, keyed by field (``typed_name``, ``understood``) where the person can
+    correct it, when the name does not match the account, the box is not ticked, the document
+    is not the current published version of its kind, or the signer is not a client. Signing a
+    version already signed returns the existing signature unchanged. Signing the therapy consent
+    or the coaching agreement adds that service line to the client's profile.
+    """
+    if not client.is_client:
+        raise ValidationError("Only client accounts sign consent documents.")
+    current = (ConsentDocument.objects.filter(kind=document.kind, published_at__isnull=False)
+               .order_by("-version").first())
+    if current is None or current.pk != document.pk:
+        raise ValidationError(
+            "This version of the document is not the current one. Please read the current "
+            "version and sign that."
+        )
+    errors: dict[str, str] = {}
+    if consent_name_normalize(typed_name) != consent_name_normalize(client.full_name):
+        errors["typed_name"] = (
+            f"Type your full name exactly as on your account: {client.full_name}."
+        )
+    if understood is not True:
+        errors["understood"] = (
+            "Tick the box to confirm that you have read and understood this document."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+    existing = ConsentSignature.objects.filter(client=client, document=document).first()
+    if existing is not None:
+        return existing
+    signature = ConsentSignature(
+        client=client,
+        document=document,
+        # The hash of the text as read from the database now, not as it was on the form.
+        text_sha256=current.text_sha256,
+        typed_name=" ".join(typed_name.split()),
+        understood=True,
+        signed_at=timezone.now(),
+        ip_address=_clean_ip(ip_address),
+        # A header is whatever the browser sends; PostgreSQL refuses NUL characters in text.
+        user_agent=(user_agent or "").replace("\x00", "")[:USER_AGENT_MAX],
+    )
+    try:
+        with transaction.atomic():
+            signature.save()
+    except IntegrityError:
+        # The same person submitted twice at once; the other request's row is the signature.
+        return ConsentSignature.objects.get(client=client, document=document)
+    line = CONSENT_KIND_SERVICE_LINE.get(document.kind)
+    if line is not None:
+        _client_service_line_add(client=client, line=line)
+    return signature
+
+
+def _client_service_line_add(*, client: User, line: str) -> None:
+    profile, _ = ClientProfile.objects.select_for_update().get_or_create(user=client)
+    lines = {profile.service_lines, line} - {""}
+    if ServiceLines.BOTH in lines or lines == {ServiceLines.THERAPY, ServiceLines.COACHING}:
+        merged = ServiceLines.BOTH
+    else:
+        merged = line
+    if merged != profile.service_lines:
+        profile.service_lines = merged
+        profile.save(update_fields=["service_lines", "updated_at"])
+
+
+@transaction.atomic
+def consent_document_publish(*, document: ConsentDocument) -> ConsentDocument:
+    """Publish a draft: from now on it is the current version of its kind and its text is fixed.
+
+    Refuses a document already published and a draft older than the newest published version
+    (it would never become current). Safe to run twice at once: only one UPDATE wins.
+    """
+    if document.is_published:
+        raise ValidationError(f"{document} is already published.")
+    newest = (ConsentDocument.objects.filter(kind=document.kind, published_at__isnull=False)
+              .aggregate(v=Max("version"))["v"])
+    if newest is not None and document.version <= newest:
+        raise ValidationError(
+            f"Version {newest} of the {document.get_kind_display().lower()} is already "
+            f"published; publish a draft with a higher version number."
+        )
+    now = timezone.now()
+    claimed = ConsentDocument.objects.filter(pk=document.pk, published_at__isnull=True).update(
+        published_at=now)
+    if not claimed:
+        raise ValidationError(f"{document} is already published.")
+    document.published_at = now
+    return document
+
+
+@transaction.atomic
+def consent_document_new_draft(*, document: ConsentDocument) -> ConsentDocument:
+    """A new draft of the same kind with the next version number, starting from this text."""
+    highest = (ConsentDocument.objects.select_for_update().filter(kind=document.kind)
+               .aggregate(v=Max("version"))["v"]) or 0
+    draft = ConsentDocument(kind=document.kind, version=highest + 1, title=document.title,
+                            body=document.body)
+    draft.full_clean()
+    draft.save()
+    return draft

@@ -26,11 +26,6 @@ class Feature:
 # Features whose pages are not built yet. Links from the home page and the navigation lead here
 # until their issue lands; then the link changes and the entry goes.
 COMING_SOON: dict[str, Feature] = {
-    "consent": Feature(
-        "Consent and agreements",
-        "Read and sign the therapy consent or the coaching agreement for the services you "
-        "choose. You will always be able to see what you signed and when.",
-    ),
     "screening": Feature(
         "Self-assessment",
         "A short, private questionnaire that helps us suggest the right path for you: "
@@ -78,7 +73,7 @@ def _client_home(request: HttpRequest) -> HttpResponse:
         {
             "title": "Sign your consent",
             "text": "Read the therapy consent or the coaching agreement and sign it online.",
-            "url": reverse("coming_soon", args=["consent"]),
+            "url": reverse("clients:consent_overview"),
             "action": "Review and sign",
         },
         {

@@ -36,7 +36,8 @@ def test_client_sees_next_steps_and_clinician(client, client_user, home_url,
     assert response.status_code == 200
     body = response.content.decode()
     assert "Your next steps" in body
-    for slug in ("consent", "screening", "booking", "goals"):
+    assert reverse("clients:consent_overview") in body
+    for slug in ("screening", "booking", "goals"):
         assert reverse("coming_soon", args=[slug]) in body
     assert "Dana Reyes" in body  # their clinician
     assert "Alex Morgan" in body  # the signed-in person, in the header

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from clients import views
+
+app_name = "clients"
+
+urlpatterns = [
+    path("", views.consent_overview, name="consent_overview"),
+    path("signed/<uuid:public_id>/", views.consent_signed, name="consent_signed"),
+    path("<slug:kind>/", views.consent_sign_page, name="consent_sign"),
+]
