@@ -10,10 +10,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.selectors import (
-    client_profile_for_client,
-    clients_for_clinician,
-    user_counts_by_role,
+from clients.selectors import client_profile_for_client, user_counts_by_role
+from screening.models import Route, RouteRecommendation
+from screening.selectors import (
+    caseload_with_routes,
+    current_recommendation,
+    has_open_risk_flag,
+    open_risk_flags_for_clinician,
 )
 
 
@@ -67,8 +70,18 @@ def home(request: HttpRequest) -> HttpResponse:
     raise Http404  # a role this page does not know
 
 
+# How a route reads to the client on the home page (no clinical words).
+ROUTE_FOR_CLIENT = {
+    Route.CRISIS: "Support now, from a clinician",
+    Route.THERAPY: "Therapy",
+    Route.INTEGRATED: "Therapy and coaching",
+    Route.COACHING: "Coaching",
+}
+
+
 def _client_home(request: HttpRequest) -> HttpResponse:
     profile = client_profile_for_client(client=request.user)
+    recommendation = current_recommendation(client=request.user)
     next_steps = [
         {
             "title": "Sign your consent",
@@ -76,12 +89,7 @@ def _client_home(request: HttpRequest) -> HttpResponse:
             "url": reverse("clients:consent_overview"),
             "action": "Review and sign",
         },
-        {
-            "title": "Take the self-assessment",
-            "text": "A few private questions that help us suggest the right path for you.",
-            "url": reverse("coming_soon", args=["screening"]),
-            "action": "Start",
-        },
+        _screening_step(recommendation),
         {
             "title": "Book a first consultation",
             "text": "Pick a time that suits you, shown in your own time zone.",
@@ -97,19 +105,43 @@ def _client_home(request: HttpRequest) -> HttpResponse:
     ]
     for number, step in enumerate(next_steps, start=1):
         step["eyebrow"] = f"Step {number}"
-    return render(
-        request, "portal/home_client.html", {"profile": profile, "next_steps": next_steps}
-    )
+    return render(request, "portal/home_client.html", {
+        "profile": profile,
+        "next_steps": next_steps,
+        # Safety first (rule 1): while a risk flag is open, crisis resources lead the page.
+        "at_risk": has_open_risk_flag(request.user),
+    })
+
+
+def _screening_step(recommendation: RouteRecommendation | None) -> dict[str, str]:
+    if recommendation is None:
+        return {
+            "title": "Take the self-assessment",
+            "text": "A few private questions that help us suggest the right path for you.",
+            "url": reverse("screening:start"),
+            "action": "Start",
+        }
+    return {
+        "title": "Your recommended path",
+        "text": f"{ROUTE_FOR_CLIENT[recommendation.effective_route]}. See what you told us "
+                "and what happens next.",
+        "url": reverse("screening:results"),
+        "action": "See your results",
+    }
 
 
 def _clinician_home(request: HttpRequest) -> HttpResponse:
+    caseload = list(caseload_with_routes(clinician=request.user))
+    for person in caseload:
+        route = person.override_route or person.computed_route
+        person.route_label = Route(route).label if route else ""
     context = {
         "today": timezone.localdate(timezone=request.user.zone),
-        "caseload_count": clients_for_clinician(clinician=request.user).count(),
-        # Appointments and risk flags land with the booking and screening issues; until then
-        # these sections show their empty state.
+        "caseload": caseload,
+        "caseload_count": len(caseload),
+        # Appointments land with the booking issue; until then that section is empty.
         "sessions_today": [],
-        "needs_attention": [],
+        "needs_attention": open_risk_flags_for_clinician(clinician=request.user),
     }
     return render(request, "portal/home_clinician.html", context)
 

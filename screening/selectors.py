@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from clients.models import Role, User
+from clients.selectors import clients_for_clinician
 from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse
 
 
@@ -93,3 +94,14 @@ def open_risk_flags_for_clinician(*, clinician: User) -> list[RiskFlag]:
     visible = User.objects.filter(clients_for_clinician_q(clinician=clinician))
     return list(RiskFlag.objects.filter(status=RiskFlag.Status.OPEN, client__in=visible)
                 .select_related("client"))
+
+
+def caseload_with_routes(*, clinician: User) -> QuerySet[User]:
+    """The clinician's clients with their current route, in one query (the route is the newest
+    recommendation's override, else its computed route)."""
+    newest = RouteRecommendation.objects.filter(client=OuterRef("pk")).order_by(
+        "-created_at", "-pk")
+    return clients_for_clinician(clinician=clinician).annotate(
+        computed_route=Subquery(newest.values("route")[:1]),
+        override_route=Subquery(newest.values("override_route")[:1]),
+    )

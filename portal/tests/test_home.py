@@ -31,14 +31,17 @@ def test_client_sees_next_steps_and_clinician(client, client_user, home_url,
                                               django_assert_num_queries):
     client.force_login(client_user)
     # 1. session  2. user  3. client profile with clinician and clinician profile (one join)
-    with django_assert_num_queries(3):
+    # 4. current route recommendation  5. open risk flag exists
+    with django_assert_num_queries(5):
         response = client.get(home_url)
     assert response.status_code == 200
     body = response.content.decode()
     assert "Your next steps" in body
     assert reverse("clients:consent_overview") in body
-    for slug in ("screening", "booking", "goals"):
+    assert reverse("screening:start") in body
+    for slug in ("booking", "goals"):
         assert reverse("coming_soon", args=[slug]) in body
+    assert "Support is available right now" not in body
     assert "Dana Reyes" in body  # their clinician
     assert "Alex Morgan" in body  # the signed-in person, in the header
     assert "Client" in body
@@ -50,7 +53,7 @@ def test_client_sees_next_steps_and_clinician(client, client_user, home_url,
 def test_client_without_clinician(client, make_client, home_url, django_assert_num_queries):
     lone = make_client(clinician=None, full_name="Robin Lane")
     client.force_login(lone)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(5):
         response = client.get(home_url)
     assert response.status_code == 200
     assert "No clinician assigned yet" in response.content.decode()
@@ -67,8 +70,8 @@ def test_client_home_does_not_show_other_people(client, client_user, stranger, o
 def _clinician_home_body(client, clinician, home_url, django_assert_num_queries) -> str:
     client.force_login(clinician)
     # 1. session  2. user  3. MFA check of the staff middleware (authenticator exists)
-    # 4. caseload count
-    with django_assert_num_queries(4):
+    # 4. caseload with each client's route (subqueries)  5. open risk flags with their clients
+    with django_assert_num_queries(5):
         response = client.get(home_url)
     assert response.status_code == 200
     return response.content.decode()
@@ -145,3 +148,55 @@ def test_profile_missing_does_not_break_client_home(client, client_user, home_ur
     response = client.get(home_url)
     assert response.status_code == 200
     assert "Your next steps" in response.content.decode()
+
+
+# --- with screening ---------------------------------------------------------------------------
+
+def test_client_home_leads_with_crisis_resources_while_a_flag_is_open(
+        client, client_user, home_url, django_assert_num_queries):
+    from screening.services import screening_submit
+    from screening.tests.conftest import answers
+
+    screening_submit(client=client_user, instrument="safety", answers=answers("safety", s1=1))
+    client.force_login(client_user)
+    with django_assert_num_queries(5):
+        body = client.get(home_url).content.decode()
+    assert "Support is available right now" in body
+    assert 'href="tel:988"' in body
+    assert reverse("screening:results") in body
+
+
+def test_client_home_shows_the_recommended_path(client, client_user, home_url):
+    from screening.services import screening_submit_many
+    from screening.tests.conftest import full_set
+
+    screening_submit_many(client=client_user, answers_by_instrument=full_set(
+        self_assessment={"t1": 1, "t2": 1, "t3": 1}))
+    client.force_login(client_user)
+    body = client.get(home_url).content.decode()
+    assert "Your recommended path" in body
+    assert "Therapy. See what you told us" in body
+    assert reverse("screening:results") in body
+    assert "Support is available right now" not in body
+
+
+def test_clinician_home_lists_open_flags_and_routes_at_a_fixed_cost(
+        client, clinician, client_user, stranger, make_client, home_url,
+        django_assert_num_queries):
+    from screening.services import screening_submit, screening_submit_many
+    from screening.tests.conftest import answers, full_set
+
+    screening_submit(client=client_user, instrument="safety", answers=answers("safety", s4=1))
+    screening_submit(client=stranger, instrument="safety", answers=answers("safety", s1=1))
+    for _ in range(5):
+        other = make_client(clinician=clinician)
+        screening_submit_many(client=other, answers_by_instrument=full_set(
+            self_assessment={"c1": 1}))
+    body = _clinician_home_body(client, clinician, home_url, django_assert_num_queries)
+    assert "Open risk flag" in body
+    assert client_user.full_name in body
+    assert stranger.full_name not in body  # another clinician's client
+    assert body.count("<td>Coaching</td>") == 5
+    assert "<td>Help now</td>" in body  # client_user, at risk
+    flag_url = reverse("screening:risk_flag", args=[client_user.risk_flags.get().public_id])
+    assert body.count(flag_url) == 1
