@@ -29,11 +29,6 @@ class Feature:
 # Features whose pages are not built yet. Links from the home page and the navigation lead here
 # until their issue lands; then the link changes and the entry goes.
 COMING_SOON: dict[str, Feature] = {
-    "screening": Feature(
-        "Self-assessment",
-        "A short, private questionnaire that helps us suggest the right path for you: "
-        "therapy, coaching or both. You will see your results in plain language.",
-    ),
     "booking": Feature(
         "Booking a first consultation",
         "Choose a time that suits you for a first consultation, shown in your own time zone.",

@@ -11,6 +11,8 @@ urlpatterns = [
     path("screening/step/<slug:instrument>/", views.step, name="step"),
     path("screening/help-now/", views.crisis, name="crisis"),
     path("screening/results/", views.results, name="results"),
+    path("screening/retake/<slug:instrument>/", views.retake, name="retake"),
+    path("screening/responses/<uuid:response_id>/", views.response_detail, name="response"),
     path("clinician/clients/<uuid:client_id>/screening/", views.client_history,
          name="client_history"),
     path("clinician/clients/<uuid:client_id>/screening/route/<uuid:recommendation_id>/override/",

@@ -18,7 +18,6 @@ from django.utils import timezone
 from notifications.models import Notification
 from notifications.services import notification_schedule, welcome_schedule
 from notifications.tasks import sweep_due
-
 from notifications.tests.fixtures import broker_at, wait_for
 
 pytestmark = [

@@ -1,0 +1,81 @@
+"""Forms of the screening pages. The instruments decide what a valid answer is; the forms only
+carry their errors to the right question."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from screening.instruments import Instrument
+from screening.models import Route
+
+
+class InstrumentForm(forms.Form):
+    """One radio group per item of an instrument.
+
+    Every field is optional at the form level: ``Instrument.clean`` decides what must be
+    answered (PHQ-9's item 10 only when something was checked off) and its errors, keyed by
+    item code, land next to the question they belong to.
+    """
+
+    def __init__(self, *args: Any, instrument: Instrument, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instrument = instrument
+        for item in instrument.items:
+            field = forms.TypedChoiceField(
+                label=item.text,
+                choices=[(str(option.value), option.label) for option in item.options],
+                coerce=int,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+            if item.asked_when is not None:
+                field.help_text = "Answer this if anything above bothered you at all."
+            self.fields[item.code] = field
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        answers = {code: value for code, value in cleaned.items() if value not in (None, "")}
+        try:
+            self.answers: dict[str, int] = self.instrument.clean(answers)
+        except ValidationError as error:
+            for code, messages in error.message_dict.items():
+                self.add_error(code if code in self.fields else None, messages)
+        return cleaned
+
+
+def instrument_form(instrument: Instrument, data: Mapping[str, Any] | None = None,
+                    initial: Mapping[str, int] | None = None) -> InstrumentForm:
+    # Radio choices are strings; the draft keeps ints.
+    initial = {code: str(value) for code, value in (initial or {}).items()}
+    return InstrumentForm(data, instrument=instrument, initial=initial)
+
+
+class RouteOverrideForm(forms.Form):
+    route = forms.ChoiceField(label="Route", choices=Route.choices)
+    note = forms.CharField(
+        label="Why you are changing it", widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with the recommendation beside the computed route. The client does not "
+                  "see this note.",
+    )
+
+
+class RiskFlagResolveForm(forms.Form):
+    note = forms.CharField(
+        label="What was done", widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="For example: called the client, safety plan agreed, next session booked. "
+                  "Resolving the flag makes coaching bookable again.",
+    )
+
+
+def form_add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """A service's ValidationError on the form: keyed errors next to their fields, the rest at
+    the top."""
+    if hasattr(error, "error_dict"):
+        for key, messages in error.message_dict.items():
+            form.add_error(key if key in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)

@@ -1,0 +1,456 @@
+"""The screening pages.
+
+Client: the start page, the wizard (one instrument a page, answers kept in the session until
+the last step), a single-questionnaire retake, the results in plain words and their own past
+answers. Anyone: the crisis page. Clinician: a client's screening history with the chart, the
+open risk flags, and one flag to resolve.
+
+Safety first (rule 1): a yes on the safety screen, or PHQ-9 item 9 above zero, is submitted the
+moment that page is sent, not at the end of the wizard, so the flag is open and the clinician
+alerted even if the client closes the tab on the crisis page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from clients.selectors import client_profile_for_client
+from screening import services
+from screening.charts import screening_chart
+from screening.forms import (
+    RiskFlagResolveForm,
+    RouteOverrideForm,
+    form_add_service_errors,
+    instrument_form,
+)
+from screening.instruments import (
+    GAD7,
+    INSTRUMENTS,
+    PHQ9,
+    SAFETY,
+    SAFETY_RISK,
+    WHO5,
+    WIZARD_ORDER,
+    Instrument,
+)
+from screening.instruments.self_assessment import COACHING_INDICATORS, THERAPY_INDICATORS
+from screening.instruments.who5 import LOW_ITEM, LOW_WELLBEING
+from screening.models import RiskFlag, Route, ScreeningResponse
+from screening.routing import reason_for_client, reason_for_clinician, route_compute
+from screening.selectors import (
+    client_for_clinician,
+    current_recommendation,
+    has_open_risk_flag,
+    latest_responses,
+    open_risk_flags_for_clinician,
+    response_for_client,
+    risk_flag_for_clinician,
+    screening_history_for_clinician,
+)
+from screening.services import risk_flag_resolve, screening_submit, screening_submit_many
+
+DRAFT_KEY = "screening_draft"
+RETAKE_INSTRUMENTS = (PHQ9.code, GAD7.code, WHO5.code)
+
+# --- Access ---------------------------------------------------------------------------------
+
+
+def client_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Clients only. Staff get a 404: these pages are about the person signed in, and staff
+    read screenings through the clinician pages (which check the assignment)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_client:
+            raise Http404("These pages are for clients.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def clinician_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_clinician:
+            raise Http404("These pages are for clinicians.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# --- The draft ------------------------------------------------------------------------------
+
+
+def _draft(request: HttpRequest) -> dict[str, dict[str, int]]:
+    draft = request.session.get(DRAFT_KEY)
+    if not isinstance(draft, dict):
+        return {}
+    return {code: answers for code, answers in draft.items() if code in INSTRUMENTS}
+
+
+def _draft_save(request: HttpRequest, draft: dict[str, dict[str, int]]) -> None:
+    if draft:
+        request.session[DRAFT_KEY] = draft
+    else:
+        request.session.pop(DRAFT_KEY, None)
+
+
+def _first_missing_step(draft: dict[str, Any], before: str | None = None) -> str | None:
+    """The first step without a draft, looking only at the steps before ``before``."""
+    for code in WIZARD_ORDER:
+        if code == before:
+            return None
+        if code not in draft:
+            return code
+    return None
+
+
+def _is_safety_positive(code: str, answers: dict[str, int]) -> bool:
+    if code == SAFETY.code:
+        return any(answers.values())
+    if code == PHQ9.code:
+        return answers.get("item9", 0) > 0
+    return False
+
+
+# --- Client pages ---------------------------------------------------------------------------
+
+
+@client_required
+def start(request: HttpRequest) -> HttpResponse:
+    draft = _draft(request)
+    resume = _first_missing_step(draft) if draft else None
+    return render(request, "screening/start.html", {
+        "recommendation": current_recommendation(client=request.user),
+        "steps": [INSTRUMENTS[code] for code in WIZARD_ORDER],
+        "resume": resume,
+        "retakes": [INSTRUMENTS[code] for code in RETAKE_INSTRUMENTS],
+    })
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def step(request: HttpRequest, instrument: str) -> HttpResponse:
+    if instrument not in WIZARD_ORDER:
+        raise Http404("No such step.")
+    draft = _draft(request)
+    missing = _first_missing_step(draft, before=instrument)
+    if missing is not None:
+        # Skipped ahead by URL: the earlier steps come first (safety above all).
+        return redirect("screening:step", instrument=missing)
+
+    current = INSTRUMENTS[instrument]
+    index = WIZARD_ORDER.index(instrument)
+    if request.method == "POST":
+        form = instrument_form(current, data=request.POST)
+        if form.is_valid():
+            return _step_done(request, draft, current, form.answers)
+    else:
+        form = instrument_form(current, initial=draft.get(instrument))
+
+    previous = WIZARD_ORDER[index - 1] if index else None
+    return render(request, "screening/step.html", {
+        "instrument": current,
+        "form": form,
+        "number": index + 1,
+        "count": len(WIZARD_ORDER),
+        "back_url": reverse("screening:step", args=[previous]) if previous
+        else reverse("screening:start"),
+        "is_last": index == len(WIZARD_ORDER) - 1,
+        "action": reverse("screening:step", args=[instrument]),
+    })
+
+
+def _step_done(request: HttpRequest, draft: dict[str, dict[str, int]], instrument: Instrument,
+               answers: dict[str, int]) -> HttpResponse:
+    code = instrument.code
+    if _is_safety_positive(code, answers):
+        # Submit now: the flag and the clinician's alert must not wait for the last step. The
+        # safety screen answered before (all no) goes with PHQ-9, so the route sees both.
+        now = {code: answers}
+        if code == PHQ9.code and SAFETY.code in draft:
+            now = {SAFETY.code: draft.pop(SAFETY.code), **now}
+        draft.pop(code, None)
+        _submit(request, now)
+        _draft_save(request, draft)
+        return redirect("screening:crisis")
+
+    draft[code] = answers
+    _draft_save(request, draft)
+    missing = _first_missing_step(draft)
+    if missing is not None:
+        return redirect("screening:step", instrument=missing)
+    try:
+        _submit(request, {c: draft[c] for c in WIZARD_ORDER})
+    except ValidationError as error:
+        # A draft saved under an older version of a questionnaire: ask that one again.
+        stale = {key.split(".")[0] for key in error.message_dict if "." in key}
+        for stale_code in stale:
+            draft.pop(stale_code, None)
+        _draft_save(request, draft)
+        messages.warning(request, "Some of the questions changed since you started. Please "
+                                  "answer them again.")
+        return redirect("screening:step", instrument=_first_missing_step(draft) or WIZARD_ORDER[0])
+    _draft_save(request, {})
+    return redirect("screening:results")
+
+
+def _submit(request: HttpRequest, answers_by_instrument: dict[str, dict[str, int]]) -> None:
+    if len(answers_by_instrument) == 1:
+        [(code, answers)] = answers_by_instrument.items()
+        screening_submit(client=request.user, instrument=code, answers=answers)
+    else:
+        screening_submit_many(client=request.user, answers_by_instrument=answers_by_instrument)
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def retake(request: HttpRequest, instrument: str) -> HttpResponse:
+    """One questionnaire again (the measures a clinician follows over time)."""
+    if instrument not in RETAKE_INSTRUMENTS:
+        raise Http404("This questionnaire cannot be retaken on its own.")
+    current = INSTRUMENTS[instrument]
+    form = instrument_form(current, data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        response = screening_submit(client=request.user, instrument=instrument,
+                                    answers=form.answers)
+        if SAFETY_RISK in response.flags:
+            return redirect("screening:crisis")
+        messages.success(request, "Thank you. Your answers are saved and your clinician can "
+                                  "see them.")
+        return redirect("screening:results")
+    return render(request, "screening/step.html", {
+        "instrument": current,
+        "form": form,
+        "retake": True,
+        "back_url": reverse("screening:start"),
+        "is_last": True,
+        "action": reverse("screening:retake", args=[instrument]),
+    })
+
+
+def crisis(request: HttpRequest) -> HttpResponse:
+    """Public: crisis resources must reach anyone, signed in or not."""
+    context: dict[str, Any] = {"told": False, "clinician_name": "", "resume": None}
+    user = request.user
+    if user.is_authenticated and user.is_client:
+        # Only say the practice was told when it was: an open flag means an alert went out.
+        context["told"] = has_open_risk_flag(user)
+        if context["told"]:
+            profile = client_profile_for_client(client=user)
+            clinician = profile.clinician if profile else None
+            if clinician is not None:
+                display = getattr(clinician, "clinician_profile", None)
+                context["clinician_name"] = (display.display_name if display else "") \
+                    or clinician.full_name
+        draft = _draft(request)
+        if draft:
+            context["resume"] = _first_missing_step(draft)
+    return render(request, "screening/crisis.html", context)
+
+
+@client_required
+def results(request: HttpRequest) -> HttpResponse:
+    recommendation = current_recommendation(client=request.user)
+    if recommendation is None:
+        return redirect("screening:start")
+    latest = latest_responses(client=request.user, instruments=WIZARD_ORDER)
+    return render(request, "screening/results.html", {
+        "recommendation": recommendation,
+        "route": recommendation.effective_route,
+        "reviewed": bool(recommendation.override_route),
+        # Two crisis reasons (safety screen, PHQ-9 item 9) read the same in plain words.
+        "reasons": list(dict.fromkeys(reason_for_client(r) for r in recommendation.reasons)),
+        "answers": [(INSTRUMENTS[code], latest[code]) for code in WIZARD_ORDER if code in latest],
+        "booking_url": reverse("coming_soon", args=["booking"]),
+    })
+
+
+@client_required
+def response_detail(request: HttpRequest, response_id: uuid.UUID) -> HttpResponse:
+    response = response_for_client(client=request.user, public_id=response_id)
+    return render(request, "screening/response.html", {
+        "response": response,
+        "instrument": INSTRUMENTS.get(response.instrument),
+        "answered": answered_items(response),
+    })
+
+
+# --- Clinician pages ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answered:
+    code: str
+    text: str
+    value: int
+    label: str
+
+
+def answered_items(response: ScreeningResponse) -> list[Answered]:
+    """Each question with the answer chosen, in the instrument's order; items not asked (PHQ-9
+    item 10 when nothing was checked off) are left out."""
+    instrument = INSTRUMENTS.get(response.instrument)
+    rows = []
+    items = instrument.items if instrument else ()
+    known = {item.code for item in items}
+    for item in items:
+        if item.code not in response.answers:
+            continue
+        value = response.answers[item.code]
+        label = next((o.label for o in item.options if o.value == value), str(value))
+        rows.append(Answered(item.code, item.text, value, label))
+    # Answers to items a later version dropped still show, by code.
+    for code, value in response.answers.items():
+        if code not in known:
+            rows.append(Answered(code, code, value, str(value)))
+    return rows
+
+
+FLAG_BADGES = {
+    SAFETY_RISK: ("Safety risk", "danger"),
+    LOW_WELLBEING: ("Low well-being", "warning"),
+    LOW_ITEM: ("An item at 0 or 1", "warning"),
+    THERAPY_INDICATORS: ("Therapy indicators", "neutral"),
+    COACHING_INDICATORS: ("Coaching indicators", "neutral"),
+}
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    response: ScreeningResponse
+    title: str
+    score: str
+    band: str
+    flags: list[tuple[str, str]]
+    answered: list[Answered]
+
+
+def _history_row(response: ScreeningResponse) -> HistoryRow:
+    instrument = INSTRUMENTS.get(response.instrument)
+    if response.instrument == WHO5.code and response.percent is not None:
+        score = f"{response.percent}% (raw {response.total})"
+    elif response.instrument == SAFETY.code:
+        score = f"{response.total} of {len(SAFETY.items)} yes"
+    elif response.subscores and "therapy" in response.subscores:
+        score = (f"{response.subscores['therapy']} therapy, "
+                 f"{response.subscores['coaching']} coaching")
+    else:
+        score = "" if response.total is None else str(response.total)
+    return HistoryRow(
+        response=response,
+        title=instrument.title if instrument else response.get_instrument_display(),
+        score=score,
+        band=response.band,
+        flags=[FLAG_BADGES.get(flag, (flag, "neutral")) for flag in response.flags],
+        answered=answered_items(response),
+    )
+
+
+def _client_history_page(request: HttpRequest, client, *, override_form=None,
+                         status: int = 200) -> HttpResponse:
+    history = screening_history_for_clinician(client=client)
+    recommendation = history["recommendations"][0] if history["recommendations"] else None
+    if override_form is None and recommendation is not None:
+        override_form = RouteOverrideForm(initial={"route": recommendation.effective_route})
+    flags = history["flags"]
+    return render(request, "screening/client_history.html", {
+        "client": client,
+        "recommendation": recommendation,
+        "reasons": [reason_for_clinician(reason) for reason in recommendation.reasons]
+        if recommendation else [],
+        "override_form": override_form,
+        "chart": screening_chart(history["responses"], zone=request.user.zone,
+                                 client_name=client.full_name),
+        "rows": [_history_row(response) for response in history["responses"]],
+        "open_flags": [flag for flag in flags if flag.status == RiskFlag.Status.OPEN],
+        "resolved_flags": [flag for flag in flags if flag.status == RiskFlag.Status.RESOLVED],
+    }, status=status)
+
+
+@clinician_required
+def client_history(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    client = client_for_clinician(clinician=request.user, public_id=client_id)
+    return _client_history_page(request, client)
+
+
+@clinician_required
+@require_POST
+def route_override(request: HttpRequest, client_id: uuid.UUID,
+                   recommendation_id: uuid.UUID) -> HttpResponse:
+    client = client_for_clinician(clinician=request.user, public_id=client_id)
+    recommendation = current_recommendation(client=client)
+    if recommendation is None:
+        raise Http404("No recommendation.")
+    history_url = reverse("screening:client_history", args=[client.public_id])
+    if recommendation.public_id != recommendation_id:
+        # The client answered again while the page was open: the route shown was replaced.
+        messages.warning(request, "A newer recommendation arrived while you were reading. "
+                                  "Review it before changing the route.")
+        return redirect(history_url)
+    form = RouteOverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            services.route_override(recommendation=recommendation,
+                                   route=form.cleaned_data["route"],
+                                   note=form.cleaned_data["note"], by=request.user)
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            messages.success(request, f"Route set to {Route(form.cleaned_data['route']).label}.")
+            return redirect(history_url)
+    return _client_history_page(request, client, override_form=form)
+
+
+@clinician_required
+def risk_flags(request: HttpRequest) -> HttpResponse:
+    # Oldest first: the client who has waited longest is seen first.
+    flags = sorted(open_risk_flags_for_clinician(clinician=request.user),
+                   key=lambda flag: (flag.opened_at, flag.pk))
+    return render(request, "screening/risk_flags.html", {"flags": flags})
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def risk_flag(request: HttpRequest, flag_id: uuid.UUID) -> HttpResponse:
+    flag = risk_flag_for_clinician(clinician=request.user, public_id=flag_id)
+    is_open = flag.status == RiskFlag.Status.OPEN
+    form = None
+    if is_open:
+        form = RiskFlagResolveForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                risk_flag_resolve(flag=flag, note=form.cleaned_data["note"], by=request.user)
+            except ValidationError as error:
+                form_add_service_errors(form, error)
+            else:
+                messages.success(request, f"The flag for {flag.client} is resolved.")
+                return redirect("screening:risk_flag", flag_id=flag.public_id)
+    elif request.method == "POST":
+        messages.info(request, "This flag was already resolved.")
+        return redirect("screening:risk_flag", flag_id=flag.public_id)
+
+    response = flag.response
+    _, reasons = route_compute({response.instrument: response})
+    return render(request, "screening/risk_flag.html", {
+        "flag": flag,
+        "is_open": is_open,
+        "form": form,
+        "row": _history_row(response),
+        "reasons": [reason_for_clinician(reason.as_json()) for reason in reasons
+                    if reason.code in ("safety_positive", "phq9_item9")],
+    })
