@@ -3,6 +3,7 @@ in plain words, and what each page costs in queries."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
 
@@ -403,3 +404,33 @@ def test_retake_phq9_with_item9_goes_to_crisis(signed_in, client_user):
                           {**PHQ9_LOW, "item9": "2", "item10": "0"})
     assert page["Location"] == reverse("screening:crisis")
     assert RiskFlag.objects.filter(client=client_user, status="open").exists()
+
+
+SAFETY_POSITIVE = [combo for combo in itertools.product("01", repeat=4)
+                   if "1" in combo]
+
+
+@pytest.mark.parametrize("combo", SAFETY_POSITIVE, ids="".join)
+def test_every_positive_safety_combination_reaches_the_crisis_page(signed_in, client_user,
+                                                                    combo):
+    page = signed_in.post(step_url("safety"), dict(zip(SAFETY_NO, combo, strict=True)))
+    assert page["Location"] == reverse("screening:crisis")
+    assert 'href="tel:988"' in signed_in.get(page["Location"]).content.decode()
+    assert RiskFlag.objects.filter(client=client_user, status="open").count() == 1
+    assert Notification.objects.filter(kind=Notification.Kind.RISK_ALERT).count() == 1
+
+
+@pytest.mark.parametrize("item9", ["1", "2", "3"])
+def test_every_positive_item9_reaches_the_crisis_page(signed_in, client_user, item9):
+    signed_in.post(step_url("safety"), SAFETY_NO)
+    page = signed_in.post(step_url("phq9"), {**PHQ9_LOW, "item9": item9, "item10": "0"})
+    assert page["Location"] == reverse("screening:crisis")
+    assert RiskFlag.objects.filter(client=client_user, status="open").count() == 1
+    assert Notification.objects.filter(kind=Notification.Kind.RISK_ALERT).count() == 1
+
+
+def test_a_negative_safety_screen_moves_on_quietly(signed_in, client_user):
+    page = signed_in.post(step_url("safety"), SAFETY_NO)
+    assert page["Location"] == step_url("phq9")
+    assert not RiskFlag.objects.exists()
+    assert not Notification.objects.filter(kind=Notification.Kind.RISK_ALERT).exists()
