@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
 
 class StaffMFARequiredMiddleware:
@@ -37,3 +38,17 @@ class StaffMFARequiredMiddleware:
             )
             return redirect(reverse("mfa_index"))
         return self.get_response(request)
+
+
+class UserTimeZoneMiddleware:
+    """Render every time in the signed-in person's own zone (rule 5 of DESIGN.md); anonymous
+    visitors see the practice's zone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        zone = user.zone if user.is_authenticated else settings.PRACTICE_TIME_ZONE
+        with timezone.override(zone):
+            return self.get_response(request)

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "clients.middleware.StaffMFARequiredMiddleware",
+    "clients.middleware.UserTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"

@@ -200,3 +200,18 @@ def test_clinician_home_lists_open_flags_and_routes_at_a_fixed_cost(
     assert "<td>Help now</td>" in body  # client_user, at risk
     flag_url = reverse("screening:risk_flag", args=[client_user.risk_flags.get().public_id])
     assert body.count(flag_url) == 1
+
+
+def test_times_are_shown_in_the_viewers_zone(client, clinician, client_user):
+    # The clinician works in America/Chicago; a flag opened at 15:30 UTC in January reads 09:30.
+    import datetime as dt
+
+    from screening.models import RiskFlag
+    from screening.services import screening_submit
+    from screening.tests.conftest import answers
+
+    screening_submit(client=client_user, instrument="safety", answers=answers("safety", s1=1))
+    RiskFlag.objects.update(opened_at=dt.datetime(2027, 1, 15, 15, 30, tzinfo=dt.UTC))
+    client.force_login(clinician)
+    body = client.get(reverse("home")).content.decode()
+    assert "15 Jan, 09:30" in body
