@@ -8,6 +8,7 @@ word in a subject, and a neutral sender and wording for clients in discreet mode
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.utils import formataddr
 from typing import Any
 
@@ -51,17 +52,29 @@ def sender_for(user: User) -> str:
     return settings.DEFAULT_FROM_EMAIL
 
 
+def _template_values(context: dict[str, Any]) -> dict[str, Any]:
+    """The row's context for the templates: "*_at" ISO strings become datetimes."""
+    values = dict(context)
+    for key, value in context.items():
+        if key.endswith("_at") and isinstance(value, str):
+            values[key] = datetime.fromisoformat(value)
+    return values
+
+
 def notification_email_build(*, notification: Notification) -> EmailMultiAlternatives:
     recipient = notification.recipient
     discreet = recipient_is_discreet(recipient)
     context = {
         # The row's own values first, so they can never override the ones below.
-        **notification.context,
+        **_template_values(notification.context),
         "first_name": recipient.full_name.split()[0] if recipient.full_name.strip() else "",
         "discreet": discreet,
         "practice_name": settings.PRACTICE_NAME,
         "site_url": settings.SITE_URL,
         "sign_in_url": f"{settings.SITE_URL}/",
+        # For times in the email: the zone they are shown in, and which day is tomorrow there.
+        "time_zone": recipient.time_zone.replace("_", " "),
+        "tomorrow": timezone.localdate(timezone=recipient.zone) + timedelta(days=1),
     }
     # Times in an email are the recipient's local times (rule 5).
     with timezone.override(recipient.zone):
@@ -73,4 +86,7 @@ def notification_email_build(*, notification: Notification) -> EmailMultiAlterna
         to=[recipient.email],
     )
     message.attach_alternative(rendered.html, "text/html")
+    if ics := notification.context.get("ics"):
+        method = "CANCEL" if "METHOD:CANCEL" in ics else "REQUEST"
+        message.attach("appointment.ics", ics, f"text/calendar; method={method}")
     return message

@@ -23,6 +23,11 @@ class Notification(models.Model):
         WELCOME = "welcome", "Welcome after email verification"
         RISK_ALERT = "risk_alert", "Risk alert to a clinician"
         MEASURES_INVITATION = "measures_invitation", "Invitation to retake questionnaires"
+        APPOINTMENT_CONFIRMED = "appointment_confirmed", "Appointment confirmed"
+        APPOINTMENT_CHANGED = "appointment_changed", "Appointment moved"
+        APPOINTMENT_CANCELLED = "appointment_cancelled", "Appointment cancelled"
+        APPOINTMENT_REMINDER = "appointment_reminder", "Appointment reminder"
+        WAITLIST_OFFER = "waitlist_offer", "Earlier time offered from the waitlist"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -52,7 +57,8 @@ class Notification(models.Model):
                                       help_text="When a delivery task last took the row.")
     sent_at = models.DateTimeField(null=True, blank=True)
     # Values for the templates only. Never clinical content (rule 7): no diagnosis, scores,
-    # goal text or service line.
+    # goal text or service line. Keys ending in "_at" hold ISO datetimes and reach the templates
+    # as datetimes; "ics" is attached as a calendar file.
     context = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

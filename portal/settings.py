@@ -328,5 +328,9 @@ LOGGING = {
 }
 
 # --- Tandem ---------------------------------------------------------------------------------
+# Booking: free times start on this grid (minutes), and a freed slot is offered to the waitlist
+# one person at a time, this many minutes apart, earliest to join first.
+BOOKING_SLOT_GRID_MINUTES = env_int("TANDEM_SLOT_GRID_MINUTES", 15)
+WAITLIST_OFFER_STAGGER_MINUTES = env_int("TANDEM_WAITLIST_STAGGER_MINUTES", 15)
 # How many times the outbox tries one message before it is marked failed.
 NOTIFICATIONS_MAX_ATTEMPTS = env_int("TANDEM_NOTIFICATIONS_MAX_ATTEMPTS", 5)

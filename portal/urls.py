@@ -15,6 +15,7 @@ urlpatterns = [
     path("soon/<slug:feature>/", views.coming_soon, name="coming_soon"),
     path("healthz", health.healthz, name="healthz"),
     path("", include("screening.urls")),
+    path("", include("sessions.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

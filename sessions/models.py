@@ -1,1 +1,324 @@
-# Models arrive with the issue that builds this app.
+"""Booking: service types, availability, appointments, recurring series, waitlist, calendar feeds.
+
+Times are stored in UTC; availability is stored as wall-clock times in the clinician's zone and
+turned into UTC per date, so 9:00 in New York stays 9:00 across a DST change (rule 5). On
+PostgreSQL an exclusion constraint over each appointment's time including its buffers makes a
+clinician's double booking impossible (rule 4; see migration 0002).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+
+class ServiceLine(models.TextChoices):
+    THERAPY = "therapy", "Therapy"
+    COACHING = "coaching", "Coaching"
+
+
+class ServiceKind(models.TextChoices):
+    CONSULTATION = "consultation", "Consultation"
+    INTAKE = "intake", "Intake"
+    SESSION = "session", "Session"
+
+
+class Location(models.TextChoices):
+    VIDEO = "video", "Video call"
+    OFFICE = "office", "In the office"
+
+
+class BookableBy(models.TextChoices):
+    CLIENT = "client", "Clients book it themselves"
+    CLINICIAN = "clinician", "Only the clinician books it"
+
+
+def default_reminder_hours() -> list[int]:
+    return [24, 2]
+
+
+class ServiceType(models.Model):
+    code = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    service_line = models.CharField(max_length=16, choices=ServiceLine.choices)
+    kind = models.CharField(max_length=16, choices=ServiceKind.choices)
+    duration_minutes = models.PositiveSmallIntegerField()
+    buffer_before_minutes = models.PositiveSmallIntegerField(default=0)
+    buffer_after_minutes = models.PositiveSmallIntegerField(default=10)
+    min_notice_hours = models.PositiveSmallIntegerField(default=24)
+    horizon_days = models.PositiveSmallIntegerField(default=60)
+    late_cancel_hours = models.PositiveSmallIntegerField(default=24)
+    location = models.CharField(max_length=16, choices=Location.choices, default=Location.VIDEO)
+    location_detail = models.CharField(
+        max_length=300, blank=True,
+        help_text="The office address or the video link, sent with the confirmation.")
+    price_note = models.CharField(max_length=100, blank=True, help_text='For example "Free".')
+    bookable_by = models.CharField(max_length=16, choices=BookableBy.choices,
+                                   default=BookableBy.CLIENT)
+    reminder_hours = models.JSONField(
+        default=default_reminder_hours,
+        help_text="Hours before the start at which reminders go out, e.g. [24, 2].")
+    is_active = models.BooleanField(default=True)
+    display_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["service_line", "display_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.duration_minutes == 0:
+            raise ValidationError({"duration_minutes": "A session lasts at least a minute."})
+        hours = self.reminder_hours
+        if not isinstance(hours, list) or not all(
+                isinstance(h, int) and 0 < h <= 24 * 14 for h in hours):
+            raise ValidationError({"reminder_hours": "A list of whole hours, e.g. [24, 2]."})
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def buffer_before(self) -> timedelta:
+        return timedelta(minutes=self.buffer_before_minutes)
+
+    @property
+    def buffer_after(self) -> timedelta:
+        return timedelta(minutes=self.buffer_after_minutes)
+
+
+class WeeklyAvailability(models.Model):
+    """Recurring hours, as wall-clock times in the clinician's own zone."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="weekly_availability")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    service_line = models.CharField(max_length=16, choices=ServiceLine.choices, blank=True,
+                                    help_text="Blank: any service line.")
+
+    class Meta:
+        ordering = ["weekday", "start_time"]
+        verbose_name_plural = "weekly availability"
+        constraints = [models.CheckConstraint(condition=Q(end_time__gt=models.F("start_time")),
+                                              name="weekly_availability_ends_after_start")]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+    def clean(self) -> None:
+        if self.start_time and self.end_time and self.end_time <= self.start_time:
+            raise ValidationError({"end_time": "The end must be after the start."})
+
+
+class AvailabilityException(models.Model):
+    """A dated change to the weekly hours: extra hours, or time off (a whole day when no times
+    are given). Wall-clock times in the clinician's zone."""
+
+    class Kind(models.TextChoices):
+        EXTRA = "extra", "Extra hours"
+        OFF = "off", "Time off"
+
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="availability_exceptions")
+    date = models.DateField()
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    start_time = models.TimeField(null=True, blank=True)
+    end_time = models.TimeField(null=True, blank=True)
+    service_line = models.CharField(max_length=16, choices=ServiceLine.choices, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date", "start_time"]
+        indexes = [models.Index(fields=["clinician", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.date}"
+
+    def clean(self) -> None:
+        if (self.start_time is None) != (self.end_time is None):
+            raise ValidationError("Give both a start and an end time, or neither (whole day).")
+        if self.start_time and self.end_time and self.end_time <= self.start_time:
+            raise ValidationError({"end_time": "The end must be after the start."})
+        if self.kind == self.Kind.EXTRA and self.start_time is None:
+            raise ValidationError({"start_time": "Extra hours need a start and an end time."})
+
+    @property
+    def whole_day(self) -> bool:
+        return self.start_time is None
+
+
+class RecurringSeries(models.Model):
+    """A weekly or fortnightly series, kept as a wall-clock time plus zone so every occurrence
+    keeps its local time across DST."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+")
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+")
+    service_type = models.ForeignKey(ServiceType, on_delete=models.PROTECT)
+    first_date = models.DateField()
+    local_time = models.TimeField()
+    time_zone = models.CharField(max_length=64)
+    interval_weeks = models.PositiveSmallIntegerField(choices=[(1, "Weekly"), (2, "Fortnightly")])
+    count = models.PositiveSmallIntegerField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Occurrences that collided with something already booked, as local ISO datetimes.
+    collisions = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name_plural = "recurring series"
+
+    def __str__(self) -> str:
+        return f"{self.count} × {self.service_type} for {self.client}"
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    CANCELLED = "cancelled", "Cancelled"
+    LATE_CANCELLED = "late_cancelled", "Cancelled late"
+    COMPLETED = "completed", "Completed"
+    NO_SHOW = "no_show", "No-show"
+
+
+# The statuses that occupy the clinician's time: the exclusion constraint covers exactly these.
+ACTIVE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.COMPLETED,
+                   AppointmentStatus.NO_SHOW)
+
+
+class Appointment(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="appointments")
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="clinician_appointments")
+    service_type = models.ForeignKey(ServiceType, on_delete=models.PROTECT)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    # The time the clinician is taken: start - buffer before to end + buffer after, fixed at
+    # booking (a later change to the service type's buffers does not move booked ones).
+    block_start = models.DateTimeField()
+    block_end = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=AppointmentStatus.choices,
+                              default=AppointmentStatus.BOOKED)
+    series = models.ForeignKey(RecurringSeries, on_delete=models.SET_NULL, null=True,
+                               blank=True, related_name="appointments")
+    # The .ics SEQUENCE: raised on every change a calendar must pick up.
+    sequence = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [
+            models.Index(fields=["clinician", "start"]),
+            models.Index(fields=["client", "start"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")),
+                                   name="appointment_ends_after_start"),
+            models.CheckConstraint(condition=Q(block_start__lte=models.F("start"))
+                                   & Q(block_end__gte=models.F("end")),
+                                   name="appointment_block_covers_it"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_type} with {self.clinician} at {self.start:%Y-%m-%d %H:%M} UTC"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class AppointmentChange(models.Model):
+    """The history of an appointment: every booking, move, cancellation and outcome."""
+
+    class Action(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        RESCHEDULED = "rescheduled", "Rescheduled"
+        CANCELLED = "cancelled", "Cancelled"
+        LATE_CANCELLED = "late_cancelled", "Cancelled late"
+        COMPLETED = "completed", "Marked completed"
+        NO_SHOW = "no_show", "Marked no-show"
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE,
+                                    related_name="changes")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    old_start = models.DateTimeField(null=True, blank=True)
+    new_start = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class WaitlistEntry(models.Model):
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        BOOKED = "booked", "Booked"
+        LEFT = "left", "Left the waitlist"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                               related_name="waitlist_entries")
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="+")
+    service_type = models.ForeignKey(ServiceType, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.WAITING)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "clinician", "service_type"],
+                                    condition=Q(status="waiting"),
+                                    name="one_waiting_entry_per_client_and_type"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} waiting for {self.service_type}"
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """A private calendar feed URL: the token is the only key, so it can be revoked (deleted)
+    or regenerated."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user}"

@@ -1,0 +1,150 @@
+"""Reads of the booking app: free slots, and appointments fetched for the person asking."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from clients.models import User
+from sessions.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    AvailabilityException,
+    ServiceType,
+    WeeklyAvailability,
+)
+
+UTC = ZoneInfo("UTC")
+
+
+def clinician_zone(clinician: User) -> ZoneInfo:
+    """Availability is defined in the clinician's working zone (their profile), not in the zone
+    they happen to read pages in."""
+    return ZoneInfo(clinician.clinician_profile.time_zone)
+
+
+def local_to_utc(day: date, wall: time, zone: ZoneInfo) -> datetime:
+    """A wall-clock time on a date in a zone, as UTC. In the spring gap a time that does not
+    exist reads with the offset before the change (2:30 becomes 3:30), like a wall clock."""
+    return datetime.combine(day, wall, tzinfo=zone).astimezone(UTC)
+
+
+def _overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
+    return a_start < b_end and b_start < a_end
+
+
+def available_slots(*, clinician: User, service_type: ServiceType, start: datetime,
+                    end: datetime, now: datetime | None = None,
+                    ignore: Appointment | None = None) -> list[datetime]:
+    """Free start times (aware, UTC, sorted) for this service type between ``start`` and
+    ``end``: the clinician's weekly hours and extra hours for the line, minus time off, minus
+    every active appointment and its buffers, from the minimum notice to the horizon, on the
+    slot grid. Three queries whatever the range. ``ignore`` leaves one appointment out (the one
+    being moved)."""
+    now = now or timezone.now()
+    zone = clinician_zone(clinician)
+    earliest = max(start, now + timedelta(hours=service_type.min_notice_hours))
+    latest = min(end, now + timedelta(days=service_type.horizon_days))
+    if earliest >= latest:
+        return []
+    duration = service_type.duration
+    before, after = service_type.buffer_before, service_type.buffer_after
+    grid = timedelta(minutes=settings.BOOKING_SLOT_GRID_MINUTES)
+    line = Q(service_line="") | Q(service_line=service_type.service_line)
+
+    first_day = earliest.astimezone(zone).date()
+    last_day = latest.astimezone(zone).date()
+    weekly = list(WeeklyAvailability.objects.filter(line, clinician=clinician))
+    exceptions = list(AvailabilityException.objects.filter(
+        line, clinician=clinician, date__range=(first_day, last_day)))
+    busy_query = Appointment.objects.filter(
+        clinician=clinician, status__in=ACTIVE_STATUSES,
+        block_end__gt=earliest - before, block_start__lt=latest + duration + after)
+    if ignore is not None:
+        busy_query = busy_query.exclude(pk=ignore.pk)
+    busy = list(busy_query.values_list("block_start", "block_end"))
+
+    slots: set[datetime] = set()
+    day = first_day
+    while day <= last_day:
+        todays = [e for e in exceptions if e.date == day]
+        off = [e for e in todays if e.kind == AvailabilityException.Kind.OFF]
+        if not any(e.whole_day for e in off):
+            off_ranges = [(local_to_utc(day, e.start_time, zone),
+                           local_to_utc(day, e.end_time, zone)) for e in off]
+            windows = [(w.start_time, w.end_time) for w in weekly if w.weekday == day.weekday()]
+            windows += [(e.start_time, e.end_time) for e in todays
+                        if e.kind == AvailabilityException.Kind.EXTRA]
+            for window_start, window_end in windows:
+                slot = local_to_utc(day, window_start, zone)
+                closes = local_to_utc(day, window_end, zone)
+                while slot + duration <= closes:
+                    if (earliest <= slot < latest
+                            and not any(_overlaps(slot, slot + duration, a, b)
+                                        for a, b in off_ranges)
+                            and not any(_overlaps(slot - before, slot + duration + after, a, b)
+                                        for a, b in busy)):
+                        slots.add(slot)
+                    slot += grid
+        day += timedelta(days=1)
+    return sorted(slots)
+
+
+def service_types_bookable() -> QuerySet[ServiceType]:
+    return ServiceType.objects.filter(is_active=True)
+
+
+def appointment_for_client(*, client: User, public_id) -> Appointment:
+    """One of the client's own appointments; 404 for anyone else's."""
+    return get_object_or_404(
+        Appointment.objects.select_related("service_type", "clinician__clinician_profile"),
+        client=client, public_id=public_id)
+
+
+def appointment_for_clinician(*, clinician: User, public_id) -> Appointment:
+    """One of the clinician's own appointments; 404 for anyone else's (and for clients)."""
+    if not clinician.is_clinician:
+        raise Http404
+    return get_object_or_404(
+        Appointment.objects.select_related("service_type", "client__client_profile"),
+        clinician=clinician, public_id=public_id)
+
+
+def appointments_upcoming_for_client(*, client: User, now: datetime | None = None
+                                     ) -> QuerySet[Appointment]:
+    now = now or timezone.now()
+    return (Appointment.objects.filter(client=client, status=AppointmentStatus.BOOKED,
+                                       end__gt=now)
+            .select_related("service_type", "clinician__clinician_profile").order_by("start"))
+
+
+def appointments_past_for_client(*, client: User, now: datetime | None = None
+                                 ) -> QuerySet[Appointment]:
+    now = now or timezone.now()
+    return (Appointment.objects.filter(client=client)
+            .filter(Q(end__lte=now) | ~Q(status=AppointmentStatus.BOOKED))
+            .select_related("service_type", "clinician__clinician_profile").order_by("-start"))
+
+
+def appointments_for_clinician_between(*, clinician: User, start: datetime, end: datetime
+                                       ) -> QuerySet[Appointment]:
+    return (Appointment.objects.filter(clinician=clinician, start__lt=end, end__gt=start)
+            .select_related("service_type", "client").order_by("start"))
+
+
+def appointments_for_feed(*, user: User, now: datetime | None = None
+                          ) -> QuerySet[Appointment]:
+    """What a private calendar feed lists: the person's booked appointments from a week ago on
+    (as client or as clinician)."""
+    now = now or timezone.now()
+    mine = Q(clinician=user) if user.is_clinician else Q(client=user)
+    return (Appointment.objects.filter(mine, status=AppointmentStatus.BOOKED,
+                                       end__gt=now - timedelta(days=7))
+            .select_related("service_type").order_by("start"))

@@ -1,0 +1,403 @@
+"""Writes of the booking app: book, reschedule, cancel, mark, series, waitlist, calendar feeds.
+
+No double booking (rule 4): every booking and move rechecks the clinician's time inside its
+transaction (IMMEDIATE on SQLite, so writers queue up) and, on PostgreSQL, the exclusion
+constraint turns a lost race into an IntegrityError that becomes SlotUnavailable. Every change
+cancels the appointment's pending reminders and schedules the right ones, in the same
+transaction (rule 6).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clients.models import User
+from clients.selectors import consent_is_current
+from notifications.models import Notification
+from notifications.services import notification_schedule, notifications_cancel_pending
+from screening.selectors import has_open_risk_flag
+from sessions.calendar import appointment_ics
+from sessions.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentChange,
+    AppointmentStatus,
+    BookableBy,
+    CalendarFeed,
+    RecurringSeries,
+    ServiceKind,
+    ServiceLine,
+    ServiceType,
+    WaitlistEntry,
+)
+from sessions.selectors import available_slots, local_to_utc
+
+NO_OVERLAP_CONSTRAINT = "booking_appointment_no_overlap"
+
+
+class SlotUnavailable(Exception):
+    """The time is not free (taken, outside the clinician's hours, too soon or too far)."""
+
+
+class BookingNotAllowed(Exception):
+    """The client may not book this; the message says why, in words for the client."""
+
+
+# --- eligibility ------------------------------------------------------------------------------
+
+
+def booking_eligibility(*, client: User, clinician: User, service_type: ServiceType,
+                        by: User | None = None) -> str | None:
+    """Why this client cannot book this service type with this clinician, or None.
+
+    Consultations are open to anyone signed up; intakes and sessions need a current consent for
+    the line and the client's own clinician; therapy sessions come after a completed intake;
+    coaching is never booked while a risk flag is open (rule 1), therapy stays bookable.
+    """
+    by = by or client
+    if not client.is_client or not client.is_active:
+        return "Only an active client account can have appointments."
+    if not clinician.is_clinician or not clinician.is_active:
+        return "Choose one of the practice's clinicians."
+    if not service_type.is_active:
+        return "This kind of appointment is not offered at the moment."
+    if by == client and service_type.bookable_by == BookableBy.CLINICIAN:
+        return "Your clinician books this kind of appointment with you."
+    line = service_type.service_line
+    if line == ServiceLine.COACHING and has_open_risk_flag(client):
+        return ("Coaching can't be booked right now: your clinician will be in touch first. If "
+                "you need support now, call or text 988. A therapy consultation is still "
+                "available.")
+    if service_type.kind == ServiceKind.CONSULTATION:
+        return None
+    assigned = client.client_profile.clinician_id
+    if assigned != clinician.pk:
+        return "Sessions are booked with your own clinician, after a first consultation."
+    if not consent_is_current(client=client, kind=line):
+        noun = "therapy consent" if line == ServiceLine.THERAPY else "coaching agreement"
+        return f"Please sign the current {noun} first."
+    if line == ServiceLine.THERAPY and service_type.kind == ServiceKind.SESSION and not (
+        Appointment.objects.filter(client=client, status=AppointmentStatus.COMPLETED,
+                                   service_type__service_line=ServiceLine.THERAPY,
+                                   service_type__kind=ServiceKind.INTAKE).exists()
+    ):
+        return "Therapy sessions start after your therapy intake."
+    return None
+
+
+# --- booking ----------------------------------------------------------------------------------
+
+
+def _block(service_type: ServiceType, start: datetime) -> tuple[datetime, datetime, datetime]:
+    end = start + service_type.duration
+    return end, start - service_type.buffer_before, end + service_type.buffer_after
+
+
+def _clinician_is_free(*, clinician: User, block_start: datetime, block_end: datetime,
+                       ignore: Appointment | None = None) -> bool:
+    taken = Appointment.objects.filter(clinician=clinician, status__in=ACTIVE_STATUSES,
+                                       block_start__lt=block_end, block_end__gt=block_start)
+    if ignore is not None:
+        taken = taken.exclude(pk=ignore.pk)
+    return not taken.exists()
+
+
+def _offered(*, clinician: User, service_type: ServiceType, start: datetime,
+             ignore: Appointment | None = None) -> bool:
+    """Is ``start`` one of the free slots a client may pick?"""
+    return start in available_slots(clinician=clinician, service_type=service_type,
+                                    start=start, end=start + timedelta(seconds=1),
+                                    ignore=ignore)
+
+
+def _save_guarded(appointment: Appointment) -> None:
+    """Save inside a savepoint; the exclusion constraint's refusal is SlotUnavailable."""
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError as exc:
+        if NO_OVERLAP_CONSTRAINT in str(exc):
+            raise SlotUnavailable("That time was just taken.") from exc
+        raise
+
+
+def appointment_book(*, client: User, clinician: User, service_type: ServiceType,
+                     start: datetime, by: User | None = None,
+                     series: RecurringSeries | None = None) -> Appointment:
+    """Book one appointment. A client may pick only an offered slot; a clinician booking on a
+    client's behalf may choose any time that does not overlap. Raises BookingNotAllowed (with
+    the reason) or SlotUnavailable."""
+    by = by or client
+    if timezone.is_naive(start):
+        raise ValueError("start must be an aware datetime")
+    reason = booking_eligibility(client=client, clinician=clinician,
+                                 service_type=service_type, by=by)
+    if reason:
+        raise BookingNotAllowed(reason)
+    if by != clinician and not _offered(clinician=clinician, service_type=service_type,
+                                        start=start):
+        raise SlotUnavailable("That time is not available.")
+    end, block_start, block_end = _block(service_type, start)
+    with transaction.atomic():
+        if not _clinician_is_free(clinician=clinician, block_start=block_start,
+                                  block_end=block_end):
+            raise SlotUnavailable("That time was just taken.")
+        appointment = Appointment(
+            client=client, clinician=clinician, service_type=service_type, start=start,
+            end=end, block_start=block_start, block_end=block_end, series=series,
+            created_by=by, updated_by=by)
+        _save_guarded(appointment)
+        _history(appointment, AppointmentChange.Action.BOOKED, by=by, new_start=start)
+        _reminders_reschedule(appointment)
+        _notify_both(appointment, kind=Notification.Kind.APPOINTMENT_CONFIRMED)
+        WaitlistEntry.objects.filter(client=client, clinician=clinician,
+                                     service_type=service_type,
+                                     status=WaitlistEntry.Status.WAITING).update(
+            status=WaitlistEntry.Status.BOOKED)
+    return appointment
+
+
+def appointment_reschedule(*, appointment: Appointment, start: datetime,
+                           by: User) -> Appointment:
+    """Move a booked appointment; its history keeps the old time, its UID stays, its reminders
+    follow it. A client moves only to an offered slot and not inside the late-cancellation
+    window."""
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise ValidationError("Only a booked appointment can be moved.")
+    _require_party(appointment, by)
+    if by == appointment.client:
+        if in_late_window(appointment):
+            raise ValidationError(
+                "It is too close to the appointment to move it online. Please contact your "
+                "clinician, or cancel it.")
+        if not _offered(clinician=appointment.clinician, service_type=appointment.service_type,
+                        start=start, ignore=appointment):
+            raise SlotUnavailable("That time is not available.")
+    old_start = appointment.start
+    end, block_start, block_end = _block(appointment.service_type, start)
+    with transaction.atomic():
+        Appointment.objects.select_for_update().filter(pk=appointment.pk).get()
+        if not _clinician_is_free(clinician=appointment.clinician, block_start=block_start,
+                                  block_end=block_end, ignore=appointment):
+            raise SlotUnavailable("That time was just taken.")
+        appointment.start, appointment.end = start, end
+        appointment.block_start, appointment.block_end = block_start, block_end
+        appointment.sequence += 1
+        appointment.updated_by = by
+        _save_guarded(appointment)
+        _history(appointment, AppointmentChange.Action.RESCHEDULED, by=by, old_start=old_start,
+                 new_start=start)
+        _reminders_reschedule(appointment)
+        _notify_both(appointment, kind=Notification.Kind.APPOINTMENT_CHANGED)
+        _waitlist_offer(appointment=appointment, freed_start=old_start)
+    return appointment
+
+
+def in_late_window(appointment: Appointment, now: datetime | None = None) -> bool:
+    """Cancelling now would be a late cancellation (the client is told before confirming)."""
+    now = now or timezone.now()
+    window = timedelta(hours=appointment.service_type.late_cancel_hours)
+    return now >= appointment.start - window
+
+
+def appointment_cancel(*, appointment: Appointment, by: User) -> Appointment:
+    """Cancel a booked appointment. A client cancelling inside the late window makes it
+    late-cancelled; a clinician's cancellation never is. Reminders stop, both people get a
+    cancellation with a CANCEL calendar entry, and the freed time is offered to the waitlist."""
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise ValidationError("This appointment is not booked.")
+    _require_party(appointment, by)
+    late = by == appointment.client and in_late_window(appointment)
+    with transaction.atomic():
+        updated = Appointment.objects.filter(
+            pk=appointment.pk, status=AppointmentStatus.BOOKED).update(
+            status=(AppointmentStatus.LATE_CANCELLED if late else AppointmentStatus.CANCELLED),
+            sequence=appointment.sequence + 1, updated_by=by, updated_at=timezone.now())
+        if not updated:
+            raise ValidationError("This appointment is not booked.")
+        appointment.refresh_from_db()
+        _history(appointment, AppointmentChange.Action.LATE_CANCELLED if late
+                 else AppointmentChange.Action.CANCELLED, by=by, old_start=appointment.start)
+        _reminders_cancel(appointment)
+        _notify_both(appointment, kind=Notification.Kind.APPOINTMENT_CANCELLED)
+        _waitlist_offer(appointment=appointment, freed_start=appointment.start)
+    return appointment
+
+
+def appointment_mark(*, appointment: Appointment, status: str, by: User) -> Appointment:
+    """The clinician records the outcome: completed or no-show, once the time has come."""
+    if by != appointment.clinician:
+        raise ValidationError("Only the appointment's clinician records its outcome.")
+    if status not in (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW):
+        raise ValidationError({"status": "Choose completed or no-show."})
+    if appointment.status not in ACTIVE_STATUSES:
+        raise ValidationError("A cancelled appointment has no outcome.")
+    if appointment.start > timezone.now():
+        raise ValidationError("An appointment's outcome can be recorded once it has started.")
+    with transaction.atomic():
+        appointment.status = status
+        appointment.updated_by = by
+        appointment.save(update_fields=["status", "updated_by", "updated_at"])
+        _history(appointment, AppointmentChange.Action(status), by=by)
+        _reminders_cancel(appointment)
+    return appointment
+
+
+def _require_party(appointment: Appointment, by: User) -> None:
+    if by not in (appointment.client, appointment.clinician):
+        raise ValidationError("Only the client or their clinician can change this appointment.")
+
+
+def _history(appointment: Appointment, action: str, *, by: User,
+             old_start: datetime | None = None, new_start: datetime | None = None) -> None:
+    AppointmentChange.objects.create(appointment=appointment, action=action, by=by,
+                                     at=timezone.now(), old_start=old_start,
+                                     new_start=new_start)
+
+
+# --- series -----------------------------------------------------------------------------------
+
+
+def series_book(*, client: User, clinician: User, service_type: ServiceType, first_date: date,
+                local_time: time, time_zone: str, interval_weeks: int, count: int,
+                by: User) -> tuple[RecurringSeries, list[Appointment], list[datetime]]:
+    """A clinician books a weekly or fortnightly series. Each occurrence keeps its wall-clock
+    time in ``time_zone`` across DST. Occurrences that collide are reported (as local times),
+    never silently dropped; the others are booked."""
+    if by != clinician:
+        raise ValidationError("A clinician books a series for their client.")
+    if interval_weeks not in (1, 2) or not 1 <= count <= 52:
+        raise ValidationError("A series is weekly or fortnightly, 1 to 52 sessions.")
+    reason = booking_eligibility(client=client, clinician=clinician, service_type=service_type,
+                                 by=by)
+    if reason:
+        raise BookingNotAllowed(reason)
+    zone = ZoneInfo(time_zone)
+    booked: list[Appointment] = []
+    collisions: list[datetime] = []
+    with transaction.atomic():
+        series = RecurringSeries.objects.create(
+            client=client, clinician=clinician, service_type=service_type,
+            first_date=first_date, local_time=local_time, time_zone=time_zone,
+            interval_weeks=interval_weeks, count=count, created_by=by)
+        for number in range(count):
+            day = first_date + timedelta(weeks=interval_weeks * number)
+            start = local_to_utc(day, local_time, zone)
+            try:
+                booked.append(appointment_book(client=client, clinician=clinician,
+                                               service_type=service_type, start=start, by=by,
+                                               series=series))
+            except SlotUnavailable:
+                collisions.append(start.astimezone(zone))
+        series.collisions = [moment.isoformat() for moment in collisions]
+        series.save(update_fields=["collisions"])
+    return series, booked, collisions
+
+
+# --- waitlist ---------------------------------------------------------------------------------
+
+
+def waitlist_join(*, client: User, clinician: User, service_type: ServiceType) -> WaitlistEntry:
+    """Ask to be told when an earlier time opens. Joining twice keeps one place in line."""
+    reason = booking_eligibility(client=client, clinician=clinician, service_type=service_type)
+    if reason:
+        raise BookingNotAllowed(reason)
+    entry, _ = WaitlistEntry.objects.get_or_create(
+        client=client, clinician=clinician, service_type=service_type,
+        status=WaitlistEntry.Status.WAITING)
+    return entry
+
+
+def waitlist_leave(*, entry: WaitlistEntry) -> None:
+    WaitlistEntry.objects.filter(pk=entry.pk, status=WaitlistEntry.Status.WAITING).update(
+        status=WaitlistEntry.Status.LEFT)
+
+
+def _waitlist_offer(*, appointment: Appointment, freed_start: datetime) -> None:
+    """Offer a freed time to the people waiting for that service type with that clinician, in
+    the order they joined: each offer goes out a few minutes after the one before, and the
+    first to book wins (the others find the time taken)."""
+    if freed_start <= timezone.now():
+        return
+    waiting = WaitlistEntry.objects.filter(
+        clinician=appointment.clinician, service_type=appointment.service_type,
+        status=WaitlistEntry.Status.WAITING).exclude(client=appointment.client)
+    stagger = timedelta(minutes=settings.WAITLIST_OFFER_STAGGER_MINUTES)
+    now = timezone.now()
+    for place, entry in enumerate(waiting):
+        notification_schedule(
+            recipient=entry.client,
+            kind=Notification.Kind.WAITLIST_OFFER,
+            dedupe_key=f"waitlist-offer:{entry.public_id}:{appointment.public_id}:"
+                       f"{freed_start.isoformat()}",
+            due_at=now + stagger * place,
+            context={"start_at": freed_start.isoformat()},
+        )
+
+
+# --- reminders and emails ---------------------------------------------------------------------
+
+
+def _reminder_prefix(appointment: Appointment) -> str:
+    return f"appointment-reminder:{appointment.public_id}:"
+
+
+def _reminders_cancel(appointment: Appointment) -> None:
+    for person in (appointment.client, appointment.clinician):
+        notifications_cancel_pending(recipient=person,
+                                     dedupe_key_prefix=_reminder_prefix(appointment))
+
+
+def _reminders_reschedule(appointment: Appointment) -> None:
+    """Cancel the appointment's pending reminders and schedule the ones for its time now. A
+    reminder whose moment has passed (booked at short notice) is not sent at all."""
+    _reminders_cancel(appointment)
+    now = timezone.now()
+    for hours in appointment.service_type.reminder_hours:
+        due = appointment.start - timedelta(hours=hours)
+        if due <= now:
+            continue
+        notification_schedule(
+            recipient=appointment.client,
+            kind=Notification.Kind.APPOINTMENT_REMINDER,
+            dedupe_key=f"{_reminder_prefix(appointment)}{appointment.start.isoformat()}:{hours}h",
+            due_at=due,
+            context={"start_at": appointment.start.isoformat()},
+        )
+
+
+def _notify_both(appointment: Appointment, *, kind: str) -> None:
+    """Confirmation, change or cancellation to the client and the clinician, each with a
+    calendar file in their own zone."""
+    for person in (appointment.client, appointment.clinician):
+        discreet = person.is_client and person.client_profile.discreet_mode
+        notification_schedule(
+            recipient=person,
+            kind=kind,
+            dedupe_key=f"{kind}:{appointment.public_id}:{appointment.sequence}:{person.pk}",
+            due_at=timezone.now(),
+            context={
+                "start_at": appointment.start.isoformat(),
+                "ics": appointment_ics(appointment=appointment, zone_name=person.time_zone,
+                                       discreet=discreet),
+            },
+        )
+
+
+# --- calendar feeds ---------------------------------------------------------------------------
+
+
+def calendar_feed_regenerate(*, user: User) -> CalendarFeed:
+    """A new secret feed URL; the old one stops working at once."""
+    CalendarFeed.objects.filter(user=user).delete()
+    return CalendarFeed.objects.create(user=user)
+
+
+def calendar_feed_revoke(*, user: User) -> None:
+    CalendarFeed.objects.filter(user=user).delete()
