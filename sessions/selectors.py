@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -20,8 +20,6 @@ from sessions.models import (
     ServiceType,
     WeeklyAvailability,
 )
-
-UTC = ZoneInfo("UTC")
 
 
 def clinician_zone(clinician: User) -> ZoneInfo:

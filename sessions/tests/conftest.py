@@ -1,0 +1,45 @@
+"""Booking fixtures: the seeded service types, a clinician's weekly hours, signed consents."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+
+from clients.models import ConsentDocument
+from clients.services import consent_sign
+from sessions.models import ServiceType, WeeklyAvailability
+
+
+def service_type(code: str) -> ServiceType:
+    """One of the five seeded service types (migration 0003)."""
+    return ServiceType.objects.get(code=code)
+
+
+def sign_consent(client, kind: str) -> None:
+    document = (ConsentDocument.objects.filter(kind=kind, published_at__isnull=False)
+                .order_by("-version").first())
+    consent_sign(client=client, document=document, typed_name=client.full_name,
+                 understood=True, ip_address="127.0.0.1", user_agent="pytest")
+
+
+def weekdays_nine_to_five(clinician, *, line: str = "") -> None:
+    for weekday in range(5):
+        WeeklyAvailability.objects.create(clinician=clinician, weekday=weekday,
+                                          start_time=time(9), end_time=time(17),
+                                          service_line=line)
+
+
+@pytest.fixture
+def open_hours(clinician):
+    """Dana Reyes works Monday to Friday, 9:00 to 17:00 in America/New_York."""
+    weekdays_nine_to_five(clinician)
+    return clinician
+
+
+@pytest.fixture
+def consented(client_user):
+    """client_user has signed the therapy consent and the coaching agreement."""
+    sign_consent(client_user, "therapy")
+    sign_consent(client_user, "coaching")
+    return client_user
