@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from clients.selectors import client_profile_for_client, user_counts_by_role
 from screening.models import Route, RouteRecommendation
@@ -17,6 +19,11 @@ from screening.selectors import (
     current_recommendation,
     has_open_risk_flag,
     open_risk_flags_for_clinician,
+)
+from sessions.models import ACTIVE_STATUSES, Appointment
+from sessions.selectors import (
+    appointments_for_clinician_between,
+    appointments_upcoming_for_client,
 )
 
 
@@ -77,6 +84,7 @@ ROUTE_FOR_CLIENT = {
 def _client_home(request: HttpRequest) -> HttpResponse:
     profile = client_profile_for_client(client=request.user)
     recommendation = current_recommendation(client=request.user)
+    next_appointment = appointments_upcoming_for_client(client=request.user).first()
     next_steps = [
         {
             "title": "Sign your consent",
@@ -85,12 +93,7 @@ def _client_home(request: HttpRequest) -> HttpResponse:
             "action": "Review and sign",
         },
         _screening_step(recommendation),
-        {
-            "title": "Book a first consultation",
-            "text": "Pick a time that suits you, shown in your own time zone.",
-            "url": reverse("coming_soon", args=["booking"]),
-            "action": "See times",
-        },
+        _booking_step(next_appointment),
         {
             "title": "Set your goals",
             "text": "Decide what you want to work on and how you will check in.",
@@ -106,6 +109,23 @@ def _client_home(request: HttpRequest) -> HttpResponse:
         # Safety first (rule 1): while a risk flag is open, crisis resources lead the page.
         "at_risk": has_open_risk_flag(request.user),
     })
+
+
+def _booking_step(appointment: Appointment | None) -> dict[str, str]:
+    if appointment is None:
+        return {
+            "title": "Book a first consultation",
+            "text": "Pick a time that suits you, shown in your own time zone.",
+            "url": reverse("booking:choose_type"),
+            "action": "See times",
+        }
+    when = date_format(timezone.localtime(appointment.start), "l j F \\a\\t H:i")
+    return {
+        "title": "Your next appointment",
+        "text": f"{when}, with {appointment.clinician.full_name}.",
+        "url": reverse("booking:detail", args=[appointment.public_id]),
+        "action": "See the details",
+    }
 
 
 def _screening_step(recommendation: RouteRecommendation | None) -> dict[str, str]:
@@ -134,11 +154,19 @@ def _clinician_home(request: HttpRequest) -> HttpResponse:
         "today": timezone.localdate(timezone=request.user.zone),
         "caseload": caseload,
         "caseload_count": len(caseload),
-        # Appointments land with the booking issue; until then that section is empty.
-        "sessions_today": [],
+        "sessions_today": _sessions_today(request.user),
         "needs_attention": open_risk_flags_for_clinician(clinician=request.user),
     }
     return render(request, "portal/home_clinician.html", context)
+
+
+def _sessions_today(clinician) -> list[Appointment]:
+    """Today's appointments in the clinician's own zone (cancelled ones left out)."""
+    today = timezone.localdate(timezone=clinician.zone)
+    start = datetime.combine(today, time(0), tzinfo=clinician.zone)
+    return list(appointments_for_clinician_between(
+        clinician=clinician, start=start, end=start + timedelta(days=1),
+    ).filter(status__in=ACTIVE_STATUSES))
 
 
 @login_required

@@ -31,16 +31,16 @@ def test_client_sees_next_steps_and_clinician(client, client_user, home_url,
                                               django_assert_num_queries):
     client.force_login(client_user)
     # 1. session  2. user  3. client profile with clinician and clinician profile (one join)
-    # 4. current route recommendation  5. open risk flag exists
-    with django_assert_num_queries(5):
+    # 4. current route recommendation  5. next upcoming appointment  6. open risk flag exists
+    with django_assert_num_queries(6):
         response = client.get(home_url)
     assert response.status_code == 200
     body = response.content.decode()
     assert "Your next steps" in body
     assert reverse("clients:consent_overview") in body
     assert reverse("screening:start") in body
-    for slug in ("booking", "goals"):
-        assert reverse("coming_soon", args=[slug]) in body
+    assert reverse("booking:choose_type") in body
+    assert reverse("coming_soon", args=["goals"]) in body
     assert "Support is available right now" not in body
     assert "Dana Reyes" in body  # their clinician
     assert "Alex Morgan" in body  # the signed-in person, in the header
@@ -53,7 +53,7 @@ def test_client_sees_next_steps_and_clinician(client, client_user, home_url,
 def test_client_without_clinician(client, make_client, home_url, django_assert_num_queries):
     lone = make_client(clinician=None, full_name="Robin Lane")
     client.force_login(lone)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get(home_url)
     assert response.status_code == 200
     assert "No clinician assigned yet" in response.content.decode()
@@ -70,8 +70,9 @@ def test_client_home_does_not_show_other_people(client, client_user, stranger, o
 def _clinician_home_body(client, clinician, home_url, django_assert_num_queries) -> str:
     client.force_login(clinician)
     # 1. session  2. user  3. MFA check of the staff middleware (authenticator exists)
-    # 4. caseload with each client's route (subqueries)  5. open risk flags with their clients
-    with django_assert_num_queries(5):
+    # 4. caseload with each client's route (subqueries)  5. today's appointments with their
+    # clients and types  6. open risk flags with their clients
+    with django_assert_num_queries(6):
         response = client.get(home_url)
     assert response.status_code == 200
     return response.content.decode()
@@ -159,7 +160,7 @@ def test_client_home_leads_with_crisis_resources_while_a_flag_is_open(
 
     screening_submit(client=client_user, instrument="safety", answers=answers("safety", s1=1))
     client.force_login(client_user)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         body = client.get(home_url).content.decode()
     assert "Support is available right now" in body
     assert 'href="tel:988"' in body
@@ -215,3 +216,41 @@ def test_times_are_shown_in_the_viewers_zone(client, clinician, client_user):
     client.force_login(clinician)
     body = client.get(reverse("home")).content.decode()
     assert "15 Jan, 09:30" in body
+
+
+# --- with booking -----------------------------------------------------------------------------
+
+def test_homes_show_the_next_appointment_and_todays_sessions(
+        client, clinician, client_user, make_client, home_url, django_assert_num_queries):
+    import datetime as dt
+
+    import time_machine
+
+    from sessions.models import ServiceType
+    from sessions.services import appointment_book, appointment_cancel
+
+    consultation = ServiceType.objects.get(code="therapy-consultation")
+    now = dt.datetime(2027, 1, 5, 13, 0, tzinfo=dt.UTC)  # 07:00 in Chicago
+    with time_machine.travel(now, tick=False):
+        first = appointment_book(client=client_user, clinician=clinician,
+                                 service_type=consultation, by=clinician,
+                                 start=dt.datetime(2027, 1, 5, 16, 0, tzinfo=dt.UTC))
+        for hour in range(17, 23):
+            other = make_client(clinician=clinician, full_name=f"Client {hour}")
+            appointment = appointment_book(
+                client=other, clinician=clinician, service_type=consultation, by=clinician,
+                start=dt.datetime(2027, 1, 5, hour, 0, tzinfo=dt.UTC))
+        appointment_cancel(appointment=appointment, by=clinician)
+
+        client.force_login(client_user)
+        body = client.get(home_url).content.decode()
+        # Alex reads in America/New_York; 16:00 UTC is 11:00 there.
+        assert "Your next appointment" in body
+        assert "Tuesday 5 January at 11:00, with Dana Reyes." in body
+        assert reverse("booking:detail", args=[first.public_id]) in body
+
+        body = _clinician_home_body(client, clinician, home_url, django_assert_num_queries)
+        # Dana reads in America/Chicago: 16:00 UTC is 10:00; the cancelled 22:00 is left out.
+        assert "10:00–10:20" in body
+        assert ">Client 21</a>" in body and ">Client 22</a>" not in body
+        assert body.count('class="card__title"><a href="/clinician/schedule/appointments/') == 6
