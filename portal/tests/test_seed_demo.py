@@ -7,10 +7,18 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.core.management import call_command
 
-from clients.models import ClientProfile, ClinicianProfile, Role, ServiceLines, User
+from clients.models import (
+    ClientProfile,
+    ClinicianProfile,
+    ConsentSignature,
+    Role,
+    ServiceLines,
+    User,
+)
 from portal.management.commands.seed_demo import DEMO_PASSWORD
 from screening.models import RiskFlag, ScreeningResponse
 from screening.selectors import current_route
+from sessions.models import Appointment, WeeklyAvailability
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +40,12 @@ def snapshot() -> dict:
                                                              "instrument")
                           .values_list("client__email", "instrument", "total")),
         "flags": list(RiskFlag.objects.values_list("client__email", "status")),
+        "appointments": list(Appointment.objects.order_by("start", "client__email")
+                             .values_list("client__email", "service_type__code", "start",
+                                          "status")),
+        "availability": WeeklyAvailability.objects.count(),
+        "signatures": list(ConsentSignature.objects.order_by("client__email", "document__kind")
+                           .values_list("client__email", "document__kind")),
     }
 
 
@@ -62,6 +76,10 @@ def test_seed_demo_creates_the_practice_and_prints_logins():
     assert routes == {"therapy", "integrated", "coaching", "crisis", None}
     assert list(RiskFlag.objects.values_list("client__email", "status")) == [
         ("quinn@client.example", "open")]
+    # Weekly hours for both clinicians; each active client has a past and an upcoming visit.
+    assert WeeklyAvailability.objects.count() == 10
+    assert Appointment.objects.filter(status="completed").count() == 10
+    assert Appointment.objects.filter(status="booked").count() == 10
 
 
 def test_seed_demo_twice_gives_the_same_data():

@@ -7,7 +7,7 @@ gives the same data. It refuses to run in production.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -17,11 +17,22 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from clients.models import ClientProfile, ClientStatus, ClinicianProfile, Role, ServiceLines, User
-from clients.services import user_account_create
+from clients.models import (
+    ClientProfile,
+    ClientStatus,
+    ClinicianProfile,
+    ConsentDocument,
+    Role,
+    ServiceLines,
+    User,
+)
+from clients.services import consent_sign, user_account_create
 from screening.instruments import INSTRUMENTS
 from screening.models import ScreeningResponse
 from screening.services import screening_submit_many
+from sessions.models import Appointment, ServiceType, WeeklyAvailability
+from sessions.selectors import clinician_zone, local_to_utc
+from sessions.services import appointment_book, appointment_mark
 
 DEMO_PASSWORD = "tandem-demo-2026"  # noqa: S105 - printed for the demo on purpose
 # Base32 secret shared by the demo staff, so an authenticator app can be set up from it; with
@@ -96,6 +107,11 @@ class Command(BaseCommand):
                 )
                 if person.status == ClientStatus.ACTIVE:
                     seed_screening(User.objects.get(email=person.email), index)
+            for person in CLINICIANS:
+                seed_availability(User.objects.get(email=person.email))
+            for index, person in enumerate(CLIENTS):
+                if person.status == ClientStatus.ACTIVE:
+                    seed_appointments(User.objects.get(email=person.email), index)
         self.stdout.write(self.style.SUCCESS(
             f"Demo practice ready: {created} accounts created, "
             f"{len(PEOPLE) - created} already there."
@@ -182,3 +198,42 @@ def seed_screening(client: User, index: int) -> None:
     if client.email.startswith("quinn@"):
         screening_submit_many(client=client, submitted_at=now - timedelta(hours=3),
                               answers_by_instrument={"safety": _answers("safety", 1)})
+
+
+def seed_availability(clinician: User) -> None:
+    """Monday to Friday, 9:00 to 17:00 in the clinician's own zone, once."""
+    if WeeklyAvailability.objects.filter(clinician=clinician).exists():
+        return
+    WeeklyAvailability.objects.bulk_create(
+        WeeklyAvailability(clinician=clinician, weekday=day, start_time=time(9),
+                           end_time=time(17)) for day in range(5))
+
+
+def seed_appointments(client: User, index: int) -> None:
+    """Consents signed, and for each active client: a completed intake or consultation a few
+    weeks ago and a session next week, once."""
+    profile = client.client_profile
+    lines = [kind for kind, uses in (("therapy", profile.has_therapy),
+                                     ("coaching", profile.has_coaching)) if uses]
+    for kind in ["privacy", *lines]:
+        document = (ConsentDocument.objects.filter(kind=kind, published_at__isnull=False)
+                    .order_by("-version").first())
+        consent_sign(client=client, document=document, typed_name=client.full_name,
+                     understood=True, ip_address="127.0.0.1", user_agent="seed_demo")
+    if Appointment.objects.filter(client=client).exists():
+        return
+    clinician = profile.clinician
+    zone = clinician_zone(clinician)
+    therapy = profile.has_therapy
+    first = ServiceType.objects.get(code="therapy-intake" if therapy else "coaching-consultation")
+    then = ServiceType.objects.get(code="therapy-session" if therapy else "coaching-session")
+    today = timezone.localdate(timezone=zone)
+    monday = today - timedelta(days=today.weekday())
+    hour = time(9 + index % 8)
+    past = local_to_utc(monday - timedelta(weeks=3) + timedelta(days=index % 5), hour, zone)
+    intake = appointment_book(client=client, clinician=clinician, service_type=first,
+                              start=past, by=clinician)
+    appointment_mark(appointment=intake, status="completed", by=clinician)
+    upcoming = local_to_utc(monday + timedelta(weeks=1, days=index % 5), hour, zone)
+    appointment_book(client=client, clinician=clinician, service_type=then, start=upcoming,
+                     by=clinician)
