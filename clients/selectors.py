@@ -120,3 +120,9 @@ def consent_signature_for_client(*, client: User, public_id: uuid.UUID) -> Conse
     return get_object_or_404(
         ConsentSignature.objects.select_related("document"), client=client, public_id=public_id
     )
+
+
+def clinicians_active() -> list[User]:
+    """The practice's active clinicians with their profiles, by name."""
+    return list(User.objects.filter(role=Role.CLINICIAN, is_active=True)
+                .select_related("clinician_profile").order_by("full_name", "pk"))

@@ -36,25 +36,13 @@ class Feature:
 # Features whose pages are not built yet. Links from the home page and the navigation lead here
 # until their issue lands; then the link changes and the entry goes.
 COMING_SOON: dict[str, Feature] = {
-    "booking": Feature(
-        "Booking a first consultation",
-        "Choose a time that suits you for a first consultation, shown in your own time zone.",
-    ),
     "goals": Feature(
         "Goals",
         "Set goals, plan action steps and log check-ins, and see your progress over time.",
     ),
-    "appointments": Feature(
-        "Appointments",
-        "See your upcoming sessions, and reschedule or cancel them.",
-    ),
     "clients": Feature(
         "Clients",
         "Each of your clients' screenings, goals and sessions, side by side.",
-    ),
-    "schedule": Feature(
-        "Schedule and availability",
-        "Your sessions by day and week, your availability and your time off.",
     ),
 }
 

@@ -276,7 +276,7 @@ def results(request: HttpRequest) -> HttpResponse:
         # Two crisis reasons (safety screen, PHQ-9 item 9) read the same in plain words.
         "reasons": list(dict.fromkeys(reason_for_client(r) for r in recommendation.reasons)),
         "answers": [(INSTRUMENTS[code], latest[code]) for code in WIZARD_ORDER if code in latest],
-        "booking_url": reverse("coming_soon", args=["booking"]),
+        "booking_url": reverse("booking:choose_type"),
     })
 
 

@@ -18,6 +18,7 @@ from sessions.models import (
     AppointmentStatus,
     AvailabilityException,
     ServiceType,
+    WaitlistEntry,
     WeeklyAvailability,
 )
 
@@ -146,3 +147,13 @@ def appointments_for_feed(*, user: User, now: datetime | None = None
     return (Appointment.objects.filter(mine, status=AppointmentStatus.BOOKED,
                                        end__gt=now - timedelta(days=7))
             .select_related("service_type").order_by("start"))
+
+
+def waitlist_entries_for_client(*, client: User) -> QuerySet[WaitlistEntry]:
+    return (WaitlistEntry.objects.filter(client=client, status=WaitlistEntry.Status.WAITING)
+            .select_related("service_type", "clinician__clinician_profile"))
+
+
+def waitlist_entry_for_client(*, client: User, public_id) -> WaitlistEntry:
+    """One of the client's own waitlist entries; 404 for anyone else's."""
+    return get_object_or_404(WaitlistEntry, client=client, public_id=public_id)

@@ -69,6 +69,9 @@ def booking_eligibility(*, client: User, clinician: User, service_type: ServiceT
         return "This kind of appointment is not offered at the moment."
     if by == client and service_type.bookable_by == BookableBy.CLINICIAN:
         return "Your clinician books this kind of appointment with you."
+    assigned = client.client_profile.clinician_id
+    if by != client and assigned not in (None, clinician.pk):
+        return "This client is assigned to another clinician."
     line = service_type.service_line
     if line == ServiceLine.COACHING and has_open_risk_flag(client):
         return ("Coaching can't be booked right now: your clinician will be in touch first. If "
@@ -76,7 +79,6 @@ def booking_eligibility(*, client: User, clinician: User, service_type: ServiceT
                 "available.")
     if service_type.kind == ServiceKind.CONSULTATION:
         return None
-    assigned = client.client_profile.clinician_id
     if assigned != clinician.pk:
         return "Sessions are booked with your own clinician, after a first consultation."
     if not consent_is_current(client=client, kind=line):

@@ -51,7 +51,7 @@ def inline_code_in(body: str) -> list[str]:
 # --- coming soon ---------------------------------------------------------------------------
 
 def test_coming_soon_requires_login(client, db):
-    url = reverse("coming_soon", args=["booking"])
+    url = reverse("coming_soon", args=["goals"])
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
@@ -61,10 +61,10 @@ def test_coming_soon_page(client, client_user, django_assert_num_queries):
     client.force_login(client_user)
     # 1. session  2. user
     with django_assert_num_queries(2):
-        response = client.get(reverse("coming_soon", args=["booking"]))
+        response = client.get(reverse("coming_soon", args=["goals"]))
     assert response.status_code == 200
     body = response.content.decode()
-    assert "Booking a first consultation" in body
+    assert "Set goals, plan action steps" in body
     assert "Coming soon" in body
     assert_in_layout(body)
 
@@ -76,7 +76,7 @@ def test_coming_soon_unknown_feature_is_404(client, client_user):
     assert_in_layout(response.content.decode())
 
 
-@pytest.mark.parametrize("url", [reverse("coming_soon", args=["appointments"]),
+@pytest.mark.parametrize("url", [reverse("booking:appointments"),
                                  reverse("coming_soon", args=["goals"]),
                                  reverse("screening:start")])
 def test_client_navigation_links_work(client, client_user, url):
@@ -87,7 +87,7 @@ def test_client_navigation_links_work(client, client_user, url):
 
 
 @pytest.mark.parametrize("url", [reverse("coming_soon", args=["clients"]),
-                                 reverse("coming_soon", args=["schedule"]),
+                                 reverse("booking:week"),
                                  reverse("screening:risk_flags")])
 def test_clinician_navigation_links_work(client, clinician, url):
     client.force_login(clinician)

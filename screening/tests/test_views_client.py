@@ -329,7 +329,7 @@ def test_results_never_show_totals_bands_or_severity(signed_in, client_user,
     assert '<p class="result-path__route">Therapy and coaching</p>' in body
     assert "You told us that low mood" in body
     assert "You told us that worry" in body
-    assert reverse("coming_soon", args=["booking"]) in body
+    assert reverse("booking:choose_type") in body
     for response in ScreeningResponse.objects.filter(client=client_user):
         assert reverse("screening:response", args=[response.public_id]) in body
 

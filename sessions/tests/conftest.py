@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import time
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 
 from clients.models import ConsentDocument
 from clients.services import consent_sign
@@ -12,7 +14,10 @@ from sessions.models import ServiceType, WeeklyAvailability
 
 
 def service_type(code: str) -> ServiceType:
-    """One of the five seeded service types (migration 0003)."""
+    """One of the five seeded service types (migration 0003). A transactional test runs after
+    an earlier one flushed the database, so the seed is run again when they are missing."""
+    if not ServiceType.objects.filter(code=code).exists():
+        import_module("sessions.migrations.0003_seed_service_types").seed(django_apps, None)
     return ServiceType.objects.get(code=code)
 
 

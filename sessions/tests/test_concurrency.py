@@ -15,9 +15,7 @@ from sessions.models import Appointment
 from sessions.services import SlotUnavailable, appointment_book
 from sessions.tests.conftest import service_type, weekdays_nine_to_five
 
-# serialized_rollback: the seeded service types survive the flush of a transactional test.
-pytestmark = [pytest.mark.needs_postgres,
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.needs_postgres, pytest.mark.django_db(transaction=True)]
 
 CONTENDERS = 50
 

@@ -14,11 +14,12 @@ from notifications.tasks import sweep_due
 from notifications.tests.fixtures import wait_for
 from sessions.models import ServiceType
 from sessions.services import appointment_book, appointment_cancel
+from sessions.tests.conftest import service_type
 
 pytestmark = [
     pytest.mark.needs_postgres,
     pytest.mark.needs_redis,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
@@ -27,7 +28,7 @@ def test_reminders_are_sent_once_and_never_after_cancellation(make_client, make_
     clinician = make_user(role="clinician", email="dana@example.com", full_name="Dana Reyes")
     kept = make_client(clinician=clinician, email="kept@example.com", full_name="Kim Park")
     gone = make_client(clinician=clinician, email="gone@example.com", full_name="Lee Shaw")
-    consultation = ServiceType.objects.get(code="therapy-consultation")
+    consultation = service_type("therapy-consultation")
     ServiceType.objects.filter(pk=consultation.pk).update(reminder_hours=[24])
     consultation.refresh_from_db()
 

@@ -95,6 +95,17 @@ def test_sessions_are_with_the_clients_own_clinician(dana, other_clinician, clie
     assert reason.startswith("Sessions are booked with your own clinician")
 
 
+def test_a_clinician_books_only_for_their_own_or_unassigned_clients(dana, other_clinician,
+                                                                      stranger, make_client):
+    consultation = service_type("therapy-consultation")
+    with pytest.raises(BookingNotAllowed, match="assigned to another clinician"):
+        appointment_book(client=stranger, clinician=dana, service_type=consultation,
+                         start=TUESDAY_10, by=dana)
+    newcomer = make_client(clinician=None)
+    assert appointment_book(client=newcomer, clinician=dana, service_type=consultation,
+                            start=TUESDAY_10, by=dana).status == "booked"
+
+
 def test_an_open_risk_flag_blocks_coaching_but_not_therapy(dana, client_user):
     sign_consent(client_user, "coaching")
     screening_submit(client=client_user, instrument="safety", answers=answers("safety", s1=1))
