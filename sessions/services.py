@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from clients.models import User
+from clients.models import ClinicianProfile, User
 from clients.selectors import consent_is_current
 from notifications.models import Notification
 from notifications.services import notification_schedule, notifications_cancel_pending
@@ -101,6 +101,14 @@ def _block(service_type: ServiceType, start: datetime) -> tuple[datetime, dateti
     return end, start - service_type.buffer_before, end + service_type.buffer_after
 
 
+def _lock_clinician_calendar(clinician: User) -> None:
+    """Take the clinician's row lock for the rest of the transaction: bookings for one
+    clinician queue up here instead of racing into the exclusion constraint, where concurrent
+    inserts can deadlock each other. Other clinicians' bookings are not held up. (SQLite's
+    IMMEDIATE transactions already serialize every writer.)"""
+    ClinicianProfile.objects.select_for_update().filter(user=clinician).exists()
+
+
 def _clinician_is_free(*, clinician: User, block_start: datetime, block_end: datetime,
                        ignore: Appointment | None = None) -> bool:
     taken = Appointment.objects.filter(clinician=clinician, status__in=ACTIVE_STATUSES,
@@ -147,6 +155,7 @@ def appointment_book(*, client: User, clinician: User, service_type: ServiceType
         raise SlotUnavailable("That time is not available.")
     end, block_start, block_end = _block(service_type, start)
     with transaction.atomic():
+        _lock_clinician_calendar(clinician)
         if not _clinician_is_free(clinician=clinician, block_start=block_start,
                                   block_end=block_end):
             raise SlotUnavailable("That time was just taken.")
@@ -184,7 +193,7 @@ def appointment_reschedule(*, appointment: Appointment, start: datetime,
     old_start = appointment.start
     end, block_start, block_end = _block(appointment.service_type, start)
     with transaction.atomic():
-        Appointment.objects.select_for_update().filter(pk=appointment.pk).get()
+        _lock_clinician_calendar(appointment.clinician)
         if not _clinician_is_free(clinician=appointment.clinician, block_start=block_start,
                                   block_end=block_end, ignore=appointment):
             raise SlotUnavailable("That time was just taken.")
