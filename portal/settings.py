@@ -146,6 +146,8 @@ else:
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        # The folder is polled; a fifth of a second keeps a new email from waiting.
+        "polling_interval": 0.2,
     }
     # The folder transport expects its folders to exist; development needs no set-up step.
     for _folder in ("queue", "processed", "control"):

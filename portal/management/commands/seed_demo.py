@@ -27,6 +27,7 @@ from clients.models import (
     User,
 )
 from clients.services import consent_sign, user_account_create
+from notifications.models import Notification
 from screening.instruments import INSTRUMENTS
 from screening.models import ScreeningResponse
 from screening.services import screening_submit_many
@@ -96,6 +97,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if settings.PRODUCTION:
             raise CommandError("seed_demo makes accounts with known passwords: not in production.")
+        started = timezone.now()
         with transaction.atomic():
             created = sum(self.seed_person(person) for person in PEOPLE)
             for index, person in enumerate(CLIENTS):
@@ -112,6 +114,12 @@ class Command(BaseCommand):
             for index, person in enumerate(CLIENTS):
                 if person.status == ClientStatus.ACTIVE:
                     seed_appointments(User.objects.get(email=person.email), index)
+            # Making up history is not news: the confirmations, alerts and invitations it
+            # scheduled for now are not sent (later reminders still are).
+            Notification.objects.filter(
+                status=Notification.Status.PENDING, created_at__gte=started,
+                due_at__lte=timezone.now(),
+            ).update(status=Notification.Status.CANCELLED, last_error="Demo data: not sent.")
         self.stdout.write(self.style.SUCCESS(
             f"Demo practice ready: {created} accounts created, "
             f"{len(PEOPLE) - created} already there."
