@@ -173,6 +173,9 @@ class ClinicianProfile(models.Model):
                                  help_text="Availability is defined in this zone.")
     credentials = models.CharField(max_length=200, blank=True,
                                    help_text='For example "PhD, Licensed Psychologist, ICF PCC".')
+    # A clinician who only coaches sees no therapy records (the firewall of the goals issue).
+    service_lines = models.CharField(max_length=16, choices=ServiceLines.choices,
+                                     default=ServiceLines.BOTH)
 
     def __str__(self) -> str:
         return self.display_name
@@ -180,6 +183,10 @@ class ClinicianProfile(models.Model):
     def clean(self) -> None:
         if self.user_id and self.user.role != Role.CLINICIAN:
             raise ValidationError("Only clinician accounts have a clinician profile.")
+
+    @property
+    def sees_therapy(self) -> bool:
+        return self.service_lines in (ServiceLines.THERAPY, ServiceLines.BOTH)
 
 
 # --- Consent documents and signatures (DESIGN.md rule 2) ------------------------------------

@@ -1,1 +1,222 @@
-# Models arrive with the issue that builds this app.
+"""Goals per service line, their action steps, check-ins and comments, and the client's reminder
+preferences.
+
+Coaching goals are measurable (metric, baseline, target, direction); therapy goals come from the
+treatment plan (the goal in the client's words, skills to practise, how often). Each goal has a
+check-in cadence at a local time the client picks; reminders are outbox rows (rule 6).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import time
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class ServiceLine(models.TextChoices):
+    THERAPY = "therapy", "Therapy"
+    COACHING = "coaching", "Coaching"
+
+
+class GoalStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ACHIEVED = "achieved", "Achieved"
+    PAUSED = "paused", "Paused"
+    DROPPED = "dropped", "Dropped"
+
+
+class Direction(models.TextChoices):
+    UP = "up", "Up (more is better)"
+    DOWN = "down", "Down (less is better)"
+
+
+class Cadence(models.TextChoices):
+    DAILY = "daily", "Every day"
+    WEEKDAYS = "weekdays", "Every weekday"
+    WEEKLY = "weekly", "Every week"
+    FORTNIGHTLY = "fortnightly", "Every two weeks"
+    MONTHLY = "monthly", "Every month"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+ZERO_TO_TEN = [MaxValueValidator(10)]
+
+
+class Goal(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="goals")
+    service_line = models.CharField(max_length=16, choices=ServiceLine.choices)
+    # Coaching: the goal's title. Therapy: the goal in the client's own words.
+    title = models.CharField(max_length=200)
+    why = models.TextField("why it matters", blank=True)
+    # Coaching: what is measured.
+    metric = models.CharField(max_length=100, blank=True)
+    unit = models.CharField(max_length=30, blank=True)
+    baseline = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    target = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    direction = models.CharField(max_length=8, choices=Direction.choices, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    # Therapy: what to practise and how often.
+    skills = models.TextField(blank=True, help_text="For example: box breathing, a thought record.")
+    practice_frequency = models.CharField(max_length=100, blank=True,
+                                          help_text='For example "three times a week".')
+    # A therapy goal a client proposes counts once the clinician approves it.
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    status = models.CharField(max_length=16, choices=GoalStatus.choices,
+                              default=GoalStatus.ACTIVE)
+    cadence = models.CharField(max_length=16, choices=Cadence.choices, default=Cadence.WEEKLY)
+    # For weekly and fortnightly check-ins.
+    cadence_weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, null=True,
+                                                       blank=True)
+    check_in_time = models.TimeField(default=time(18, 0),
+                                     help_text="Local time in the client's own zone.")
+    # Fortnightly and monthly periods count from this date (the day the goal was set).
+    anchor_date = models.DateField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["service_line", "-created_at"]
+        indexes = [models.Index(fields=["client", "service_line", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(cadence__in=["weekly", "fortnightly"])
+                | Q(cadence_weekday__isnull=False),
+                name="goal_weekly_cadence_has_a_weekday"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        errors = {}
+        if self.service_line == ServiceLine.COACHING:
+            for field in ("metric", "baseline", "target", "direction"):
+                if getattr(self, field) in (None, ""):
+                    errors[field] = "A coaching goal is measurable: fill this in."
+            if self.baseline is not None and self.target is not None and not errors:
+                if self.baseline == self.target:
+                    errors["target"] = "The target must differ from where you start."
+                elif (self.direction == Direction.UP) != (self.target > self.baseline):
+                    errors["direction"] = "The target is on the other side of the baseline."
+        if self.cadence in (Cadence.WEEKLY, Cadence.FORTNIGHTLY) and self.cadence_weekday is None:
+            errors["cadence_weekday"] = "Choose the day of the week."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_coaching(self) -> bool:
+        return self.service_line == ServiceLine.COACHING
+
+    @property
+    def needs_approval(self) -> bool:
+        return self.service_line == ServiceLine.THERAPY and self.approved_at is None
+
+    def progress(self, latest_value: Decimal | None) -> int | None:
+        """Percent of the way from baseline to target (0–100), for coaching goals."""
+        if not self.is_coaching or latest_value is None or self.baseline is None \
+                or self.target is None or self.baseline == self.target:
+            return None
+        share = (latest_value - self.baseline) / (self.target - self.baseline)
+        return max(0, min(100, round(share * 100)))
+
+
+class ActionStep(models.Model):
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="steps")
+    text = models.CharField(max_length=200)
+    due_date = models.DateField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["done_at", "due_date", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def done(self) -> bool:
+        return self.done_at is not None
+
+
+class CheckIn(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="check_ins")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(db_index=True)
+    # The cadence period it counts for: the local date that period's reminder falls on.
+    period = models.DateField()
+    value = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    practice_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(null=True, blank=True, validators=ZERO_TO_TEN)
+    confidence = models.PositiveSmallIntegerField(null=True, blank=True,
+                                                  validators=ZERO_TO_TEN)
+    note = models.TextField(blank=True)
+    who5 = models.ForeignKey("screening.ScreeningResponse", on_delete=models.PROTECT,
+                             null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["goal", "-at"])]
+
+    def __str__(self) -> str:
+        return f"Check-in on {self.goal} at {self.at:%Y-%m-%d}"
+
+
+class Comment(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="comments")
+    check_in = models.ForeignKey(CheckIn, on_delete=models.CASCADE, null=True, blank=True,
+                                 related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Comment by {self.author} on {self.goal}"
+
+
+def default_quiet_start() -> time:
+    return time(21, 0)
+
+
+def default_quiet_end() -> time:
+    return time(8, 0)
+
+
+class ReminderPreference(models.Model):
+    """When a client does not want check-in reminders: quiet hours, and a pause."""
+
+    client = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="reminder_preference")
+    quiet_start = models.TimeField(default=default_quiet_start)
+    quiet_end = models.TimeField(default=default_quiet_end)
+    paused_until = models.DateField(null=True, blank=True,
+                                    help_text="No check-in reminders before this date.")
+
+    def __str__(self) -> str:
+        return f"Reminder preferences of {self.client}"

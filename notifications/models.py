@@ -28,6 +28,8 @@ class Notification(models.Model):
         APPOINTMENT_CANCELLED = "appointment_cancelled", "Appointment cancelled"
         APPOINTMENT_REMINDER = "appointment_reminder", "Appointment reminder"
         WAITLIST_OFFER = "waitlist_offer", "Earlier time offered from the waitlist"
+        CHECK_IN_REMINDER = "check_in_reminder", "Check-in reminder"
+        GOAL_COMMENT = "goal_comment", "New comment from the clinician"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

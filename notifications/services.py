@@ -234,6 +234,20 @@ def _release(*, notification_ids: list[int], enqueued_at: datetime) -> None:
 # --- delivery ---------------------------------------------------------------------------------
 
 
+# Kinds of which a person gets one email however many are due at once (check-in reminders of
+# several goals): the first claimed row stands for the others due by then, which are cancelled.
+MERGED_KINDS = frozenset({Notification.Kind.CHECK_IN_REMINDER})
+MERGE_WINDOW = timedelta(minutes=1)
+
+
+def _merge_due_siblings(notification: Notification, *, now: datetime) -> None:
+    Notification.objects.filter(
+        recipient_id=notification.recipient_id, kind=notification.kind, status=Status.PENDING,
+        due_at__lte=now + MERGE_WINDOW,
+    ).exclude(pk=notification.pk).update(
+        status=Status.CANCELLED, last_error=f"Sent together with notification {notification.pk}.")
+
+
 def retry_backoff(*, attempts: int) -> int:
     """Seconds before attempt ``attempts + 1``: 1, 2, 4, 8... minutes, capped at 30 minutes and
     at half the broker's visibility timeout (a longer countdown would make Redis hand the
@@ -262,6 +276,8 @@ def notification_deliver(*, notification_id: int) -> DeliveryOutcome:
     if not notification.recipient.is_active:
         row.update(status=Status.CANCELLED, last_error="The recipient's account is inactive.")
         return DeliveryOutcome("cancelled")
+    if notification.kind in MERGED_KINDS:
+        _merge_due_siblings(notification, now=now)
 
     try:
         message = notification_email_build(notification=notification)

@@ -175,6 +175,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Each active goal's next check-in reminder, planned again after one went out.
+    "goals-plan-check-in-reminders": {
+        "task": "goals.tasks.plan_check_in_reminders",
+        "schedule": 15 * 60.0,
+        "options": {"expires": 14 * 60},
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -17,6 +17,7 @@ from clients.models import Role, User
 from notifications.models import Notification
 from notifications.services import notification_schedule, notifications_cancel_pending
 from screening.instruments import GAD7, PHQ9, SAFETY_RISK, WHO5, instrument_get
+from screening.instruments.who5 import WHO5_DROP, WHO5_DROP_POINTS
 from screening.models import RiskFlag, Route, RouteRecommendation, ScreeningResponse
 from screening.routing import ROUTING_INSTRUMENTS, route_compute
 from screening.selectors import latest_responses
@@ -66,9 +67,12 @@ def screening_submit_many(*, client: User,
         responses = []
         for instrument, answers in scored:
             score = instrument.scorer(answers)
+            flags = list(score.flags)
+            if instrument.code == WHO5.code and _who5_dropped(client, score.subscores["percent"]):
+                flags.append(WHO5_DROP)
             responses.append(ScreeningResponse.objects.create(
                 client=client, instrument=instrument.code, version=instrument.version,
-                answers=answers, total=score.total, band=score.band, flags=list(score.flags),
+                answers=answers, total=score.total, band=score.band, flags=flags,
                 subscores=dict(score.subscores), submitted_at=now,
             ))
         for response in responses:
@@ -78,6 +82,13 @@ def screening_submit_many(*, client: User,
             route_recommend(client=client, now=now)
         measures_invitations_schedule(client=client, responses=responses)
     return responses
+
+
+def _who5_dropped(client: User, percent: int) -> bool:
+    """A WHO-5 ten points or more (percentage scale) below the client's previous one."""
+    previous = (ScreeningResponse.objects.filter(client=client, instrument=WHO5.code)
+                .order_by("-submitted_at", "-pk").first())
+    return previous is not None and previous.percent - percent >= WHO5_DROP_POINTS
 
 
 def route_recommend(*, client: User, now: datetime | None = None) -> RouteRecommendation:

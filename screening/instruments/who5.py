@@ -12,6 +12,10 @@ from screening.instruments.base import Instrument, Item, Option, Score, sum_scor
 
 LOW_WELLBEING = "low_wellbeing"  # percentage ≤ 50
 LOW_ITEM = "low_item"  # any item ≤ 1
+# Set when a response is recorded (it needs the client's previous one, so not by the scorer):
+# the percentage fell by this many points or more since the last WHO-5.
+WHO5_DROP = "who5_drop"
+WHO5_DROP_POINTS = 10
 REVIEW_PERCENT = 50
 REVIEW_ITEM = 1
 

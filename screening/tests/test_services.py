@@ -203,3 +203,19 @@ def test_a_retake_replaces_the_pending_invitation(make_client, clinician):
     invitations = Notification.objects.filter(kind="measures_invitation")
     assert invitations.filter(status="pending").count() == 1
     assert invitations.filter(status="cancelled").count() == 1
+
+
+@pytest.mark.parametrize("first, second, dropped", [(20, 17, True), (20, 18, False),
+                                                   (10, 25, False)])
+def test_who5_drop_of_ten_points_is_flagged(client_user, first, second, dropped):
+    def raw(total):
+        values = [5] * (total // 5) + [total % 5]
+        values += [0] * (5 - len(values))
+        return {f"item{n}": v for n, v in enumerate(values[:5], start=1)}
+
+    first_response = screening_submit(client=client_user, instrument="who5", answers=raw(first))
+    assert "who5_drop" not in first_response.flags
+    second_response = screening_submit(client=client_user, instrument="who5",
+                                       answers=raw(second))
+    # 4 points a raw step: 20 -> 17 is 80% -> 68% (12 points); 20 -> 18 is 8 points.
+    assert ("who5_drop" in second_response.flags) is dropped

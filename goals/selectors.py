@@ -1,0 +1,119 @@
+"""Reads of the goals app, each for the person asking, and each goal's progress figures.
+
+The firewall: a client sees only the lines they use; a clinician sees goals of their own clients
+only, and therapy goals only if they provide therapy (ClinicianProfile.service_lines).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from clients.models import User
+from goals.cadence import period_dates, reminder_at
+from goals.models import ActionStep, CheckIn, Comment, Goal, ReminderPreference, ServiceLine
+
+
+def _lines_for_client(client: User) -> list[str]:
+    profile = client.client_profile
+    return [line for line, uses in ((ServiceLine.THERAPY, profile.has_therapy),
+                                    (ServiceLine.COACHING, profile.has_coaching)) if uses]
+
+
+def _lines_for_clinician(clinician: User) -> list[str]:
+    profile = clinician.clinician_profile
+    return [ServiceLine.COACHING] + ([ServiceLine.THERAPY] if profile.sees_therapy else [])
+
+
+def _with_details(goals: QuerySet[Goal]) -> QuerySet[Goal]:
+    return goals.select_related("created_by", "client").prefetch_related(
+        Prefetch("check_ins", queryset=CheckIn.objects.order_by("-at", "-pk")),
+        Prefetch("steps", queryset=ActionStep.objects.all()),
+        Prefetch("comments", queryset=Comment.objects.select_related("author")),
+    )
+
+
+def goals_for_client(*, client: User) -> list[Goal]:
+    """The client's goals in the lines they use, with check-ins, steps and comments (four
+    queries)."""
+    return list(_with_details(Goal.objects.filter(client=client,
+                                                  service_line__in=_lines_for_client(client))))
+
+
+def goal_for_client(*, client: User, public_id) -> Goal:
+    """One of the client's own goals; 404 for anyone else's."""
+    return get_object_or_404(_with_details(Goal.objects.filter(
+        client=client, service_line__in=_lines_for_client(client))), public_id=public_id)
+
+
+def goals_for_clinician(*, clinician: User, client: User) -> list[Goal]:
+    if not clinician.is_clinician or client.client_profile.clinician_id != clinician.pk:
+        raise Http404
+    return list(_with_details(Goal.objects.filter(
+        client=client, service_line__in=_lines_for_clinician(clinician))))
+
+
+def goal_for_clinician(*, clinician: User, public_id) -> Goal:
+    """A goal of one of the clinician's clients, in a line they provide; 404 otherwise."""
+    if not clinician.is_clinician:
+        raise Http404
+    return get_object_or_404(_with_details(Goal.objects.filter(
+        client__client_profile__clinician=clinician,
+        service_line__in=_lines_for_clinician(clinician))), public_id=public_id)
+
+
+def check_in_for_client(*, client: User, public_id) -> CheckIn:
+    return get_object_or_404(CheckIn.objects.select_related("goal"), goal__client=client,
+                             goal__service_line__in=_lines_for_client(client),
+                             public_id=public_id)
+
+
+@dataclass(frozen=True)
+class Progress:
+    last_check_in: datetime | None
+    latest_value: Decimal | None
+    percent: int | None  # coaching: from baseline to target
+    streak: int  # the most recent check-in days in a row that have a check-in
+    missed: int  # check-in days whose reminder time has passed without a check-in
+    missed_in_a_row: int  # the most recent of those, back to the last check-in
+
+
+def goal_progress(goal: Goal, *, now: datetime | None = None,
+                  preference: ReminderPreference | None = None) -> Progress:
+    """Figures for one goal from its (prefetched) check-ins. No queries."""
+    now = now or timezone.now()
+    check_ins = list(goal.check_ins.all())  # newest first
+    zone = goal.client.zone
+    quiet = preference or ReminderPreference(client=goal.client)
+    today = timezone.localdate(now, timezone=zone)
+    checked = {check_in.period for check_in in check_ins}
+    passed: list[date] = [
+        day for day in period_dates(goal, goal.anchor_date, today)
+        if reminder_at(goal, day, zone=zone, quiet_start=quiet.quiet_start,
+                       quiet_end=quiet.quiet_end) <= now or day in checked
+    ]
+    streak = missed_in_a_row = 0
+    for day in reversed(passed):
+        if day in checked:
+            if missed_in_a_row:
+                break
+            streak += 1
+        else:
+            if streak:
+                break
+            missed_in_a_row += 1
+    latest = next((c.value for c in check_ins if c.value is not None), None)
+    return Progress(
+        last_check_in=check_ins[0].at if check_ins else None,
+        latest_value=latest,
+        percent=goal.progress(latest),
+        streak=streak,
+        missed=sum(1 for day in passed if day not in checked),
+        missed_in_a_row=missed_in_a_row,
+    )
