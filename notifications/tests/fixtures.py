@@ -177,49 +177,79 @@ def _delete_queue_keys(redis_url: str, queue: str) -> None:
         client.close()
 
 
-@pytest.fixture
-def celery_worker(transactional_db, smtp_sink, tmp_path, settings) -> Iterator[WorkerProcess]:
-    """A real `celery -A portal worker` on a queue of its own, against this test's database
-    and Redis, sending mail to the sink. Always stopped at the end of the test."""
-    from portal.celery import app
-
-    queue = f"test-{uuid.uuid4().hex}"
-    node = f"{queue}@tandem-tests"
-    env = {
+def worker_environment(*, queue: str, smtp_port: int, var_dir, settings) -> dict[str, str]:
+    """The environment of a process that works against this test's database and Redis: a
+    worker, or a separate process running the sweep."""
+    return {
         **os.environ,
         "DATABASE_URL": database_url_for_this_test(),
         "REDIS_URL": settings.REDIS_URL,
         "TANDEM_CELERY_QUEUE": queue,
         "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(smtp_sink.port),
+        "EMAIL_PORT": str(smtp_port),
         "EMAIL_USE_TLS": "false",
-        "TANDEM_VAR_DIR": str(tmp_path),
+        "TANDEM_VAR_DIR": str(var_dir),
         "PYTHONUNBUFFERED": "1",
     }
-    log_path = tmp_path / "worker.log"
-    with open(log_path, "wb") as log, publishing_to(queue):
+
+
+def worker_start(*, queue: str, smtp_port: int, var_dir, settings,
+                 name: str = "worker") -> WorkerProcess:
+    """Start a real `celery -A portal worker` on ``queue`` and wait until it answers a ping."""
+    from portal.celery import app
+
+    node = f"{queue}-{name}@tandem-tests"
+    log_path = var_dir / f"{name}.log"
+    with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo",
              "-Q", queue, "-n", node, "--without-mingle", "--without-gossip",
              "--without-heartbeat", "-l", "info"],
-            cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT,
+            env=worker_environment(queue=queue, smtp_port=smtp_port, var_dir=var_dir,
+                                   settings=settings),
         )
-        worker = WorkerProcess(queue=queue, node=node, log_path=log_path, process=process)
-        try:
-            def answers_ping() -> bool:
-                if process.poll() is not None:
-                    pytest.fail(f"the worker exited at start:\n{worker.log()}")
-                return bool(app.control.ping(destination=[node], timeout=0.5))
+    worker = WorkerProcess(queue=queue, node=node, log_path=log_path, process=process)
 
-            if not wait_for(answers_ping, timeout=WORKER_START_TIMEOUT, interval=0.1):
-                pytest.fail(f"the worker was not ready in {WORKER_START_TIMEOUT}s:\n"
-                            f"{worker.log()}")
-            yield worker
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
-            _delete_queue_keys(settings.REDIS_URL, queue)
+    def answers_ping() -> bool:
+        if process.poll() is not None:
+            pytest.fail(f"the worker exited at start:\n{worker.log()}")
+        return bool(app.control.ping(destination=[node], timeout=0.5))
+
+    if not wait_for(answers_ping, timeout=WORKER_START_TIMEOUT, interval=0.1):
+        worker_stop(worker)
+        pytest.fail(f"the worker was not ready in {WORKER_START_TIMEOUT}s:\n{worker.log()}")
+    return worker
+
+
+def worker_stop(worker: WorkerProcess) -> None:
+    if worker.process.poll() is not None:
+        return
+    worker.process.terminate()
+    try:
+        worker.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        worker.process.kill()
+        worker.process.wait(timeout=5)
+
+
+@pytest.fixture
+def worker_queue(settings) -> Iterator[str]:
+    """A queue of this test's own, published to by this process; emptied afterwards."""
+    queue = f"test-{uuid.uuid4().hex}"
+    with publishing_to(queue):
+        yield queue
+    _delete_queue_keys(settings.REDIS_URL, queue)
+
+
+@pytest.fixture
+def celery_worker(transactional_db, smtp_sink, tmp_path, settings,
+                  worker_queue) -> Iterator[WorkerProcess]:
+    """A real `celery -A portal worker` on a queue of its own, against this test's database
+    and Redis, sending mail to the sink. Always stopped at the end of the test."""
+    worker = worker_start(queue=worker_queue, smtp_port=smtp_sink.port, var_dir=tmp_path,
+                          settings=settings)
+    try:
+        yield worker
+    finally:
+        worker_stop(worker)

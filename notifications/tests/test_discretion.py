@@ -1,0 +1,78 @@
+"""Rule 7 over every kind of email: each one is made by the real service that sends it, rendered
+as it would go out, and checked for clinical words, goal text and service lines."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from clients.models import ClinicianProfile
+from goals.services import check_in_record, comment_add, goal_create
+from notifications.emails import notification_email_build
+from notifications.models import Notification
+from notifications.services import welcome_schedule
+from screening.services import screening_submit, screening_submit_many
+from screening.tests.conftest import answers, full_set
+from sessions.services import (
+    appointment_book,
+    appointment_cancel,
+    appointment_reschedule,
+    waitlist_join,
+)
+from sessions.tests.conftest import service_type, weekdays_nine_to_five
+
+pytestmark = pytest.mark.django_db
+
+FORBIDDEN = [
+    "therap", "coach", "consultation", "intake", "phq", "gad-7", "who-5", "score", "band",
+    "diagnos", "risk", "crisis", "suicid", "harm", "depress", "anxi", "safety",
+    # what the client and clinician wrote
+    "marathon", "kilometres", "knee pain", "keep going, alex",
+]
+
+
+def rendered(notification: Notification) -> str:
+    message = notification_email_build(notification=notification)
+    html = message.alternatives[0][0]
+    return "\n".join([message.subject, message.body, html, message.from_email])
+
+
+@time_machine.travel(datetime(2027, 1, 4, 12, 0, tzinfo=UTC), tick=False)
+def test_no_email_of_any_kind_carries_clinical_or_goal_text(client_user, clinician, make_client):
+    ClinicianProfile.objects.filter(user=clinician).update(time_zone="America/New_York")
+    weekdays_nine_to_five(clinician)
+    welcome_schedule(user=client_user)
+    screening_submit_many(client=client_user, answers_by_instrument=full_set(
+        phq9={"item1": 3, "item2": 3, "item3": 3, "item4": 3}))  # invitations
+    screening_submit(client=client_user, instrument="safety", answers=answers("safety", s1=1))
+    consultation = service_type("therapy-consultation")
+    start = datetime(2027, 1, 6, 15, 0, tzinfo=UTC)
+    appointment = appointment_book(client=client_user, clinician=clinician,
+                                   service_type=consultation, start=start)
+    appointment_reschedule(appointment=appointment, start=datetime(2027, 1, 7, 15, tzinfo=UTC),
+                           by=client_user)
+    waiting = make_client(clinician=None)
+    waitlist_join(client=waiting, clinician=clinician, service_type=consultation)
+    appointment_cancel(appointment=appointment, by=client_user)
+    goal = goal_create(client=client_user, service_line="coaching", created_by=client_user,
+                       title="Run a marathon", why="Knee pain gone", metric="kilometres",
+                       unit="km", baseline=Decimal(5), target=Decimal(42), direction="up",
+                       cadence="daily", check_in_time=time(18))
+    entry = check_in_record(goal=goal, by=client_user, value=Decimal(8), note="knee pain")
+    comment_add(goal=goal, check_in=entry, author=clinician, text="Keep going, Alex")
+    Notification.objects.filter(kind="check_in_reminder", status="cancelled").update(
+        status="pending")  # render it even though the check-in cancelled it
+
+    kinds_seen = set()
+    for notification in Notification.objects.select_related("recipient"):
+        text = rendered(notification).lower()
+        kinds_seen.add(notification.kind)
+        for word in FORBIDDEN:
+            assert word not in text, (notification.kind, word)
+        # No score-like numbers: every digit run in the email is a time, a date or a link.
+        assert not re.search(r"\b\d{1,2}/\d{1,2}\b", text), notification.kind
+    assert kinds_seen == set(Notification.Kind.values)
