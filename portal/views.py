@@ -19,6 +19,7 @@ from screening.selectors import (
     current_recommendation,
     has_open_risk_flag,
     open_risk_flags_for_clinician,
+    who5_reviews_for_clinician,
 )
 from sessions.models import ACTIVE_STATUSES, Appointment
 from sessions.selectors import (
@@ -144,7 +145,10 @@ def _clinician_home(request: HttpRequest) -> HttpResponse:
         "caseload_count": len(caseload),
         "sessions_today": _sessions_today(request.user),
         "needs_attention": open_risk_flags_for_clinician(clinician=request.user),
+        "wellbeing_reviews": who5_reviews_for_clinician(clinician=request.user),
     }
+    context["attention_count"] = len(context["needs_attention"]) + len(
+        context["wellbeing_reviews"])
     return render(request, "portal/home_clinician.html", context)
 
 

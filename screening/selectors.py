@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from clients.models import Role, User
 from clients.selectors import clients_for_clinician
@@ -105,3 +107,21 @@ def caseload_with_routes(*, clinician: User) -> QuerySet[User]:
         computed_route=Subquery(newest.values("route")[:1]),
         override_route=Subquery(newest.values("override_route")[:1]),
     )
+
+
+WHO5_REVIEW_FLAGS = ("low_wellbeing", "who5_drop")
+WHO5_REVIEW_DAYS = 30
+
+
+def who5_reviews_for_clinician(*, clinician: User, now=None) -> list[ScreeningResponse]:
+    """The clinician's clients whose latest WHO-5 of the last 30 days is low (50% or less) or
+    dropped by 10 points or more: coaching clients who are struggling are noticed. One query."""
+    now = now or timezone.now()
+    recent = (ScreeningResponse.objects
+              .filter(client__client_profile__clinician=clinician, client__is_active=True,
+                      instrument="who5", submitted_at__gte=now - timedelta(days=WHO5_REVIEW_DAYS))
+              .select_related("client").order_by("client_id", "-submitted_at", "-pk"))
+    latest: dict[int, ScreeningResponse] = {}
+    for response in recent:
+        latest.setdefault(response.client_id, response)
+    return [r for r in latest.values() if set(r.flags) & set(WHO5_REVIEW_FLAGS)]

@@ -71,8 +71,9 @@ def _clinician_home_body(client, clinician, home_url, django_assert_num_queries)
     client.force_login(clinician)
     # 1. session  2. user  3. MFA check of the staff middleware (authenticator exists)
     # 4. caseload with each client's route (subqueries)  5. today's appointments with their
-    # clients and types  6. open risk flags with their clients
-    with django_assert_num_queries(6):
+    # clients and types  6. open risk flags with their clients  7. the caseload's WHO-5s of
+    # the last 30 days
+    with django_assert_num_queries(7):
         response = client.get(home_url)
     assert response.status_code == 200
     return response.content.decode()
@@ -254,3 +255,22 @@ def test_homes_show_the_next_appointment_and_todays_sessions(
         assert "10:00–10:20" in body
         assert ">Client 21</a>" in body and ">Client 22</a>" not in body
         assert body.count('class="card__title"><a href="/clinician/schedule/appointments/') == 6
+
+
+def test_clinician_home_notices_a_struggling_coaching_client(
+        client, clinician, client_user, stranger, home_url, django_assert_num_queries):
+    from screening.services import screening_submit
+
+    def who5(total):
+        values = [min(5, max(0, total - 5 * n)) for n in range(5)]
+        return {f"item{n}": v for n, v in enumerate(values, start=1)}
+
+    screening_submit(client=client_user, instrument="who5", answers=who5(20))  # 80%
+    screening_submit(client=client_user, instrument="who5", answers=who5(17))  # 68%: dropped
+    screening_submit(client=stranger, instrument="who5", answers=who5(5))  # not Dana's client
+    body = _clinician_home_body(client, clinician, home_url, django_assert_num_queries)
+    assert "Wellbeing check" in body
+    assert "WHO-5 68%" in body and "10 points or more below" in body
+    assert stranger.full_name not in body
+    assert '<span class="stat__value">1</span>\n      <span class="stat__label">need attention' \
+        in body
