@@ -117,3 +117,12 @@ def goal_progress(goal: Goal, *, now: datetime | None = None,
         missed=sum(1 for day in passed if day not in checked),
         missed_in_a_row=missed_in_a_row,
     )
+
+
+def reminder_preference_get(client: User) -> ReminderPreference:
+    """The client's reminder preferences, or the defaults (unsaved) if they set none: a page
+    view never writes."""
+    try:
+        return client.reminder_preference
+    except ReminderPreference.DoesNotExist:
+        return ReminderPreference(client=client)

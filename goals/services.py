@@ -9,7 +9,7 @@ or service line (rule 7).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -215,6 +215,18 @@ def reminders_pause(*, client: User, until: date | None) -> ReminderPreference:
     preference = reminder_preference_for(client)
     preference.paused_until = until
     preference.save(update_fields=["paused_until"])
+    for goal in Goal.objects.filter(client=client, status=GoalStatus.ACTIVE):
+        check_in_reminder_plan(goal=goal)
+    return preference
+
+
+@transaction.atomic
+def reminder_preference_update(*, client: User, quiet_start: time, quiet_end: time
+                               ) -> ReminderPreference:
+    """New quiet hours; every active goal's next reminder moves out of them."""
+    preference = reminder_preference_for(client)
+    preference.quiet_start, preference.quiet_end = quiet_start, quiet_end
+    preference.save(update_fields=["quiet_start", "quiet_end"])
     for goal in Goal.objects.filter(client=client, status=GoalStatus.ACTIVE):
         check_in_reminder_plan(goal=goal)
     return preference

@@ -37,10 +37,6 @@ class Feature:
 # Features whose pages are not built yet. Links from the home page and the navigation lead here
 # until their issue lands; then the link changes and the entry goes.
 COMING_SOON: dict[str, Feature] = {
-    "goals": Feature(
-        "Goals",
-        "Set goals, plan action steps and log check-ins, and see your progress over time.",
-    ),
     "clients": Feature(
         "Clients",
         "Each of your clients' screenings, goals and sessions, side by side.",
@@ -86,7 +82,7 @@ def _client_home(request: HttpRequest) -> HttpResponse:
         {
             "title": "Set your goals",
             "text": "Decide what you want to work on and how you will check in.",
-            "url": reverse("coming_soon", args=["goals"]),
+            "url": reverse("goals:goals"),
             "action": "Set goals",
         },
     ]

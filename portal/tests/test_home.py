@@ -40,7 +40,7 @@ def test_client_sees_next_steps_and_clinician(client, client_user, home_url,
     assert reverse("clients:consent_overview") in body
     assert reverse("screening:start") in body
     assert reverse("booking:choose_type") in body
-    assert reverse("coming_soon", args=["goals"]) in body
+    assert reverse("goals:goals") in body
     assert "Support is available right now" not in body
     assert "Dana Reyes" in body  # their clinician
     assert "Alex Morgan" in body  # the signed-in person, in the header

@@ -51,7 +51,7 @@ def inline_code_in(body: str) -> list[str]:
 # --- coming soon ---------------------------------------------------------------------------
 
 def test_coming_soon_requires_login(client, db):
-    url = reverse("coming_soon", args=["goals"])
+    url = reverse("coming_soon", args=["clients"])
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
@@ -61,10 +61,10 @@ def test_coming_soon_page(client, client_user, django_assert_num_queries):
     client.force_login(client_user)
     # 1. session  2. user
     with django_assert_num_queries(2):
-        response = client.get(reverse("coming_soon", args=["goals"]))
+        response = client.get(reverse("coming_soon", args=["clients"]))
     assert response.status_code == 200
     body = response.content.decode()
-    assert "Set goals, plan action steps" in body
+    assert "Each of your clients&#x27; screenings, goals and sessions" in body
     assert "Coming soon" in body
     assert_in_layout(body)
 
@@ -77,7 +77,7 @@ def test_coming_soon_unknown_feature_is_404(client, client_user):
 
 
 @pytest.mark.parametrize("url", [reverse("booking:appointments"),
-                                 reverse("coming_soon", args=["goals"]),
+                                 reverse("goals:goals"),
                                  reverse("screening:start")])
 def test_client_navigation_links_work(client, client_user, url):
     client.force_login(client_user)
@@ -246,7 +246,7 @@ def _pages(client, client_user, clinician, admin_user):
     yield "signup with errors", client.post(reverse("account_signup"), {"email": "x"})
     for user in (client_user, clinician, admin_user):
         client.force_login(user)
-        for url in (reverse("home"), reverse("coming_soon", args=["goals"]),
+        for url in (reverse("home"), reverse("coming_soon", args=["clients"]),
                     reverse("mfa_index"), reverse("account_change_password")):
             yield f"{url} as {user.role}", client.get(url)
         client.logout()

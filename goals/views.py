@@ -1,0 +1,456 @@
+"""The goals pages.
+
+Client: their goals in one section per service line they use (a coaching-only client never reads
+a therapy word), a goal's page with its steps, check-ins, chart and the clinician's comments, the
+forms to set and edit a goal, one check-in page for several goals (with the weekly WHO-5 for
+coaching), and reminder settings. Clinician: one client's goals as the firewall allows (a
+clinician who only coaches sees no therapy goal), one goal with a comment form, setting a goal,
+approving a suggested therapy goal.
+
+Every object comes from a selector that filters by the person asking and 404s otherwise; every
+write goes through goals.services.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from clients.models import User
+from clients.selectors import clients_for_clinician
+from goals import services
+from goals.charts import goal_chart, number
+from goals.forms import (
+    ActionStepForm,
+    CheckInForm,
+    CommentForm,
+    ReminderHoursForm,
+    StatusForm,
+    Who5Form,
+    form_add_service_errors,
+    goal_form_class,
+    goal_initial,
+)
+from goals.models import CheckIn, Goal, GoalStatus, ReminderPreference, ServiceLine
+from goals.selectors import (
+    Progress,
+    goal_for_client,
+    goal_for_clinician,
+    goal_progress,
+    goals_for_client,
+    goals_for_clinician,
+    reminder_preference_get,
+)
+from goals.services import WHO5_INTERVAL
+from screening.views import client_required, clinician_required
+
+LINE_TITLES = {
+    ServiceLine.COACHING: ("Coaching goals", "Measurable goals you work towards, step by step."),
+    ServiceLine.THERAPY: ("Treatment plan goals",
+                          "Goals from your treatment plan and the skills you practise."),
+}
+
+
+# --- Shared pieces --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoalRow:
+    goal: Goal
+    progress: Progress
+    latest: CheckIn | None  # the newest check-in
+
+    @property
+    def latest_value(self) -> str:
+        if self.progress.latest_value is None:
+            return ""
+        return number(self.progress.latest_value)
+
+
+def _rows(goals: list[Goal], preference: ReminderPreference) -> list[GoalRow]:
+    rows = []
+    for goal in goals:
+        check_ins = goal.check_ins.all()  # prefetched, newest first
+        rows.append(GoalRow(goal, goal_progress(goal, preference=preference),
+                            check_ins[0] if check_ins else None))
+    return rows
+
+
+def _sections(rows: list[GoalRow], lines: list[str]) -> list[dict[str, Any]]:
+    return [{"line": line, "title": LINE_TITLES[line][0], "lead": LINE_TITLES[line][1],
+             "rows": [row for row in rows if row.goal.service_line == line]}
+            for line in (ServiceLine.COACHING, ServiceLine.THERAPY) if line in lines]
+
+
+def _client_lines(client: User) -> list[str]:
+    profile = client.client_profile
+    return [line for line, uses in ((ServiceLine.COACHING, profile.has_coaching),
+                                    (ServiceLine.THERAPY, profile.has_therapy)) if uses]
+
+
+def _goal_context(goal: Goal, preference: ReminderPreference) -> dict[str, Any]:
+    """What both goal pages show: progress, the chart, check-ins with their comments."""
+    check_ins = list(goal.check_ins.all())
+    comments = list(goal.comments.all())
+    by_check_in: dict[int, list] = {}
+    for comment in comments:
+        if comment.check_in_id:
+            by_check_in.setdefault(comment.check_in_id, []).append(comment)
+    return {
+        "goal": goal,
+        "row": GoalRow(goal, goal_progress(goal, preference=preference),
+                       check_ins[0] if check_ins else None),
+        "chart": goal_chart(goal, check_ins, zone=timezone.get_current_timezone()),
+        "check_ins": [(check_in, by_check_in.get(check_in.pk, [])) for check_in in check_ins],
+        "goal_comments": [comment for comment in comments if not comment.check_in_id],
+        "steps": list(goal.steps.all()),
+    }
+
+
+def _save_goal_form(request: HttpRequest, form, *, goal: Goal | None = None,
+                    client: User | None = None, line: str = "") -> Goal | None:
+    if not form.is_valid():
+        return None
+    try:
+        if goal is None:
+            return services.goal_create(client=client, service_line=line,
+                                        created_by=request.user, **form.cleaned_data)
+        return services.goal_update(goal=goal, by=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        form_add_service_errors(form, error)
+        return None
+
+
+# --- Client pages ---------------------------------------------------------------------------
+
+
+@client_required
+def goals(request: HttpRequest) -> HttpResponse:
+    client = request.user
+    preference = reminder_preference_get(client)
+    rows = _rows(goals_for_client(client=client), preference)
+    lines = _client_lines(client)
+    return render(request, "goals/goals.html", {
+        "sections": _sections(rows, lines),
+        "lines": lines,
+        "can_check_in": any(row.goal.status == GoalStatus.ACTIVE and not row.goal.needs_approval
+                            for row in rows),
+        "preference": preference,
+    })
+
+
+def _line_or_404(client: User, line: str) -> str:
+    if line not in _client_lines(client):
+        raise Http404("No such service line for this client.")
+    return line
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def goal_new(request: HttpRequest, line: str) -> HttpResponse:
+    line = _line_or_404(request.user, line)
+    form = goal_form_class(line)(request.POST or None)
+    if request.method == "POST":
+        goal = _save_goal_form(request, form, client=request.user, line=line)
+        if goal is not None:
+            messages.success(request, "Your clinician will look at it with you and approve it."
+                             if goal.needs_approval else "Goal set.")
+            return redirect("goals:goal", goal_id=goal.public_id)
+    return render(request, "goals/goal_form.html", {
+        "form": form, "line": line, "goal": None, "back_url": reverse("goals:goals"),
+    })
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def goal_edit(request: HttpRequest, goal_id: uuid.UUID) -> HttpResponse:
+    goal = goal_for_client(client=request.user, public_id=goal_id)
+    form_class = goal_form_class(goal.service_line)
+    form = form_class(request.POST) if request.method == "POST" \
+        else form_class(initial=goal_initial(goal))
+    if request.method == "POST" and _save_goal_form(request, form, goal=goal):
+        messages.success(request, "Goal saved.")
+        return redirect("goals:goal", goal_id=goal.public_id)
+    return render(request, "goals/goal_form.html", {
+        "form": form, "line": goal.service_line, "goal": goal,
+        "back_url": reverse("goals:goal", args=[goal.public_id]),
+    })
+
+
+@client_required
+def goal_detail(request: HttpRequest, goal_id: uuid.UUID) -> HttpResponse:
+    goal = goal_for_client(client=request.user, public_id=goal_id)
+    return _client_goal_page(request, goal)
+
+
+def _client_goal_page(request: HttpRequest, goal: Goal, *,
+                      step_form: ActionStepForm | None = None) -> HttpResponse:
+    context = _goal_context(goal, reminder_preference_get(request.user))
+    context.update({
+        "step_form": step_form or ActionStepForm(),
+        "status_form": StatusForm(initial={"status": goal.status}),
+        "statuses": GoalStatus.choices,
+    })
+    return render(request, "goals/goal_detail.html", context)
+
+
+@client_required
+@require_POST
+def step_add(request: HttpRequest, goal_id: uuid.UUID) -> HttpResponse:
+    goal = goal_for_client(client=request.user, public_id=goal_id)
+    form = ActionStepForm(request.POST)
+    if form.is_valid():
+        try:
+            services.action_step_add(goal=goal, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            messages.success(request, "Step added.")
+            return redirect(reverse("goals:goal", args=[goal.public_id]) + "#steps")
+    return _client_goal_page(request, goal, step_form=form)
+
+
+def _step_done(request: HttpRequest, goal: Goal) -> None:
+    # The step id comes from the form body and is looked up among this goal's own steps only.
+    step = next((s for s in goal.steps.all() if str(s.pk) == request.POST.get("step")), None)
+    if step is None:
+        raise Http404("No such step.")
+    services.action_step_set_done(step=step, by=request.user,
+                                  done=request.POST.get("done") == "1")
+
+
+@client_required
+@require_POST
+def step_done(request: HttpRequest, goal_id: uuid.UUID) -> HttpResponse:
+    goal = goal_for_client(client=request.user, public_id=goal_id)
+    _step_done(request, goal)
+    return redirect(reverse("goals:goal", args=[goal.public_id]) + "#steps")
+
+
+@client_required
+@require_POST
+def goal_status(request: HttpRequest, goal_id: uuid.UUID) -> HttpResponse:
+    goal = goal_for_client(client=request.user, public_id=goal_id)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        services.goal_set_status(goal=goal, status=form.cleaned_data["status"], by=request.user)
+        messages.success(request, f"Goal marked {goal.get_status_display().lower()}.")
+    else:
+        messages.error(request, "Choose one of the statuses.")
+    return redirect("goals:goal", goal_id=goal.public_id)
+
+
+class _Rollback(Exception):
+    """Raised inside the check-in transaction so that one error saves nothing."""
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def check_in(request: HttpRequest, goal_id: uuid.UUID | None = None) -> HttpResponse:
+    """Several goals on one page, each optional; what is filled in is saved together or not at
+    all. With ``goal_id``, the page for that one goal (the "Check in" link of a card)."""
+    client = request.user
+    now = timezone.now()
+    if goal_id is not None:
+        every = [goal_for_client(client=client, public_id=goal_id)]
+    else:
+        every = goals_for_client(client=client)
+    goals_open = [goal for goal in every
+                  if goal.status == GoalStatus.ACTIVE and not goal.needs_approval]
+    data = request.POST if request.method == "POST" else None
+    forms = [CheckInForm(data, goal=goal) for goal in goals_open]
+
+    # The WHO-5 goes with a coaching check-in, once a week. Every goal's check-ins are already
+    # prefetched, so the "last 7 days" question costs no query (on the one-goal page it is
+    # asked of that goal's check-ins only; the service checks all of them again).
+    recent_who5 = any(c.who5_id and c.at > now - WHO5_INTERVAL
+                      for goal in every for c in goal.check_ins.all())
+    who5_form = None
+    if any(goal.is_coaching for goal in goals_open) and not recent_who5:
+        who5_form = Who5Form(data)
+
+    problem = ""
+    if request.method == "POST":
+        filled = [form for form in forms if form.is_filled]
+        who5_filled = who5_form is not None and who5_form.is_filled
+        if not filled and not who5_filled:
+            problem = "Fill in at least one goal to check in."
+        elif _check_in_save(request, filled, who5_form if who5_filled else None):
+            count = len(filled)
+            messages.success(request, f"Thank you. {count} check-in{'s' if count != 1 else ''} "
+                                      "saved.")
+            return redirect("goals:goals")
+        else:
+            problem = "Nothing was saved yet. Correct the fields marked below and send again."
+    return render(request, "goals/check_in.html", {
+        "forms": forms,
+        "who5_form": who5_form,
+        "problem": problem,
+        "single": goal_id is not None,
+    })
+
+
+def _check_in_save(request: HttpRequest, filled: list[CheckInForm],
+                   who5_form: Who5Form | None) -> bool:
+    valid = all([form.is_valid() for form in filled])
+    answers = None
+    if who5_form is not None:
+        valid = who5_form.is_valid() and valid
+        answers = getattr(who5_form, "answers", None)
+        if not any(form.goal.is_coaching for form in filled):
+            who5_form.add_error(None, "Check in on a coaching goal to send these answers "
+                                      "with it.")
+            valid = False
+    if not valid:
+        return False
+    try:
+        with transaction.atomic():
+            failed = False
+            for form in filled:
+                who5 = None
+                if answers and form.goal.is_coaching:
+                    who5, answers = answers, None  # with the first coaching goal only
+                try:
+                    services.check_in_record(goal=form.goal, by=request.user,
+                                             who5_answers=who5, **form.service_kwargs())
+                except ValidationError as error:
+                    target = who5_form if (who5 and hasattr(error, "error_dict")
+                                           and "who5" in error.error_dict) else form
+                    form_add_service_errors(target, error)
+                    failed = True
+            if failed:
+                raise _Rollback
+    except _Rollback:
+        return False
+    return True
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def reminders(request: HttpRequest) -> HttpResponse:
+    client = request.user
+    preference = reminder_preference_get(client)
+    form = ReminderHoursForm(initial={"quiet_start": preference.quiet_start,
+                                      "quiet_end": preference.quiet_end})
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "pause":
+            until = timezone.localdate() + timedelta(days=7)
+            services.reminders_pause(client=client, until=until)
+            messages.success(request, "Reminders are paused for a week.")
+            return redirect("goals:reminders")
+        if action == "resume":
+            services.reminders_pause(client=client, until=None)
+            messages.success(request, "Reminders are back on.")
+            return redirect("goals:reminders")
+        form = ReminderHoursForm(request.POST)
+        if form.is_valid():
+            services.reminder_preference_update(client=client, **form.cleaned_data)
+            messages.success(request, "Quiet hours saved.")
+            return redirect("goals:reminders")
+    today = timezone.localdate()
+    return render(request, "goals/reminders.html", {
+        "form": form,
+        "paused": preference.paused_until is not None and preference.paused_until > today,
+        "preference": preference,
+    })
+
+
+# --- Clinician pages ------------------------------------------------------------------------
+
+
+def _client_for_clinician(clinician: User, client_id: uuid.UUID) -> User:
+    return get_object_or_404(clients_for_clinician(clinician=clinician), public_id=client_id)
+
+
+def _clinician_lines(clinician: User, client: User) -> list[str]:
+    """The lines the clinician may set goals in for this client: ones the client uses, and
+    therapy only if the clinician provides it."""
+    sees_therapy = clinician.clinician_profile.sees_therapy
+    return [line for line in _client_lines(client)
+            if line == ServiceLine.COACHING or sees_therapy]
+
+
+@clinician_required
+def clinician_goals(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    client = _client_for_clinician(request.user, client_id)
+    goals_list = goals_for_clinician(clinician=request.user, client=client)
+    preference = reminder_preference_get(client)
+    lines = _clinician_lines(request.user, client)
+    rows = _rows(goals_list, preference)
+    return render(request, "goals/clinician_goals.html", {
+        "client": client,
+        "sections": [{"line": line,
+                      "title": "Coaching goals" if line == ServiceLine.COACHING
+                      else "Therapy goals (treatment plan)",
+                      "rows": [row for row in rows if row.goal.service_line == line]}
+                     for line in (ServiceLine.COACHING, ServiceLine.THERAPY) if line in lines],
+    })
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def clinician_goal_new(request: HttpRequest, client_id: uuid.UUID, line: str) -> HttpResponse:
+    client = _client_for_clinician(request.user, client_id)
+    if line not in _clinician_lines(request.user, client):
+        raise Http404("No such service line.")
+    form = goal_form_class(line)(request.POST or None)
+    form.fields["check_in_time"].help_text = (
+        f"The client's local time ({client.time_zone}). Reminders come then, outside their "
+        "quiet hours.")
+    if request.method == "POST":
+        goal = _save_goal_form(request, form, client=client, line=line)
+        if goal is not None:
+            messages.success(request, f"Goal set for {client.full_name or client.email}.")
+            return redirect("goals:clinician_goal", goal_id=goal.public_id)
+    return render(request, "goals/goal_form.html", {
+        "form": form, "line": line, "goal": None, "client": client,
+        "back_url": reverse("goals:clinician_goals", args=[client.public_id]),
+    })
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def clinician_goal(request: HttpRequest, goal_id: uuid.UUID) -> HttpResponse:
+    """One goal with its check-ins, chart and comments; POST adds a comment."""
+    goal = goal_for_clinician(clinician=request.user, public_id=goal_id)
+    check_ins = list(goal.check_ins.all())
+    form = CommentForm(request.POST or None, check_ins=check_ins,
+                       initial={"about": request.GET.get("check_in", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.comment_add(goal=goal, author=request.user, text=form.cleaned_data["text"],
+                                 check_in=form.cleaned_data["about"])
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            messages.success(request, "Comment added. The client is told there is something "
+                                      "new to read.")
+            return redirect("goals:clinician_goal", goal_id=goal.public_id)
+    context = _goal_context(goal, reminder_preference_get(goal.client))
+    context.update({"client": goal.client, "comment_form": form})
+    return render(request, "goals/clinician_goal.html", context)
+
+
+@clinician_required
+@require_POST
+def clinician_goal_approve(request: HttpRequest, goal_id: uuid.UUID) -> HttpResponse:
+    goal = goal_for_clinician(clinician=request.user, public_id=goal_id)
+    try:
+        services.goal_approve(goal=goal, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"“{goal.title}” is approved; check-ins and reminders start.")
+    return redirect("goals:clinician_goals", client_id=goal.client.public_id)
