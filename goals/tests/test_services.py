@@ -246,3 +246,24 @@ def test_several_goals_due_together_make_one_email(client_user, mailoutbox):
     assert outcomes == ["sent", "skipped"]
     assert len(mailoutbox) == 1
     assert mailoutbox[0].subject == "Time for your check-in"
+
+
+def test_beat_plans_the_next_reminder_after_one_went_out(client_user):
+    from goals.tasks import plan_check_in_reminders
+
+    coaching_goal(client_user)
+    [today] = pending_reminders(client_user)
+    Notification.objects.filter(pk=today.pk).update(status="sent", sent_at=today.due_at)
+    with time_machine.travel(datetime(2027, 3, 1, 23, 30, tzinfo=UTC), tick=False):
+        assert plan_check_in_reminders() == 1
+        assert plan_check_in_reminders() == 1  # twice: still one pending row
+    [tomorrow] = pending_reminders(client_user)
+    assert tomorrow.due_at == datetime(2027, 3, 2, 18, 0, tzinfo=NEW_YORK)
+
+
+def test_beat_schedule_runs_the_planner():
+    from django.conf import settings
+
+    schedule = settings.CELERY_BEAT_SCHEDULE["goals-plan-check-in-reminders"]
+    assert schedule["task"] == "goals.tasks.plan_check_in_reminders"
+    assert schedule["schedule"] == 900.0
