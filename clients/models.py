@@ -110,7 +110,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         return zoneinfo.ZoneInfo(self.time_zone)
 
 
+class ServiceLine(models.TextChoices):
+    """One service line: what an appointment type, a goal or a consent belongs to."""
+
+    THERAPY = "therapy", "Therapy"
+    COACHING = "coaching", "Coaching"
+
+
 class ServiceLines(models.TextChoices):
+    """The lines a person works in: one, or both."""
+
     THERAPY = "therapy", "Therapy"
     COACHING = "coaching", "Coaching"
     BOTH = "both", "Therapy and coaching"

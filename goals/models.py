@@ -18,10 +18,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
-
-class ServiceLine(models.TextChoices):
-    THERAPY = "therapy", "Therapy"
-    COACHING = "coaching", "Coaching"
+from clients.models import ServiceLine
 
 
 class GoalStatus(models.TextChoices):

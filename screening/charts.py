@@ -165,6 +165,18 @@ def _describe(panels: Sequence[Panel]) -> str:
     return " ".join(parts) + " Every value is listed in the table of responses."
 
 
+def _time_axis(ticks, labels, start: datetime, end: datetime, *, axis_y: float) -> list[str]:
+    """The date ticks and labels under the last panel (shared with the goals chart)."""
+    out = []
+    for when, label in zip(ticks, labels, strict=True):
+        x = _x_for(when, start, end)
+        anchor = {PLOT_LEFT: "start", PLOT_RIGHT: "end"}.get(x, "middle")
+        out.append(f'<line x1="{x}" y1="{axis_y}" x2="{x}" y2="{axis_y + 5}" stroke="#7a8590"/>')
+        out.append(f'<text x="{x}" y="{axis_y + 20}" text-anchor="{anchor}" fill="#4b5763">'
+                   f"{escape(label)}</text>")
+    return out
+
+
 def _svg(chart: Chart, start: datetime, end: datetime, zone: tzinfo,
          client_name: str) -> SafeString:
     with_year = start.astimezone(zone).year != end.astimezone(zone).year or end == start
@@ -218,13 +230,7 @@ def _svg(chart: Chart, start: datetime, end: datetime, zone: tzinfo,
                      f"{_date(point.when, zone, with_year=True)}")
             out.append(_marker(series.marker, point.x, point.y, series.colour, label))
         out.append("</g>")
-    axis_y = chart.panels[-1].bottom
-    for when, label in zip(ticks, labels, strict=True):
-        x = _x_for(when, start, end)
-        anchor = {PLOT_LEFT: "start", PLOT_RIGHT: "end"}.get(x, "middle")
-        out.append(f'<line x1="{x}" y1="{axis_y}" x2="{x}" y2="{axis_y + 5}" stroke="#7a8590"/>')
-        out.append(f'<text x="{x}" y="{axis_y + 20}" text-anchor="{anchor}" fill="#4b5763">'
-                   f"{escape(label)}</text>")
+    out.extend(_time_axis(ticks, labels, start, end, axis_y=chart.panels[-1].bottom))
     out.append("</svg>")
     # Every interpolated string above is a number, a constant or escaped.
     return mark_safe("".join(out))  # noqa: S308

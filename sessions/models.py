@@ -17,10 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-
-class ServiceLine(models.TextChoices):
-    THERAPY = "therapy", "Therapy"
-    COACHING = "coaching", "Coaching"
+from clients.models import ServiceLine
 
 
 class ServiceKind(models.TextChoices):
