@@ -306,3 +306,34 @@ class ConsentSignature(models.Model):
     def text_matches(self) -> bool:
         """True while the document's stored text is still the text that was signed."""
         return self.document.text_sha256 == self.text_sha256
+
+
+class AccessLog(models.Model):
+    """One staff read of a client's record (rule 8): who, which client, what, when, from where.
+    Append-only: written by clients.services.access_log_record, never changed or deleted (the
+    admin shows it read-only to practice admins)."""
+
+    class What(models.TextChoices):
+        SCREENING = "screening", "Screening history"
+        RISK_FLAG = "risk_flag", "Risk flag"
+        GOALS = "goals", "Goals"
+        GOAL = "goal", "A goal and its check-ins"
+        APPOINTMENT = "appointment", "An appointment"
+        ADMIN = "admin", "Record in the admin"
+
+    at = models.DateTimeField(db_index=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="record_accesses")
+    what = models.CharField(max_length=16, choices=What.choices)
+    detail = models.CharField(max_length=200, blank=True,
+                              help_text="Which object, e.g. the admin model or the goal's id.")
+    path = models.CharField(max_length=300)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["client", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.by} read {self.get_what_display().lower()} of {self.client}"

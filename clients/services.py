@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import unicodedata
 
+from allauth.core.internal.httpkit import get_client_ip
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from clients.models import (
     CONSENT_KIND_SERVICE_LINE,
+    AccessLog,
     ClientProfile,
     ClinicianProfile,
     ConsentDocument,
@@ -170,3 +172,16 @@ def consent_document_new_draft(*, document: ConsentDocument) -> ConsentDocument:
     draft.full_clean()
     draft.save()
     return draft
+
+
+def access_log_record(*, request, client: User, what: str, detail: str = "") -> None:
+    """Write one access-log row for a staff read of a client's record (rule 8). Clients reading
+    their own record are not logged; staff always are."""
+    if not request.user.is_staff_member:
+        return
+    try:
+        address = get_client_ip(request)
+    except Exception:  # a malformed X-Forwarded-For must not block the read it records
+        address = None
+    AccessLog.objects.create(at=timezone.now(), by=request.user, client=client, what=what,
+                             detail=detail[:200], path=request.path[:300], ip_address=address)
