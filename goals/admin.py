@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from goals.models import ActionStep, CheckIn, Comment, Goal, ReminderPreference
+from portal.lib.admin import AccessLoggedAdmin, ReadOnlyAdmin
 
 
 class ActionStepInline(admin.TabularInline):
@@ -31,19 +32,8 @@ class CheckInInline(admin.TabularInline):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Goal)
-class GoalAdmin(admin.ModelAdmin):
+class GoalAdmin(AccessLoggedAdmin):
     list_display = ["client", "service_line", "title", "status", "cadence", "created_by",
                     "created_at"]
     list_filter = ["service_line", "status", "cadence"]
@@ -57,7 +47,9 @@ class GoalAdmin(admin.ModelAdmin):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(ReadOnlyAdmin):
+class CheckInAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
+    client_path = "goal__client"
+
     list_display = ["goal", "client", "at", "value", "practice_count", "rating", "confidence"]
     list_filter = ["goal__service_line"]
     search_fields = ["goal__client__email", "goal__title"]
@@ -70,7 +62,9 @@ class CheckInAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Comment)
-class CommentAdmin(ReadOnlyAdmin):
+class CommentAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
+    client_path = "goal__client"
+
     list_display = ["goal", "author", "created_at"]
     search_fields = ["goal__client__email", "goal__title", "author__email"]
     list_select_related = ["goal", "author"]

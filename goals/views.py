@@ -27,8 +27,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clients.models import User
+from clients.models import AccessLog, User
 from clients.selectors import clients_for_clinician
+from clients.services import access_log_record
 from goals import services
 from goals.charts import goal_chart, number
 from goals.forms import (
@@ -389,6 +390,7 @@ def clinician_goals(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     preference = reminder_preference_get(client)
     lines = _clinician_lines(request.user, client)
     rows = _rows(goals_list, preference)
+    access_log_record(request=request, client=client, what=AccessLog.What.GOALS)
     return render(request, "goals/clinician_goals.html", {
         "client": client,
         "sections": [{"line": line,
@@ -440,6 +442,8 @@ def clinician_goal(request: HttpRequest, goal_id: uuid.UUID) -> HttpResponse:
             return redirect("goals:clinician_goal", goal_id=goal.public_id)
     context = _goal_context(goal, reminder_preference_get(goal.client))
     context.update({"client": goal.client, "comment_form": form})
+    access_log_record(request=request, client=goal.client, what=AccessLog.What.GOAL,
+                      detail=str(goal.public_id))
     return render(request, "goals/clinician_goal.html", context)
 
 

@@ -10,25 +10,12 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from portal.lib.admin import AccessLoggedAdmin, ReadOnlyAdmin
 from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
-        return [field.name for field in self.model._meta.fields] + list(self.readonly_fields)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
 @admin.register(ScreeningResponse)
-class ScreeningResponseAdmin(ReadOnlyAdmin):
+class ScreeningResponseAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
     list_display = ["submitted_at", "client", "instrument", "version", "total", "band", "flags"]
     list_filter = ["instrument", "band"]
     search_fields = ["client__email", "client__full_name", "=public_id"]
@@ -40,7 +27,7 @@ class ScreeningResponseAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RouteRecommendation)
-class RouteRecommendationAdmin(ReadOnlyAdmin):
+class RouteRecommendationAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
     list_display = ["created_at", "client", "route", "override_route", "overridden_by",
                     "overridden_at"]
     list_filter = ["route", "override_route"]
@@ -60,7 +47,7 @@ class RouteRecommendationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RiskFlag)
-class RiskFlagAdmin(ReadOnlyAdmin):
+class RiskFlagAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
     list_display = ["opened_at", "client", "status", "resolved_by", "resolved_at"]
     list_filter = ["status"]
     search_fields = ["client__email", "client__full_name", "=public_id"]

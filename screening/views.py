@@ -26,7 +26,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clients.models import AccessLog
 from clients.selectors import client_profile_for_client
+from clients.services import access_log_record
 from screening import services
 from screening.charts import screening_chart
 from screening.forms import (
@@ -363,6 +365,7 @@ def _history_row(response: ScreeningResponse) -> HistoryRow:
 
 def _client_history_page(request: HttpRequest, client, *, override_form=None,
                          status: int = 200) -> HttpResponse:
+    access_log_record(request=request, client=client, what=AccessLog.What.SCREENING)
     history = screening_history_for_clinician(client=client)
     recommendation = history["recommendations"][0] if history["recommendations"] else None
     if override_form is None and recommendation is not None:
@@ -446,6 +449,8 @@ def risk_flag(request: HttpRequest, flag_id: uuid.UUID) -> HttpResponse:
 
     response = flag.response
     _, reasons = route_compute({response.instrument: response})
+    access_log_record(request=request, client=flag.client, what=AccessLog.What.RISK_FLAG,
+                      detail=str(flag.public_id))
     return render(request, "screening/risk_flag.html", {
         "flag": flag,
         "is_open": is_open,

@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from clients.models import Role, User
+from portal.lib.admin import AccessLoggedAdmin, ReadOnlyAdmin
 from sessions.models import (
     Appointment,
     AppointmentChange,
@@ -53,20 +54,6 @@ class ClinicianChoiceMixin:
             kwargs["queryset"] = User.objects.filter(role=Role.CLINICIAN).order_by(
                 "full_name", "email")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
-        return [f.name for f in self.model._meta.fields] + list(self.readonly_fields)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(ServiceType)
@@ -136,7 +123,7 @@ class AppointmentChangeInline(admin.TabularInline):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(ReadOnlyAdmin):
+class AppointmentAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
     """View only: booking, moving, cancelling and outcomes are done by the client or their
     clinician in the portal, through the services."""
 

@@ -28,8 +28,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods
 
-from clients.models import User
+from clients.models import AccessLog, User
 from clients.selectors import clients_for_clinician
+from clients.services import access_log_record
 from sessions.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -373,6 +374,8 @@ def appointment(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse
     changes = list(appt.changes.select_related("by"))
     now = timezone.now()
     local_day = appt.start.astimezone(request.user.zone).date()
+    access_log_record(request=request, client=appt.client, what=AccessLog.What.APPOINTMENT,
+                      detail=str(appt.public_id))
     return render(request, "booking/clinician/appointment.html", {
         "appointment": appt,
         "tone": status_tone(appt),

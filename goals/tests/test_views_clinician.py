@@ -197,9 +197,11 @@ def test_query_counts(signed_in, client_user, clinician, count, django_assert_nu
     # 1. session  2. user  3. MFA check (staff middleware)  4. the client with profile
     # 5. clinician profile (the lines they provide)  6. goals with creator and client
     # 7. check-ins  8. steps  9. comments with authors  10. the client's reminder preference
-    with django_assert_num_queries(10):
+    # 11. the access-log row
+    with django_assert_num_queries(11):
         assert signed_in.get(goals_url(client_user)).status_code == 200
     # 1. session  2. user  3. MFA check  4. clinician profile  5. the goal with creator and
     # client  6. check-ins  7. steps  8. comments with authors  9. reminder preference
-    with django_assert_num_queries(9):
+    # 10. the access-log row
+    with django_assert_num_queries(10):
         assert signed_in.get(goal_url(goals[0])).status_code == 200

@@ -103,8 +103,8 @@ def test_history_shows_totals_bands_reasons_and_chart(signed_in, client_user,
     submit_all(client_user)
     # 1. session  2. user  3. MFA check of the staff middleware  4. the client, with their
     # profile, if assigned  5. responses  6. recommendations with who overrode them
-    # 7. risk flags with who resolved them and their responses
-    with django_assert_num_queries(7):
+    # 7. risk flags with who resolved them and their responses  8. the access-log row (rule 8)
+    with django_assert_num_queries(8):
         page = signed_in.get(history_url(client_user))
     body = page.content.decode()
     assert "Alex Morgan" in body
@@ -132,7 +132,7 @@ def test_history_shows_times_in_the_clinicians_zone(signed_in, client_user):
 def test_history_query_count_does_not_grow(signed_in, client_user, clinician,
                                            django_assert_num_queries):
     submit_all(client_user)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         signed_in.get(history_url(client_user))
     for days in range(1, 6):
         with time_machine.travel(timezone.now() + timedelta(days=days * 7)):
@@ -140,7 +140,7 @@ def test_history_query_count_does_not_grow(signed_in, client_user, clinician,
     flag = open_flag(client_user)
     risk_flag_resolve(flag=flag, note="Called; safe.", by=clinician)
     open_flag(client_user)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         page = signed_in.get(history_url(client_user))
     body = page.content.decode()
     assert body.count('<th scope="row">PHQ-9</th>') == 6
@@ -149,7 +149,7 @@ def test_history_query_count_does_not_grow(signed_in, client_user, clinician,
 
 def test_history_without_screening_shows_empty_states(signed_in, client_user,
                                                       django_assert_num_queries):
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         body = signed_in.get(history_url(client_user)).content.decode()
     assert "No screening yet" in body and "No measures yet" in body
     assert "No responses yet" in body and "No risk flags" in body
@@ -234,7 +234,8 @@ def test_flag_page_and_resolve(signed_in, client_user, clinician, django_assert_
         "safety": {**SAFETY_NO, "s2": 1}, "phq9": {**PHQ9_HIGH, "item9": 2}})
     flag = RiskFlag.objects.get(client=client_user)
     # 1. session  2. user  3. MFA check  4. the flag with client, response and who resolved
-    with django_assert_num_queries(4):
+    # 5. the access-log row
+    with django_assert_num_queries(5):
         body = signed_in.get(flag_url(flag)).content.decode()
     assert "Alex Morgan" in body and "Open" in body
     assert "Safety screen positive — s2:" in body
@@ -255,7 +256,7 @@ def test_flag_page_and_resolve(signed_in, client_user, clinician, django_assert_
     flag.refresh_from_db()
     assert flag.status == "resolved" and flag.resolved_by == clinician
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         body = signed_in.get(flag_url(flag)).content.decode()
     assert "Resolved" in body and "Called the client; safety plan agreed." in body
     assert "Dana Reyes" in body

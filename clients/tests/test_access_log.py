@@ -1,0 +1,102 @@
+"""Rule 8: every staff read of a client's record writes exactly one access-log row (who, which
+client, what, when, from where). A test walks every such page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from clients.models import AccessLog
+from goals.services import check_in_record, comment_add, goal_create
+from screening.services import screening_submit, screening_submit_many
+from screening.tests.conftest import answers, full_set
+from sessions.services import appointment_book
+from sessions.tests.conftest import service_type
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2027, 1, 4, 15, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def record(client_user, clinician):
+    """A client with something in every part of the record."""
+    with time_machine.travel(NOW, tick=False):
+        screening_submit_many(client=client_user, answers_by_instrument=full_set())
+        screening_submit(client=client_user, instrument="safety", answers=answers("safety", s1=1))
+        appointment = appointment_book(client=client_user, clinician=clinician,
+                                       service_type=service_type("therapy-consultation"),
+                                       start=NOW + dt.timedelta(days=2), by=clinician)
+        goal = goal_create(client=client_user, service_line="coaching", created_by=client_user,
+                           title="Walk", metric="steps", unit="steps", baseline=Decimal(1),
+                           target=Decimal(9), direction="up", cadence="daily")
+        entry = check_in_record(goal=goal, by=client_user, value=Decimal(3))
+        comment = comment_add(goal=goal, author=clinician, text="Nice", check_in=entry)
+    return {"appointment": appointment, "goal": goal, "check_in": entry, "comment": comment,
+            "flag": client_user.risk_flags.get(),
+            "response": client_user.screening_responses.first(),
+            "recommendation": client_user.route_recommendations.first()}
+
+
+def clinician_pages(client, record) -> dict[str, str]:
+    return {
+        "screening": reverse("screening:client_history", args=[client.public_id]),
+        "risk_flag": reverse("screening:risk_flag", args=[record["flag"].public_id]),
+        "goals": reverse("goals:clinician_goals", args=[client.public_id]),
+        "goal": reverse("goals:clinician_goal", args=[record["goal"].public_id]),
+        "appointment": reverse("booking:clinician_appointment",
+                               args=[record["appointment"].public_id]),
+    }
+
+
+def admin_pages(client, record) -> list[str]:
+    def change(obj):
+        meta = obj._meta
+        return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
+
+    return [change(record[key]) for key in ("response", "recommendation", "flag", "goal",
+                                            "check_in", "comment", "appointment")]
+
+
+def test_every_clinician_page_about_a_client_writes_one_row(client, clinician, client_user,
+                                                            record):
+    client.force_login(clinician)
+    for what, url in clinician_pages(client_user, record).items():
+        before = AccessLog.objects.count()
+        response = client.get(url, REMOTE_ADDR="203.0.113.9")
+        assert response.status_code == 200, url
+        assert AccessLog.objects.count() == before + 1, url
+        row = AccessLog.objects.first()
+        assert (row.by, row.client, row.what, row.path, row.ip_address) == (
+            clinician, client_user, what, url, "203.0.113.9")
+
+
+def test_every_admin_page_of_a_client_record_writes_one_row(client, admin_user, client_user,
+                                                            record):
+    client.force_login(admin_user)
+    for url in admin_pages(client_user, record):
+        before = AccessLog.objects.count()
+        assert client.get(url).status_code == 200, url
+        assert AccessLog.objects.count() == before + 1, url
+        row = AccessLog.objects.first()
+        assert (row.by, row.client, row.what) == (admin_user, client_user, "admin")
+
+
+def test_clients_reading_their_own_record_are_not_logged(client, client_user, record):
+    client.force_login(client_user)
+    for url in (reverse("goals:goal", args=[record["goal"].public_id]),
+                reverse("booking:detail", args=[record["appointment"].public_id]),
+                reverse("screening:results")):
+        assert client.get(url).status_code == 200, url
+    assert not AccessLog.objects.exists()
+
+
+def test_refused_reads_are_not_logged(client, other_clinician, client_user, record):
+    client.force_login(other_clinician)
+    for url in clinician_pages(client_user, record).values():
+        assert client.get(url).status_code == 404, url
+    assert not AccessLog.objects.exists()
