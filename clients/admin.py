@@ -5,13 +5,21 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 
 from clients.models import (
+    AccessLog,
+    AccountClosureRequest,
     ClientProfile,
     ClinicianProfile,
     ConsentDocument,
     ConsentSignature,
     User,
 )
-from clients.services import consent_document_new_draft, consent_document_publish, profile_ensure
+from clients.services import (
+    account_close,
+    consent_document_new_draft,
+    consent_document_publish,
+    profile_ensure,
+)
+from portal.lib.admin import AccessLoggedAdmin, ReadOnlyAdmin
 
 
 class TandemUserCreationForm(UserCreationForm):
@@ -41,7 +49,9 @@ class ClinicianProfileInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AccessLoggedAdmin, DjangoUserAdmin):
+    client_path = ""  # the user is the client (staff pages are not logged)
+
     form = TandemUserChangeForm
     add_form = TandemUserCreationForm
     ordering = ["email"]
@@ -77,7 +87,9 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(ClientProfile)
-class ClientProfileAdmin(admin.ModelAdmin):
+class ClientProfileAdmin(AccessLoggedAdmin):
+    client_path = "user"
+
     list_display = ["user", "service_lines", "status", "clinician", "discreet_mode", "created_at"]
     list_filter = ["service_lines", "status", "discreet_mode"]
     search_fields = ["user__email", "user__full_name"]
@@ -148,7 +160,7 @@ class ConsentDocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsentSignature)
-class ConsentSignatureAdmin(admin.ModelAdmin):
+class ConsentSignatureAdmin(AccessLoggedAdmin):
     """The signature history: readable, never added, changed or deleted here."""
 
     list_display = ["client", "document", "typed_name", "signed_at", "ip_address"]
@@ -175,3 +187,56 @@ class ConsentSignatureAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(AccountClosureRequest)
+class AccountClosureRequestAdmin(admin.ModelAdmin):
+    """Clients' requests to close their account. Read-only: the one thing done here is closing
+    the selected accounts, through clients.services.account_close (which keeps the record)."""
+
+    list_display = ["client", "requested_at", "status", "closed_at", "closed_by"]
+    list_filter = ["status"]
+    search_fields = ["client__email", "client__full_name"]
+    list_select_related = ["client", "closed_by"]
+    date_hierarchy = "requested_at"
+    fields = ["client", "requested_at", "reason", "status", "closed_at", "closed_by",
+              "withdrawn_at"]
+    readonly_fields = fields
+    actions = ["close_accounts"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_close_permission(self, request) -> bool:
+        return request.user.is_practice_admin
+
+    @admin.action(description="Close the selected accounts", permissions=["close"])
+    def close_accounts(self, request, queryset) -> None:
+        for closure in queryset.select_related("client").order_by("requested_at", "pk"):
+            try:
+                account_close(request=closure, by=request.user)
+            except ValidationError as error:
+                self.message_user(request, f"{closure.client}: {' '.join(error.messages)}",
+                                  messages.WARNING)
+            else:
+                self.message_user(request, f"Closed the account of {closure.client}. They can "
+                                           f"no longer sign in; their record is kept.",
+                                  messages.SUCCESS)
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdmin):
+    """Who read which client's record: append-only, never edited (rule 8)."""
+
+    list_display = ["at", "by", "client", "what", "detail", "ip_address"]
+    list_filter = ["what"]
+    search_fields = ["client__email", "client__full_name", "by__email"]
+    list_select_related = ["by", "client"]
+    date_hierarchy = "at"
+    show_full_result_count = False

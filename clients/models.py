@@ -337,3 +337,40 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.by} read {self.get_what_display().lower()} of {self.client}"
+
+
+class AccountClosureRequest(models.Model):
+    """A client's request to close their account. Closing (clients.services.account_close, by a
+    practice admin) deactivates the login and stops every reminder; nothing of the record is
+    deleted, because health records are retained (settings.RECORD_RETENTION_YEARS)."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        CLOSED = "closed", "Closed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="closure_requests")
+    requested_at = models.DateTimeField(default=timezone.now, db_index=True)
+    reason = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  null=True, blank=True, related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # One open request at a time: a double click or a second tab finds the first.
+            models.UniqueConstraint(fields=["client"], condition=models.Q(status="requested"),
+                                    name="one_open_closure_request_per_client"),
+            models.CheckConstraint(
+                condition=~models.Q(status="closed") | (models.Q(closed_at__isnull=False)
+                                                        & models.Q(closed_by__isnull=False)),
+                name="closed_closure_request_has_time_and_admin",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Closure of {self.client}'s account ({self.get_status_display().lower()})"

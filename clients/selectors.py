@@ -9,6 +9,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from clients.models import (
+    AccessLog,
     ClientProfile,
     ConsentDocument,
     ConsentKind,
@@ -126,3 +127,8 @@ def clinicians_active() -> list[User]:
     """The practice's active clinicians with their profiles, by name."""
     return list(User.objects.filter(role=Role.CLINICIAN, is_active=True)
                 .select_related("clinician_profile").order_by("full_name", "pk"))
+
+
+def access_log_for_client(*, client: User, limit: int = 200) -> list[AccessLog]:
+    """Staff reads of the client's own record, newest first, with who read it (one query)."""
+    return list(AccessLog.objects.filter(client=client).select_related("by")[:limit])

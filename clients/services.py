@@ -14,7 +14,9 @@ from django.utils import timezone
 from clients.models import (
     CONSENT_KIND_SERVICE_LINE,
     AccessLog,
+    AccountClosureRequest,
     ClientProfile,
+    ClientStatus,
     ClinicianProfile,
     ConsentDocument,
     ConsentSignature,
@@ -22,6 +24,7 @@ from clients.models import (
     ServiceLines,
     User,
 )
+from notifications.services import notifications_cancel_pending
 
 
 @transaction.atomic
@@ -185,3 +188,62 @@ def access_log_record(*, request, client: User, what: str, detail: str = "") -> 
         address = None
     AccessLog.objects.create(at=timezone.now(), by=request.user, client=client, what=what,
                              detail=detail[:200], path=request.path[:300], ip_address=address)
+
+
+# --- Closing an account (issue 6: client rights) ------------------------------------------------
+
+
+def account_closure_request(*, client: User, reason: str = "") -> AccountClosureRequest:
+    """The client asks the practice to close their account. One open request at a time: asking
+    again while one is open (a second tab, a double click) returns the open one unchanged."""
+    if not client.is_client or not client.is_active:
+        raise ValidationError("Only an active client account can ask to be closed.")
+    open_requests = AccountClosureRequest.objects.filter(
+        client=client, status=AccountClosureRequest.Status.REQUESTED)
+    existing = open_requests.first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return AccountClosureRequest.objects.create(client=client, reason=reason.strip())
+    except IntegrityError:  # the same request raced in from another tab
+        return open_requests.get()
+
+
+def account_closure_withdraw(*, client: User) -> AccountClosureRequest:
+    """The client takes back their open request before an admin acts on it. Raises
+    ValidationError when there is none (already closed, or never asked)."""
+    request = (AccountClosureRequest.objects
+               .filter(client=client, status=AccountClosureRequest.Status.REQUESTED).first())
+    # Conditional update: an admin closing the account at the same moment wins, not both.
+    if request is None or not AccountClosureRequest.objects.filter(
+            pk=request.pk, status=AccountClosureRequest.Status.REQUESTED).update(
+            status=AccountClosureRequest.Status.WITHDRAWN, withdrawn_at=timezone.now()):
+        raise ValidationError("There is no open request to close your account.")
+    request.refresh_from_db()
+    return request
+
+
+@transaction.atomic
+def account_close(*, request: AccountClosureRequest, by: User) -> AccountClosureRequest:
+    """A practice admin closes the account asked for: the login is deactivated (open sessions
+    end with it), every pending message to the client is cancelled, and the profile is marked
+    closed. Nothing is deleted: the health record is retained. Raises ValidationError when `by`
+    is not a practice admin or the request is no longer open."""
+    if not by.is_practice_admin:
+        raise ValidationError("Only a practice admin can close an account.")
+    now = timezone.now()
+    claimed = AccountClosureRequest.objects.filter(
+        pk=request.pk, status=AccountClosureRequest.Status.REQUESTED,
+    ).update(status=AccountClosureRequest.Status.CLOSED, closed_at=now, closed_by=by)
+    if not claimed:
+        raise ValidationError("This request was already closed or withdrawn.")
+    client = User.objects.select_for_update().get(pk=request.client_id)
+    client.is_active = False
+    client.save(update_fields=["is_active"])
+    ClientProfile.objects.filter(user=client).update(status=ClientStatus.CLOSED)
+    # Delivery also skips inactive recipients and the planners plan nothing for them, so no
+    # reminder is created after this one update.
+    notifications_cancel_pending(recipient=client, dedupe_key_prefix="")
+    request.refresh_from_db()
+    return request

@@ -12,6 +12,7 @@ admin.site.site_title = "Tandem admin"
 urlpatterns = [
     path("", views.home, name="home"),
     path("consent/", include("clients.urls")),
+    path("account/", include("clients.account_urls")),
     path("soon/<slug:feature>/", views.coming_soon, name="coming_soon"),
     path("healthz", health.healthz, name="healthz"),
     path("", include("screening.urls")),

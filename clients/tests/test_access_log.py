@@ -10,12 +10,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from clients.models import AccessLog
+from clients.models import AccessLog, ConsentSignature
 from goals.services import check_in_record, comment_add, goal_create
 from screening.services import screening_submit, screening_submit_many
 from screening.tests.conftest import answers, full_set
 from sessions.services import appointment_book
-from sessions.tests.conftest import service_type
+from sessions.tests.conftest import service_type, sign_consent
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +36,7 @@ def record(client_user, clinician):
                            target=Decimal(9), direction="up", cadence="daily")
         entry = check_in_record(goal=goal, by=client_user, value=Decimal(3))
         comment = comment_add(goal=goal, author=clinician, text="Nice", check_in=entry)
+        sign_consent(client_user, "privacy")
     return {"appointment": appointment, "goal": goal, "check_in": entry, "comment": comment,
             "flag": client_user.risk_flags.get(),
             "response": client_user.screening_responses.first(),
@@ -59,7 +60,10 @@ def admin_pages(client, record) -> list[str]:
         return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
 
     return [change(record[key]) for key in ("response", "recommendation", "flag", "goal",
-                                            "check_in", "comment", "appointment")]
+                                            "check_in", "comment", "appointment")] + [
+        change(client), change(client.client_profile),
+        change(ConsentSignature.objects.filter(client=client).first()),
+    ]
 
 
 def test_every_clinician_page_about_a_client_writes_one_row(client, clinician, client_user,
@@ -100,3 +104,44 @@ def test_refused_reads_are_not_logged(client, other_clinician, client_user, reco
     for url in clinician_pages(client_user, record).values():
         assert client.get(url).status_code == 404, url
     assert not AccessLog.objects.exists()
+
+
+def test_staff_records_in_the_admin_are_not_client_reads(client, admin_user, clinician):
+    client.force_login(admin_user)
+    url = reverse("admin:clients_user_change", args=[clinician.pk])
+    assert client.get(url).status_code == 200
+    assert not AccessLog.objects.exists()
+
+
+def test_the_access_log_is_read_only_in_the_admin(client, admin_user, clinician, client_user,
+                                                 record):
+    client.force_login(clinician)
+    client.get(reverse("screening:client_history", args=[client_user.public_id]))
+    row = AccessLog.objects.get()
+    client.force_login(admin_user)
+    assert client.get(reverse("admin:clients_accesslog_changelist")).status_code == 200
+    change = reverse("admin:clients_accesslog_change", args=[row.pk])
+    assert client.get(change).status_code == 200
+    client.post(change, {"what": "goals"})
+    assert client.post(reverse("admin:clients_accesslog_delete", args=[row.pk]),
+                       {"post": "yes"}).status_code == 403
+    row.refresh_from_db()
+    assert row.what == "screening"
+    assert client.get(reverse("admin:clients_accesslog_add")).status_code == 403
+
+
+def test_clients_see_who_accessed_their_record(client, clinician, client_user, stranger, record,
+                                               django_assert_num_queries):
+    client.force_login(clinician)
+    client.get(reverse("screening:client_history", args=[client_user.public_id]))
+    client.get(reverse("goals:clinician_goals", args=[client_user.public_id]))
+    client.force_login(client_user)
+    # 1. session  2. user  3. the log rows with who read them
+    with django_assert_num_queries(3):
+        body = client.get(reverse("account_rights:access")).content.decode()
+    assert body.count("<th scope=\"row\">Dana Reyes</th>") == 2
+    assert "Screening history" in body and "Goals" in body and "Clinician" in body
+    client.force_login(stranger)
+    assert "Dana Reyes" not in client.get(reverse("account_rights:access")).content.decode()
+    client.force_login(clinician)
+    assert client.get(reverse("account_rights:access")).status_code == 404

@@ -33,15 +33,15 @@ class AccessLoggedAdmin(admin.ModelAdmin):
     client_path = "client"
 
     def client_of(self, obj):
-        for name in self.client_path.split("__"):
+        for name in filter(None, self.client_path.split("__")):
             obj = getattr(obj, name)
         return obj
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
         obj = self.get_object(request, admin.utils.unquote(object_id))
-        if obj is not None and getattr(response, "status_code", 200) == 200:
-            access_log_record(request=request, client=self.client_of(obj),
-                              what=AccessLog.What.ADMIN,
+        client = self.client_of(obj) if obj is not None else None
+        if client is not None and client.is_client and response.status_code == 200:
+            access_log_record(request=request, client=client, what=AccessLog.What.ADMIN,
                               detail=f"{self.model._meta.label} {obj.pk}")
         return response
