@@ -16,6 +16,7 @@ urlpatterns = [
     path("soon/<slug:feature>/", views.coming_soon, name="coming_soon"),
     path("healthz", health.healthz, name="healthz"),
     path("", include("screening.urls")),
+    path("clinician/clients/", include("clients.staff_urls")),
     path("", include("sessions.urls")),
     path("", include("goals.urls")),
     path("accounts/", include("allauth.urls")),
