@@ -6,6 +6,7 @@ gives the same data. It refuses to run in production.
 
 from __future__ import annotations
 
+import time as time_module
 from dataclasses import dataclass
 from datetime import time, timedelta
 
@@ -28,6 +29,7 @@ from clients.models import (
 )
 from clients.services import consent_sign, user_account_create
 from notifications.models import Notification
+from portal.demo_large import seed_large
 from screening.instruments import INSTRUMENTS
 from screening.models import ScreeningResponse
 from screening.services import screening_submit_many
@@ -94,9 +96,21 @@ PEOPLE = [ADMIN, *CLINICIANS, *CLIENTS]
 class Command(BaseCommand):
     help = "Create the demo practice (idempotent) and print its logins."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--size", choices=["small", "large"], default="small",
+            help="large adds 5 clinicians, 2,000 clients, 20,000 appointments, 100,000 "
+                 "check-ins and 10,000 screenings (for benchmarks).")
+
     def handle(self, *args, **options):
         if settings.PRODUCTION:
             raise CommandError("seed_demo makes accounts with known passwords: not in production.")
+        if options["size"] == "large":
+            started = time_module.monotonic()
+            made = seed_large(password=DEMO_PASSWORD)
+            took = time_module.monotonic() - started
+            self.stdout.write(self.style.SUCCESS(
+                f"Large practice: {made or 'already there'} in {took:.1f} s."))
         started = timezone.now()
         with transaction.atomic():
             created = sum(self.seed_person(person) for person in PEOPLE)

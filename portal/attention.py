@@ -1,0 +1,311 @@
+"""The clinician's "needs attention" list: one rule per reason, each over the whole caseload.
+
+Every rule runs a fixed number of queries whatever the size of the caseload (never one per
+client), and yields `Item`s with a *fingerprint*: the id of the newest thing behind the item.
+An acknowledgement hides an item while its fingerprint is unchanged; when something new happens
+the fingerprint changes and the item is back. Open risk flags cannot be acknowledged away: they
+stay on top until a clinician resolves them (rule 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cached_property
+
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from clients.models import ConsentSignature, Role, ServiceLines, User
+from clients.selectors import clients_for_clinician, consent_documents_current
+from goals.models import CheckIn, Goal, GoalStatus, ServiceLine
+from goals.selectors import goal_progress, reminder_preference_get
+from portal.models import AttentionAcknowledgement
+from screening.models import RouteRecommendation, ScreeningResponse
+from screening.selectors import open_risk_flags_for_clinician, who5_reviews_for_clinician
+from sessions.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
+
+
+class Rule:
+    RISK_FLAG = "risk_flag"
+    SCORE_WORSENED = "score_worsened"
+    WELLBEING = "wellbeing"
+    MISSED_CHECK_INS = "missed_check_ins"
+    NO_BOOKING = "no_booking"
+    GOAL_OVERDUE = "goal_overdue"
+    CONSENT = "consent"
+
+
+# Lower is more urgent. Risk flags are always first.
+URGENCY = {
+    Rule.RISK_FLAG: 0,
+    Rule.SCORE_WORSENED: 1,
+    Rule.WELLBEING: 2,
+    Rule.MISSED_CHECK_INS: 3,
+    Rule.NO_BOOKING: 4,
+    Rule.GOAL_OVERDUE: 5,
+    Rule.CONSENT: 6,
+}
+
+LABELS = {
+    Rule.RISK_FLAG: "Open risk flag",
+    Rule.SCORE_WORSENED: "Scores worsened",
+    Rule.WELLBEING: "Wellbeing check",
+    Rule.MISSED_CHECK_INS: "Missed check-ins",
+    Rule.NO_BOOKING: "Not booked yet",
+    Rule.GOAL_OVERDUE: "Goal past due",
+    Rule.CONSENT: "New consent unsigned",
+}
+
+TONES = {Rule.RISK_FLAG: "danger", Rule.SCORE_WORSENED: "danger", Rule.WELLBEING: "warning",
+         Rule.MISSED_CHECK_INS: "warning", Rule.NO_BOOKING: "neutral",
+         Rule.GOAL_OVERDUE: "neutral", Rule.CONSENT: "neutral"}
+
+ACKNOWLEDGEABLE = frozenset(URGENCY) - {Rule.RISK_FLAG}
+
+WORSENED_BY = 5  # PHQ-9 / GAD-7 points since the previous response
+MISSED_IN_A_ROW = 2
+NO_BOOKING_DAYS = 7
+SCORED_LABELS = {"phq9": "PHQ-9", "gad7": "GAD-7"}
+
+
+@dataclass(frozen=True)
+class Item:
+    client: User
+    rule: str
+    reason: str  # for the clinician: numbers and severity words are fine here
+    when: datetime
+    url: str
+    fingerprint: str
+
+    @property
+    def urgency(self) -> int:
+        return URGENCY[self.rule]
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.rule]
+
+    @property
+    def tone(self) -> str:
+        return TONES[self.rule]
+
+    @property
+    def can_acknowledge(self) -> bool:
+        return self.rule in ACKNOWLEDGEABLE
+
+
+def _day(value: date | datetime) -> str:
+    return date_format(value, "j M")
+
+
+class _Scope:
+    """The clinician's caseload and the moment the list is for; shared reads are cached so
+    two rules over the same rows pay for them once."""
+
+    def __init__(self, *, clinician: User, now: datetime, clients: Iterable[User] | None):
+        self.clinician = clinician
+        self.now = now
+        self._given = clients
+
+    @cached_property
+    def clients(self) -> dict[int, User]:
+        people = self._given if self._given is not None else clients_for_clinician(
+            clinician=self.clinician)
+        return {person.pk: person for person in people}
+
+    def mine(self, prefix: str = "client") -> Q:
+        """The rows of the clinician's active assigned clients (as a join, not an id list)."""
+        return Q(**{f"{prefix}__client_profile__clinician": self.clinician,
+                    f"{prefix}__is_active": True, f"{prefix}__role": Role.CLIENT})
+
+    @cached_property
+    def active_goals(self) -> list[Goal]:
+        """Active, approved goals in the lines the clinician provides, with their check-ins
+        and the client's reminder preferences (two queries)."""
+        # The firewall of the goals issue, as a join: therapy goals only for a clinician who
+        # provides therapy.
+        therapist = Q(client__client_profile__clinician__clinician_profile__service_lines__in=[
+            ServiceLines.THERAPY, ServiceLines.BOTH])
+        lines = Q(service_line=ServiceLine.COACHING) | (Q(service_line=ServiceLine.THERAPY)
+                                                        & therapist)
+        return list(
+            Goal.objects.filter(self.mine(), lines, status=GoalStatus.ACTIVE)
+            .exclude(service_line=ServiceLine.THERAPY, approved_at__isnull=True)
+            .select_related("client__reminder_preference")
+            .prefetch_related(Prefetch(
+                "check_ins",
+                queryset=CheckIn.objects.only("pk", "goal_id", "period", "at", "value")
+                .order_by("-at", "-pk")))
+            .order_by("client_id", "pk"))
+
+    def client_url(self, client: User) -> str:
+        return reverse("caseload:timeline", args=[client.public_id])
+
+
+def _risk_flags(scope: _Scope) -> Iterable[Item]:
+    # Includes an unassigned client with an open flag: every clinician was alerted (rule 1).
+    for flag in open_risk_flags_for_clinician(clinician=scope.clinician):
+        yield Item(client=flag.client, rule=Rule.RISK_FLAG, when=flag.opened_at,
+                   fingerprint=f"flag:{flag.pk}",
+                   url=reverse("screening:risk_flag", args=[flag.public_id]),
+                   reason=f"Safety answers on {_day(timezone.localtime(flag.opened_at))}. "
+                          "Crisis resources were shown; coaching is blocked until you "
+                          "resolve the flag.")
+
+
+def _scores_worsened(scope: _Scope) -> Iterable[Item]:
+    rows = (ScreeningResponse.objects
+            .filter(scope.mine(), instrument__in=list(SCORED_LABELS), total__isnull=False)
+            .order_by("client_id", "instrument", "-submitted_at", "-pk")
+            .values_list("client_id", "instrument", "pk", "total", "submitted_at"))
+    newest_two: dict[tuple[int, str], list[tuple]] = {}
+    for client_id, instrument, pk, total, at in rows:
+        pair = newest_two.setdefault((client_id, instrument), [])
+        if len(pair) < 2:
+            pair.append((pk, total, at))
+    for (client_id, instrument), pair in newest_two.items():
+        client = scope.clients.get(client_id)
+        if client is None or len(pair) < 2:
+            continue
+        (pk, total, at), (_, before, _) = pair
+        if total - before >= WORSENED_BY:
+            yield Item(client=client, rule=Rule.SCORE_WORSENED, when=at,
+                       fingerprint=f"response:{pk}",
+                       url=reverse("screening:client_history", args=[client.public_id]),
+                       reason=f"{SCORED_LABELS[instrument]} {total} on "
+                              f"{_day(timezone.localtime(at))}, up {total - before} from "
+                              f"{before} the time before.")
+
+
+def _wellbeing(scope: _Scope) -> Iterable[Item]:
+    for response in who5_reviews_for_clinician(clinician=scope.clinician, now=scope.now):
+        client = scope.clients.get(response.client_id)
+        if client is None:
+            continue
+        dropped = "who5_drop" in response.flags
+        yield Item(client=client, rule=Rule.WELLBEING, when=response.submitted_at,
+                   fingerprint=f"response:{response.pk}",
+                   url=reverse("screening:client_history", args=[client.public_id]),
+                   reason=f"WHO-5 {response.percent}% on "
+                          f"{_day(timezone.localtime(response.submitted_at))}"
+                          + (", 10 points or more below the one before." if dropped
+                             else ", 50% or less."))
+
+
+def _missed_check_ins(scope: _Scope) -> Iterable[Item]:
+    for goal in scope.active_goals:
+        client = scope.clients.get(goal.client_id)
+        if client is None:
+            continue
+        progress = goal_progress(goal, now=scope.now,
+                                 preference=reminder_preference_get(goal.client))
+        if progress.missed_in_a_row < MISSED_IN_A_ROW:
+            continue
+        check_ins = list(goal.check_ins.all())
+        newest = check_ins[0].pk if check_ins else 0
+        since = (f"since the last one on {_day(timezone.localtime(progress.last_check_in))}"
+                 if progress.last_check_in else "and none yet")
+        # New is a check-in: acknowledged, the item stays away while the client stays silent
+        # and comes back when they check in and then miss again.
+        yield Item(client=client, rule=Rule.MISSED_CHECK_INS,
+                   when=progress.last_check_in or goal.created_at,
+                   fingerprint=f"goal:{goal.pk}:check-in:{newest}",
+                   url=reverse("goals:clinician_goals", args=[client.public_id]),
+                   reason=f"{progress.missed_in_a_row} check-ins in a row missed for "
+                          f"“{goal.title}”, {since}.")
+
+
+def _goals_overdue(scope: _Scope) -> Iterable[Item]:
+    for goal in scope.active_goals:
+        client = scope.clients.get(goal.client_id)
+        if client is None or goal.due_date is None:
+            continue
+        if goal.due_date >= timezone.localdate(scope.now, timezone=client.zone):
+            continue
+        yield Item(client=client, rule=Rule.GOAL_OVERDUE, when=goal.created_at,
+                   fingerprint=f"goal:{goal.pk}:due:{goal.due_date.isoformat()}",
+                   url=reverse("goals:clinician_goals", args=[client.public_id]),
+                   reason=f"“{goal.title}” was due on {_day(goal.due_date)} and is still "
+                          "active.")
+
+
+def _no_booking(scope: _Scope) -> Iterable[Item]:
+    """The newest recommendation is a week old and nothing was booked since (nor is anything
+    coming up)."""
+    newer = RouteRecommendation.objects.filter(
+        client=OuterRef("client"), created_at__gt=OuterRef("created_at"))
+    booked_since = Appointment.objects.filter(
+        client=OuterRef("client"), status__in=ACTIVE_STATUSES,
+        created_at__gte=OuterRef("created_at"))
+    upcoming = Appointment.objects.filter(client=OuterRef("client"),
+                                          status=AppointmentStatus.BOOKED, start__gt=scope.now)
+    recommendations = (RouteRecommendation.objects
+                       .filter(scope.mine(),
+                               created_at__lte=scope.now - timedelta(days=NO_BOOKING_DAYS))
+                       .filter(~Exists(newer), ~Exists(booked_since), ~Exists(upcoming))
+                       .only("pk", "client_id", "route", "override_route", "created_at"))
+    for recommendation in recommendations:
+        client = scope.clients.get(recommendation.client_id)
+        if client is None:
+            continue
+        days = (scope.now - recommendation.created_at).days
+        yield Item(client=client, rule=Rule.NO_BOOKING, when=recommendation.created_at,
+                   fingerprint=f"recommendation:{recommendation.pk}",
+                   url=scope.client_url(client),
+                   reason=f"Recommended {recommendation.get_effective_route_display().lower()} "
+                          f"{days} days ago; nothing booked since.")
+
+
+def _consent_unsigned(scope: _Scope) -> Iterable[Item]:
+    """A client signed an earlier version of a document and not the current one."""
+    current = consent_documents_current()
+    if not current:
+        return
+    signed = (ConsentSignature.objects.filter(scope.mine(), document__kind__in=list(current))
+              .values_list("client_id", "document_id", "document__kind", "document__version"))
+    has_current: set[tuple[int, str]] = set()
+    older: dict[tuple[int, str], int] = {}
+    for client_id, document_id, kind, version in signed:
+        if document_id == current[kind].pk:
+            has_current.add((client_id, kind))
+        else:
+            older[(client_id, kind)] = max(version, older.get((client_id, kind), 0))
+    for (client_id, kind), version in sorted(older.items()):
+        client = scope.clients.get(client_id)
+        if client is None or (client_id, kind) in has_current:
+            continue
+        document = current[kind]
+        yield Item(client=client, rule=Rule.CONSENT, when=document.published_at,
+                   fingerprint=f"document:{document.pk}", url=scope.client_url(client),
+                   reason=f"Has not signed version {document.version} of the "
+                          f"{document.get_kind_display().lower()} (signed version {version}).")
+
+
+RULES: tuple[Callable[[_Scope], Iterable[Item]], ...] = (
+    _risk_flags, _scores_worsened, _wellbeing, _missed_check_ins, _no_booking, _goals_overdue,
+    _consent_unsigned,
+)
+
+
+def needs_attention_for_clinician(*, clinician: User, now: datetime | None = None,
+                                  clients: Iterable[User] | None = None) -> list[Item]:
+    """Everything on the clinician's list, most urgent first (open risk flags on top, always),
+    newest first within a rule; acknowledged items with an unchanged fingerprint left out.
+
+    Ten queries whatever the caseload: clients (none if ``clients``, the caseload already
+    read, is given), risk flags, PHQ-9/GAD-7 totals, WHO-5 reviews, goals, their check-ins,
+    recommendations, current consent documents, signatures, acknowledgements.
+    """
+    scope = _Scope(clinician=clinician, now=now or timezone.now(), clients=clients)
+    items = [item for rule in RULES for item in rule(scope)]
+    acknowledged = set(AttentionAcknowledgement.objects.filter(clinician=clinician)
+                       .values_list("client_id", "rule", "fingerprint"))
+    items = [item for item in items if not item.can_acknowledge
+             or (item.client.pk, item.rule, item.fingerprint) not in acknowledged]
+    items.sort(key=lambda item: -item.when.timestamp())
+    items.sort(key=lambda item: item.urgency)
+    return items

@@ -1,0 +1,35 @@
+"""Writes of the portal: a clinician acknowledging a needs-attention item."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+
+from clients.models import User
+from clients.selectors import clients_for_clinician
+from portal.attention import ACKNOWLEDGEABLE, Rule
+from portal.models import AttentionAcknowledgement
+
+
+def attention_acknowledge(*, clinician: User, client: User, rule: str, fingerprint: str,
+                          note: str) -> AttentionAcknowledgement:
+    """Keep an item off the clinician's list until something new happens (its fingerprint
+    changes). Only for the clinician's own clients, with a note; an open risk flag is never
+    acknowledged away: it stays until it is resolved (rule 1)."""
+    note = (note or "").strip()
+    fingerprint = (fingerprint or "").strip()
+    errors: dict[str, str] = {}
+    if not clinician.is_clinician or not clients_for_clinician(clinician=clinician).filter(
+            pk=client.pk).exists():
+        raise ValidationError("This client is not in your caseload.")
+    if rule == Rule.RISK_FLAG:
+        raise ValidationError("An open risk flag stays on the list until you resolve it.")
+    if rule not in ACKNOWLEDGEABLE:
+        errors["rule"] = "Unknown reason."
+    if not fingerprint or len(fingerprint) > 100:
+        errors["fingerprint"] = "Unknown item."
+    if not note:
+        errors["note"] = "Write a short note: what you did or decided."
+    if errors:
+        raise ValidationError(errors)
+    return AttentionAcknowledgement.objects.create(
+        clinician=clinician, client=client, rule=rule, fingerprint=fingerprint, note=note)
