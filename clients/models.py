@@ -319,6 +319,8 @@ class AccessLog(models.Model):
         GOALS = "goals", "Goals"
         GOAL = "goal", "A goal and its check-ins"
         APPOINTMENT = "appointment", "An appointment"
+        TIMELINE = "timeline", "Client timeline"
+        NOTE = "note", "Clinician note"
         ADMIN = "admin", "Record in the admin"
 
     at = models.DateTimeField(db_index=True)
@@ -374,3 +376,25 @@ class AccountClosureRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Closure of {self.client}'s account ({self.get_status_display().lower()})"
+
+
+class ClinicianNote(models.Model):
+    """A clinician's private note about a client: plain text, timestamped, never shown to the
+    client and never exported. Only the Fernet ciphertext is stored (clients.services.
+    clinician_note_add), so a database dump alone does not reveal what was written; the key
+    comes from the environment (settings.CLINICIAN_NOTES_KEY)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="clinician_notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    text_encrypted = models.BinaryField(editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["client", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Note about {self.client} by {self.author}"

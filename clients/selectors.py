@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
+from cryptography.fernet import InvalidToken
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from clients.models import (
     AccessLog,
     ClientProfile,
+    ClinicianNote,
     ConsentDocument,
     ConsentKind,
     ConsentSignature,
@@ -132,3 +136,52 @@ def clinicians_active() -> list[User]:
 def access_log_for_client(*, client: User, limit: int = 200) -> list[AccessLog]:
     """Staff reads of the client's own record, newest first, with who read it (one query)."""
     return list(AccessLog.objects.filter(client=client).select_related("by")[:limit])
+
+
+# --- Clinician notes (issue 6) ----------------------------------------------------------------
+
+
+def client_for_clinician_assigned(*, clinician: User, public_id: uuid.UUID) -> User:
+    """One of the clinician's own active clients, with profile, by public id; 404 for every
+    other id and for anyone who is not a clinician (rule 8)."""
+    if not clinician.is_clinician:
+        raise Http404
+    return get_object_or_404(clients_for_clinician(clinician=clinician), public_id=public_id)
+
+
+@dataclass(frozen=True)
+class NoteRead:
+    """A clinician note as the page shows it: decrypted, or marked unreadable when the key
+    that encrypted it is no longer configured."""
+
+    public_id: uuid.UUID
+    created_at: datetime
+    author_name: str
+    text: str
+    readable: bool
+
+
+def clinician_notes_decrypt(notes: list[ClinicianNote]) -> list[NoteRead]:
+    """Decrypt notes fetched with their authors. No queries."""
+    from clients.services import notes_cipher  # the cipher lives beside the write that uses it
+
+    cipher = notes_cipher()
+    read = []
+    for note in notes:
+        try:
+            text, readable = cipher.decrypt(bytes(note.text_encrypted)).decode(), True
+        except InvalidToken:
+            text, readable = "", False
+        read.append(NoteRead(public_id=note.public_id, created_at=note.created_at,
+                             author_name=note.author.full_name or note.author.email,
+                             text=text, readable=readable))
+    return read
+
+
+def clinician_notes_for_clinician(*, clinician: User, client: User) -> list[NoteRead]:
+    """The notes about one of the clinician's own clients, newest first, decrypted (one
+    query); 404 for anyone else's client."""
+    if not clinician.is_clinician or client.client_profile.clinician_id != clinician.pk:
+        raise Http404
+    return clinician_notes_decrypt(
+        list(ClinicianNote.objects.filter(client=client).select_related("author")))

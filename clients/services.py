@@ -6,7 +6,9 @@ import ipaddress
 import unicodedata
 
 from allauth.core.internal.httpkit import get_client_ip
-from django.core.exceptions import ValidationError
+from cryptography.fernet import Fernet, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -17,6 +19,7 @@ from clients.models import (
     AccountClosureRequest,
     ClientProfile,
     ClientStatus,
+    ClinicianNote,
     ClinicianProfile,
     ConsentDocument,
     ConsentSignature,
@@ -247,3 +250,42 @@ def account_close(*, request: AccountClosureRequest, by: User) -> AccountClosure
     notifications_cancel_pending(recipient=client, dedupe_key_prefix="")
     request.refresh_from_db()
     return request
+
+
+# --- Clinician notes (issue 6): private, encrypted at rest ----------------------------------
+
+
+def notes_cipher() -> MultiFernet:
+    """The Fernet cipher of clinician notes, from settings.CLINICIAN_NOTES_KEY: one key, or
+    several separated by commas to rotate (the first encrypts; every one decrypts, see
+    https://cryptography.io/en/latest/fernet/#cryptography.fernet.MultiFernet)."""
+    configured = getattr(settings, "CLINICIAN_NOTES_KEY", "")
+    keys = [key.strip() for key in configured.split(",") if key.strip()]
+    if not keys:
+        raise ImproperlyConfigured("CLINICIAN_NOTES_KEY is not set (TANDEM_NOTES_KEY).")
+    try:
+        return MultiFernet([Fernet(key) for key in keys])
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            "CLINICIAN_NOTES_KEY must be url-safe base64 Fernet keys "
+            "(cryptography.fernet.Fernet.generate_key()).") from error
+
+
+NOTE_MAX_LENGTH = 10_000
+
+
+def clinician_note_add(*, client: User, author: User, text: str) -> ClinicianNote:
+    """A private note about a client by their assigned clinician. Only its ciphertext is
+    stored. Raises ValidationError (``text`` for what the author can correct) when the author is
+    not the client's clinician or the text is empty or too long."""
+    profile = ClientProfile.objects.filter(user=client).only("clinician_id").first()
+    if not author.is_clinician or profile is None or profile.clinician_id != author.pk:
+        raise ValidationError("Only the client's clinician writes notes about them.")
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        raise ValidationError({"text": "Write the note."})
+    if len(text) > NOTE_MAX_LENGTH:
+        raise ValidationError({"text": f"Keep a note under {NOTE_MAX_LENGTH:,} characters."})
+    return ClinicianNote.objects.create(
+        client=client, author=author, created_at=timezone.now(),
+        text_encrypted=notes_cipher().encrypt(text.encode()))

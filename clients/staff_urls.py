@@ -1,10 +1,10 @@
 from django.urls import path
 
-from clients import staff_views
+from clients import staff_views, timeline_views
 
 app_name = "caseload"
 
 urlpatterns = [
     path("", staff_views.caseload, name="caseload"),
-    path("<uuid:client_id>/", staff_views.timeline, name="timeline"),
+    path("<uuid:client_id>/", timeline_views.timeline, name="timeline"),
 ]

@@ -10,6 +10,8 @@ https://docs.djangoproject.com/en/5.2/ref/settings/
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from pathlib import Path
 
 import dj_database_url
@@ -37,12 +39,20 @@ if PRODUCTION:
         _problems.append("SECRET_KEY must be set to a random value of 50 characters or more")
     if not env_str("ALLOWED_HOSTS"):
         _problems.append("ALLOWED_HOSTS must name the portal's host names")
+    if not env_str("TANDEM_NOTES_KEY"):
+        _problems.append("TANDEM_NOTES_KEY must hold a Fernet key for clinician notes")
     if _problems:
         raise ImproperlyConfigured(
             "Refusing to start with DJANGO_ENV=production: " + "; ".join(_problems) + "."
         )
 elif not SECRET_KEY:
     SECRET_KEY = "django-insecure-development-only-key-never-used-in-production"
+
+# Clinician notes are encrypted at rest with Fernet: https://cryptography.io/en/latest/fernet/
+# TANDEM_NOTES_KEY is one key (Fernet.generate_key()) or several, comma-separated, to rotate
+# (the first encrypts). Development derives a stable key from SECRET_KEY; production requires it.
+CLINICIAN_NOTES_KEY = env_str("TANDEM_NOTES_KEY") or base64.urlsafe_b64encode(
+    hashlib.sha256(b"tandem-clinician-notes:" + SECRET_KEY.encode()).digest()).decode()
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from portal.lib.env import env_bool, env_choice, env_int, env_list
 
 ROOT = Path(__file__).resolve().parents[2]
+NOTES_KEY = "f3HOLQDPB0ZLQpnkn0oDQq4zXwpXn3y0ZdYcl2ivkgs="  # a Fernet key for the test only
 GOOD_KEY = "k8#Vw2!pQ9zL@x4rT7mN0bC5yH3jF6gD1sA8eU2iO4kP7nM9qR3tW6vY0zX5cB"
 
 
@@ -87,12 +88,13 @@ def test_unknown_environment_name_is_refused(tmp_path):
 @pytest.mark.parametrize("env, problem", [
     ({}, "SECRET_KEY must be set"),
     ({"SECRET_KEY": GOOD_KEY}, "ALLOWED_HOSTS must name"),
+    ({"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "portal.example"}, "TANDEM_NOTES_KEY must hold"),
     ({"SECRET_KEY": "short", "ALLOWED_HOSTS": "portal.example"}, "SECRET_KEY must be set"),
     ({"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "portal.example", "DEBUG": "true"},
      "DEBUG must be off"),
-    ({"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "portal.example",
+    ({"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "portal.example", "TANDEM_NOTES_KEY": NOTES_KEY,
       "TANDEM_DEMO_MFA_CODE": "000000"}, "TANDEM_DEMO_MFA_CODE must never be set"),
-    ({"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "portal.example",
+    ({"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "portal.example", "TANDEM_NOTES_KEY": NOTES_KEY,
       "DATABASE_URL": "mysql://x@db/tandem"}, "DATABASE_URL must be a postgres:// URL"),
 ])
 def test_production_refuses_an_unsafe_configuration(tmp_path, env, problem):
@@ -106,6 +108,7 @@ def test_production_with_the_required_variables_passes_check_deploy(tmp_path):
     result = manage(
         tmp_path, "check", "--deploy", "--fail-level", "DEBUG",
         DJANGO_ENV="production", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="portal.example",
+        TANDEM_NOTES_KEY=NOTES_KEY,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout

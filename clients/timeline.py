@@ -1,0 +1,267 @@
+"""One client's whole picture for their clinician, in time order (issue 6).
+
+``timeline_sources`` reads every source once: one query each, whatever the number of rows, and
+the same queries whatever the filter, so the page's query count is fixed. ``timeline_events``
+turns them into events (no queries) and ``client_timeline`` does both.
+
+The firewall of the goals issue holds: a clinician whose profile provides coaching only sees no
+therapy goals (nor their check-ins and comments), no therapy appointments and no PHQ-9 or GAD-7
+answers, totals or reasons. Safety stays visible to every clinician of the client: coaching is
+not offered to a client at risk (rule 1), so the coach must see the flag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.http import Http404
+from django.urls import reverse
+
+from clients.models import ClinicianNote, ConsentSignature, ServiceLine, User
+from clients.selectors import NoteRead, clinician_notes_decrypt
+from goals.models import CheckIn, Comment, Goal
+from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse
+from screening.routing import reason_for_clinician
+from sessions.models import Appointment
+
+KINDS: dict[str, str] = {
+    "consent": "Consents",
+    "screening": "Screenings",
+    "route": "Routes",
+    "flag": "Risk flags",
+    "appointment": "Appointments",
+    "goal": "Goals",
+    "check_in": "Check-ins",
+    "comment": "Comments",
+    "note": "Notes",
+}
+
+# Instruments and route reasons a coaching-only clinician does not see (the firewall).
+THERAPY_INSTRUMENTS = ("phq9", "gad7")
+THERAPY_REASONS = ("phq9_high", "gad7_high")
+NOTE_EXCERPT = 160
+
+
+@dataclass(frozen=True)
+class Event:
+    when: datetime
+    kind: str  # one of KINDS
+    title: str
+    detail: str = ""
+    url: str = ""
+    tone: str = ""  # a badge tone for the status, if any: danger, warning, success, neutral
+    status: str = ""
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS[self.kind]
+
+
+@dataclass(frozen=True)
+class Sources:
+    sees_therapy: bool
+    consents: list[ConsentSignature]
+    responses: list[ScreeningResponse]  # newest first; firewall applied (also the chart's)
+    recommendations: list[RouteRecommendation]  # newest first
+    flags: list[RiskFlag]
+    appointments: list[Appointment]
+    goals: list[Goal]
+    check_ins: list[CheckIn]
+    comments: list[Comment]
+    notes: list[NoteRead]
+
+    @property
+    def recommendation(self) -> RouteRecommendation | None:
+        return self.recommendations[0] if self.recommendations else None
+
+
+def kinds_from_query(values: Iterable[str]) -> list[str]:
+    """The kinds asked for in ``?show=screening,appointment`` (or repeated ``show``), in page
+    order; unknown values are ignored. Empty means everything."""
+    asked = {part.strip() for value in values for part in value.split(",")}
+    return [kind for kind in KINDS if kind in asked]
+
+
+def _sees_therapy(clinician: User) -> bool:
+    try:
+        return clinician.clinician_profile.sees_therapy
+    except User.clinician_profile.RelatedObjectDoesNotExist:
+        return False  # no profile says nothing about therapy: fail closed
+
+
+def timeline_sources(*, clinician: User, client: User) -> Sources:
+    """Every source of the client's timeline, each in one query (ten with the clinician's
+    profile); 404 unless the client is assigned to this clinician."""
+    if not clinician.is_clinician or client.client_profile.clinician_id != clinician.pk:
+        raise Http404
+    sees_therapy = _sees_therapy(clinician)
+    lines = [ServiceLine.COACHING, ServiceLine.THERAPY] if sees_therapy \
+        else [ServiceLine.COACHING]
+    responses = ScreeningResponse.objects.filter(client=client)
+    if not sees_therapy:
+        responses = responses.exclude(instrument__in=THERAPY_INSTRUMENTS)
+    return Sources(
+        sees_therapy=sees_therapy,
+        consents=list(ConsentSignature.objects.filter(client=client)
+                      .select_related("document").defer("document__body")),
+        responses=list(responses),
+        recommendations=list(RouteRecommendation.objects.filter(client=client)
+                             .select_related("overridden_by")),
+        flags=list(RiskFlag.objects.filter(client=client)
+                   .select_related("resolved_by", "response")
+                   .defer("response__answers", "response__subscores")),
+        appointments=list(Appointment.objects.filter(
+            client=client, service_type__service_line__in=lines)
+            .select_related("service_type", "clinician").order_by("-start", "-pk")),
+        goals=list(Goal.objects.filter(client=client, service_line__in=lines)
+                   .order_by("-created_at", "-pk")),
+        check_ins=list(CheckIn.objects.filter(goal__client=client,
+                                              goal__service_line__in=lines)
+                       .select_related("goal").order_by("-at", "-pk")),
+        comments=list(Comment.objects.filter(goal__client=client, goal__service_line__in=lines)
+                      .select_related("goal", "author").order_by("-created_at", "-pk")),
+        notes=clinician_notes_decrypt(list(ClinicianNote.objects.filter(client=client)
+                                           .select_related("author"))),
+    )
+
+
+def reasons_for(recommendation: RouteRecommendation, *, sees_therapy: bool) -> list[str]:
+    """The route's reasons with their numbers; behind the firewall, without PHQ-9 and GAD-7."""
+    reasons = []
+    for reason in recommendation.reasons:
+        code = reason.get("code")
+        if not sees_therapy and code in THERAPY_REASONS:
+            reasons.append("A validated measure at or above the therapy threshold "
+                           "(seen by therapy clinicians)")
+        elif not sees_therapy and code == "phq9_item9":
+            reasons.append("Thoughts of death or self-harm reported (safety)")
+        elif not sees_therapy and code == "nothing_positive":
+            reasons.append("No indicators; consultation offered")
+        else:
+            reasons.append(reason_for_clinician(reason))
+    return reasons
+
+
+def _score(response: ScreeningResponse) -> str:
+    if response.instrument == "who5" and response.percent is not None:
+        return f"{response.percent}%"
+    if response.subscores and "therapy" in response.subscores:
+        return (f"{response.subscores['therapy']} therapy, "
+                f"{response.subscores.get('coaching', 0)} coaching indicator(s)")
+    if response.instrument == "safety":
+        return "positive" if response.total else "negative"
+    return "" if response.total is None else str(response.total)
+
+
+def _person(user: User | None) -> str:
+    return (user.full_name or user.email) if user is not None else ""
+
+
+def timeline_events(sources: Sources, *, client: User, clinician: User,
+                    kinds: Iterable[str] | None = None) -> list[Event]:
+    """The events of these sources, newest first, of the kinds asked for (all if none). No
+    queries."""
+    wanted = set(kinds or ()) or set(KINDS)
+    history = reverse("screening:client_history", args=[client.public_id])
+    events: list[Event] = []
+
+    if "consent" in wanted:
+        for signature in sources.consents:
+            events.append(Event(
+                signature.signed_at, "consent", f"Signed the {signature.document}",
+                f"Typed name “{signature.typed_name}”"))
+    if "screening" in wanted:
+        for response in sources.responses:
+            score = _score(response)
+            detail = " · ".join(part for part in (score, response.band) if part)
+            risky = "safety_risk" in response.flags
+            events.append(Event(response.submitted_at, "screening",
+                                response.get_instrument_display(), detail, history,
+                                "danger" if risky else "", "Safety risk" if risky else ""))
+    if "route" in wanted:
+        for recommendation in sources.recommendations:
+            route = recommendation.get_route_display()
+            events.append(Event(
+                recommendation.created_at, "route", f"Recommended path: {route}",
+                "; ".join(reasons_for(recommendation, sees_therapy=sources.sees_therapy)),
+                history, "danger" if recommendation.route == "crisis" else ""))
+            if recommendation.override_route:
+                events.append(Event(
+                    recommendation.overridden_at, "route",
+                    f"Path set to {recommendation.get_override_route_display()} by "
+                    f"{_person(recommendation.overridden_by)}",
+                    recommendation.override_note, history, "warning"))
+    if "flag" in wanted:
+        for flag in sources.flags:
+            url = reverse("screening:risk_flag", args=[flag.public_id])
+            is_open = flag.status == RiskFlag.Status.OPEN
+            events.append(Event(
+                flag.opened_at, "flag", "Risk flag opened",
+                "From a safety answer; coaching is blocked while it is open.", url,
+                "danger" if is_open else "neutral", "Open" if is_open else "Resolved"))
+            if not is_open and flag.resolved_at:
+                events.append(Event(flag.resolved_at, "flag",
+                                    f"Risk flag resolved by {_person(flag.resolved_by)}",
+                                    flag.resolution_note, url, "success", "Resolved"))
+    if "appointment" in wanted:
+        for appointment in sources.appointments:
+            url = reverse("booking:clinician_appointment", args=[appointment.public_id]) \
+                if appointment.clinician_id == clinician.pk else ""
+            tone = {"cancelled": "neutral", "late_cancelled": "warning",
+                    "no_show": "warning", "completed": "success"}.get(appointment.status, "")
+            events.append(Event(
+                appointment.start, "appointment", appointment.service_type.name,
+                f"With {_person(appointment.clinician)} · "
+                f"{appointment.service_type.get_service_line_display()}",
+                url, tone, appointment.get_status_display()))
+    if "goal" in wanted:
+        for goal in sources.goals:
+            events.append(Event(
+                goal.created_at, "goal", f"Goal set: {goal.title}",
+                f"{goal.get_service_line_display()} · {goal.get_status_display()}",
+                reverse("goals:clinician_goal", args=[goal.public_id]),
+                "warning" if goal.needs_approval else "",
+                "Waiting for approval" if goal.needs_approval else ""))
+    if "check_in" in wanted:
+        for check_in in sources.check_ins:
+            figures = []
+            if check_in.value is not None:
+                figures.append(f"{check_in.goal.metric or 'Value'} {check_in.value.normalize():f}"
+                               f"{' ' + check_in.goal.unit if check_in.goal.unit else ''}")
+            if check_in.practice_count is not None:
+                figures.append(f"practised {check_in.practice_count}×")
+            if check_in.rating is not None:
+                figures.append(f"rating {check_in.rating}/10")
+            if check_in.confidence is not None:
+                figures.append(f"confidence {check_in.confidence}/10")
+            if check_in.note:
+                figures.append(f"“{check_in.note}”")
+            events.append(Event(
+                check_in.at, "check_in", f"Check-in: {check_in.goal.title}",
+                " · ".join(figures),
+                reverse("goals:clinician_goal", args=[check_in.goal.public_id])))
+    if "comment" in wanted:
+        for comment in sources.comments:
+            events.append(Event(
+                comment.created_at, "comment",
+                f"Comment by {_person(comment.author)} on {comment.goal.title}", comment.text,
+                reverse("goals:clinician_goal", args=[comment.goal.public_id])))
+    if "note" in wanted:
+        for note in sources.notes:
+            text = note.text if note.readable else "This note cannot be read with the current key."
+            if len(text) > NOTE_EXCERPT:
+                text = text[:NOTE_EXCERPT].rstrip() + "…"
+            events.append(Event(note.created_at, "note", f"Note by {note.author_name}", text,
+                                f"#note-{note.public_id}"))
+
+    events.sort(key=lambda event: event.when, reverse=True)
+    return events
+
+
+def client_timeline(*, clinician: User, client: User,
+                    kinds: Iterable[str] | None = None) -> list[Event]:
+    """The client's events for this clinician, newest first, of these kinds (all if none)."""
+    return timeline_events(timeline_sources(clinician=clinician, client=client), client=client,
+                           clinician=clinician, kinds=kinds)

@@ -1,0 +1,79 @@
+"""The clinician's client timeline and private notes (issue 6)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from clients.models import AccessLog, ConsentKind
+from clients.selectors import client_for_clinician_assigned
+from clients.services import NOTE_MAX_LENGTH, access_log_record, clinician_note_add
+from clients.timeline import KINDS, kinds_from_query, reasons_for, timeline_events, timeline_sources
+from screening.charts import screening_chart
+
+
+class ClinicianNoteForm(forms.Form):
+    text = forms.CharField(
+        label="New note", max_length=NOTE_MAX_LENGTH, strip=True,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Plain text. Only staff with access to this client read it; it is never "
+                  "shown to the client nor included in their record export.",
+        error_messages={"required": "Write the note."},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def timeline(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    """GET: the page (one access-log row). POST: add a note, then back to the page."""
+    if not request.user.is_clinician:
+        raise Http404("These pages are for clinicians.")
+    client = client_for_clinician_assigned(clinician=request.user, public_id=client_id)
+    here = reverse("caseload:timeline", args=[client.public_id])
+    form = ClinicianNoteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            clinician_note_add(client=client, author=request.user,
+                               text=form.cleaned_data["text"])
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, "Note saved.")
+            return redirect(f"{here}#notes-title")
+
+    kinds = kinds_from_query(request.GET.getlist("show"))
+    sources = timeline_sources(clinician=request.user, client=client)
+    events = timeline_events(sources, client=client, clinician=request.user, kinds=kinds)
+    recommendation = sources.recommendation
+    signed = {}
+    for signature in sources.consents:  # newest first: the first of each kind is the latest
+        signed.setdefault(signature.document.kind, signature)
+    access_log_record(request=request, client=client, what=AccessLog.What.TIMELINE,
+                      detail=f"show={','.join(kinds)}" if kinds else "")
+    return render(request, "clients/timeline/timeline.html", {
+        "client": client,
+        "profile": client.client_profile,
+        "consents": [(ConsentKind(kind).label, signed.get(kind)) for kind in ConsentKind.values],
+        "recommendation": recommendation,
+        "reasons": reasons_for(recommendation, sees_therapy=sources.sees_therapy)
+        if recommendation else [],
+        "open_flags": [flag for flag in sources.flags if flag.status == "open"],
+        "events": events,
+        "kinds": [(code, label, code in kinds) for code, label in KINDS.items()],
+        "filtered": bool(kinds),
+        "chart": screening_chart(sources.responses, zone=request.user.zone,
+                                 client_name=client.full_name),
+        "sees_therapy": sources.sees_therapy,
+        "notes": sources.notes,
+        "note_form": form,
+        "here": here,
+    }, status=400 if form.is_bound else 200)
