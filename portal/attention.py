@@ -152,7 +152,8 @@ def _risk_flags(scope: _Scope) -> Iterable[Item]:
         yield Item(client=flag.client, rule=Rule.RISK_FLAG, when=flag.opened_at,
                    fingerprint=f"flag:{flag.pk}",
                    url=reverse("screening:risk_flag", args=[flag.public_id]),
-                   reason=f"Safety answers on {_day(timezone.localtime(flag.opened_at))}. "
+                   reason=f"Safety answers on "
+                          f"{date_format(timezone.localtime(flag.opened_at), 'j M, H:i')}. "
                           "Crisis resources were shown; coaching is blocked until you "
                           "resolve the flag.")
 

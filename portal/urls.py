@@ -13,7 +13,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("consent/", include("clients.urls")),
     path("account/", include("clients.account_urls")),
-    path("soon/<slug:feature>/", views.coming_soon, name="coming_soon"),
+    path("clinician/attention/ack/", views.attention_ack, name="attention_ack"),
     path("healthz", health.healthz, name="healthz"),
     path("", include("screening.urls")),
     path("clinician/clients/", include("clients.staff_urls")),

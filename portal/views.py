@@ -1,47 +1,36 @@
-"""The role-aware home page and the placeholders for features that are still being built."""
+"""The role-aware home: the client's next steps, the clinician's dashboard, the admin's links."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from django.contrib.auth.decorators import login_required
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.views.decorators.http import require_POST
 
 from clients.selectors import client_profile_for_client, user_counts_by_role
+from portal.attention import needs_attention_for_clinician
+from portal.services import attention_acknowledge
 from screening.models import Route, RouteRecommendation
 from screening.selectors import (
     caseload_with_routes,
+    client_for_clinician,
     current_recommendation,
     has_open_risk_flag,
-    open_risk_flags_for_clinician,
-    who5_reviews_for_clinician,
 )
-from sessions.models import ACTIVE_STATUSES, Appointment
+from screening.views import clinician_required
+from sessions.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
 from sessions.selectors import (
     appointments_for_clinician_between,
     appointments_upcoming_for_client,
 )
-
-
-@dataclass(frozen=True)
-class Feature:
-    title: str
-    description: str
-
-
-# Features whose pages are not built yet. Links from the home page and the navigation lead here
-# until their issue lands; then the link changes and the entry goes.
-COMING_SOON: dict[str, Feature] = {
-    "clients": Feature(
-        "Clients",
-        "Each of your clients' screenings, goals and sessions, side by side.",
-    ),
-}
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -131,35 +120,84 @@ def _screening_step(recommendation: RouteRecommendation | None) -> dict[str, str
 
 
 def _clinician_home(request: HttpRequest) -> HttpResponse:
-    caseload = list(caseload_with_routes(clinician=request.user))
+    clinician = request.user
+    now = timezone.now()
+    caseload = list(caseload_with_routes(clinician=clinician))
     for person in caseload:
         route = person.override_route or person.computed_route
         person.route_label = Route(route).label if route else ""
-    context = {
-        "today": timezone.localdate(timezone=request.user.zone),
+    schedule = _schedule(clinician, now=now)
+    attention = needs_attention_for_clinician(clinician=clinician, now=now, clients=caseload)
+    return render(request, "portal/home_clinician.html", {
+        "today": schedule[0].day,
         "caseload": caseload,
         "caseload_count": len(caseload),
-        "sessions_today": _sessions_today(request.user),
-        "needs_attention": open_risk_flags_for_clinician(clinician=request.user),
-        "wellbeing_reviews": who5_reviews_for_clinician(clinician=request.user),
-    }
-    context["attention_count"] = len(context["needs_attention"]) + len(
-        context["wellbeing_reviews"])
-    return render(request, "portal/home_clinician.html", context)
+        "schedule": schedule,
+        "sessions_today": schedule[0].appointments,
+        "schedule_count": sum(len(day.appointments) for day in schedule),
+        "needs_attention": attention,
+        "attention_count": len(attention),
+        "flag_count": sum(1 for item in attention if not item.can_acknowledge),
+    })
 
 
-def _sessions_today(clinician) -> list[Appointment]:
-    """Today's appointments in the clinician's own zone (cancelled ones left out)."""
-    today = timezone.localdate(timezone=clinician.zone)
-    start = datetime.combine(today, time(0), tzinfo=clinician.zone)
-    return list(appointments_for_clinician_between(
-        clinician=clinician, start=start, end=start + timedelta(days=1),
-    ).filter(status__in=ACTIVE_STATUSES))
+SCHEDULE_DAYS = 8  # today and the next seven
 
 
-@login_required
-def coming_soon(request: HttpRequest, feature: str) -> HttpResponse:
-    found = COMING_SOON.get(feature)
-    if found is None:
-        raise Http404("No such feature.")
-    return render(request, "portal/coming_soon.html", {"feature": found, "slug": feature})
+@dataclass
+class ScheduleDay:
+    day: date
+    appointments: list[Appointment]
+
+
+def _schedule(clinician, *, now: datetime) -> list[ScheduleDay]:
+    """Today and the next seven days in the clinician's own zone, every day present (an empty
+    day says so), cancelled appointments left out. One query. An appointment that has started
+    and is still booked can be marked completed or no-show from here."""
+    zone = clinician.zone
+    today = timezone.localdate(now, timezone=zone)
+    days = [ScheduleDay(today + timedelta(days=n), []) for n in range(SCHEDULE_DAYS)]
+    start = datetime.combine(today, time(0), tzinfo=zone)
+    end = datetime.combine(today + timedelta(days=SCHEDULE_DAYS), time(0), tzinfo=zone)
+    by_day = {day.day: day for day in days}
+    for appointment in appointments_for_clinician_between(
+            clinician=clinician, start=start, end=end).filter(status__in=ACTIVE_STATUSES):
+        appointment.can_mark = (appointment.start <= now
+                                and appointment.status == AppointmentStatus.BOOKED)
+        local_day = appointment.start.astimezone(zone).date()
+        by_day.get(local_day, days[0]).appointments.append(appointment)
+    return days
+
+
+class AcknowledgeForm(forms.Form):
+    client = forms.UUIDField()
+    rule = forms.CharField(max_length=32)
+    fingerprint = forms.CharField(max_length=100)
+    note = forms.CharField(max_length=2000, strip=True)
+
+
+@clinician_required
+@require_POST
+def attention_ack(request: HttpRequest) -> HttpResponse:
+    """Acknowledge one needs-attention item with a note; back to the dashboard either way."""
+    back = reverse("home") + "#needs-attention"
+    form = AcknowledgeForm(request.POST)
+    if not form.is_valid():
+        if "client" in form.errors:
+            raise Http404
+        messages.error(request, "Not acknowledged: write a short note first."
+                       if "note" in form.errors else "Not acknowledged: unknown item.")
+        return redirect(back)
+    client = client_for_clinician(clinician=request.user,
+                                  public_id=form.cleaned_data["client"])
+    try:
+        attention_acknowledge(clinician=request.user, client=client,
+                              rule=form.cleaned_data["rule"],
+                              fingerprint=form.cleaned_data["fingerprint"],
+                              note=form.cleaned_data["note"])
+    except ValidationError as error:
+        messages.error(request, "Not acknowledged: " + " ".join(error.messages))
+    else:
+        messages.success(request, f"Acknowledged for {client.full_name}. It comes back if "
+                                  "something new happens.")
+    return redirect(back)

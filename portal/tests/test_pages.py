@@ -48,33 +48,7 @@ def inline_code_in(body: str) -> list[str]:
     return finder.problems
 
 
-# --- coming soon ---------------------------------------------------------------------------
-
-def test_coming_soon_requires_login(client, db):
-    url = reverse("coming_soon", args=["clients"])
-    response = client.get(url)
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account_login"))
-
-
-def test_coming_soon_page(client, client_user, django_assert_num_queries):
-    client.force_login(client_user)
-    # 1. session  2. user
-    with django_assert_num_queries(2):
-        response = client.get(reverse("coming_soon", args=["clients"]))
-    assert response.status_code == 200
-    body = response.content.decode()
-    assert "Each of your clients&#x27; screenings, goals and sessions" in body
-    assert "Coming soon" in body
-    assert_in_layout(body)
-
-
-def test_coming_soon_unknown_feature_is_404(client, client_user):
-    client.force_login(client_user)
-    response = client.get(reverse("coming_soon", args=["teleportation"]))
-    assert response.status_code == 404
-    assert_in_layout(response.content.decode())
-
+# --- navigation ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("url", [reverse("booking:appointments"),
                                  reverse("goals:goals"),
@@ -86,7 +60,7 @@ def test_client_navigation_links_work(client, client_user, url):
     assert client.get(url).status_code == 200
 
 
-@pytest.mark.parametrize("url", [reverse("coming_soon", args=["clients"]),
+@pytest.mark.parametrize("url", [reverse("caseload:caseload"),
                                  reverse("booking:week"),
                                  reverse("screening:risk_flags")])
 def test_clinician_navigation_links_work(client, clinician, url):
@@ -246,13 +220,13 @@ def _pages(client, client_user, clinician, admin_user):
     yield "signup with errors", client.post(reverse("account_signup"), {"email": "x"})
     for user in (client_user, clinician, admin_user):
         client.force_login(user)
-        for url in (reverse("home"), reverse("coming_soon", args=["clients"]),
-                    reverse("mfa_index"), reverse("account_change_password")):
+        for url in (reverse("home"), reverse("mfa_index"), reverse("account_change_password")):
             yield f"{url} as {user.role}", client.get(url)
         client.logout()
 
 
 def test_no_inline_scripts_styles_or_handlers(client, client_user, clinician, admin_user):
+    # Every page's own tests check it renders; here the layout and the account pages.
     for label, response in _pages(client, client_user, clinician, admin_user):
         assert response.status_code == 200, label
         body = response.content.decode()

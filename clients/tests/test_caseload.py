@@ -1,0 +1,107 @@
+"""The clinician's caseload page: content, filters, search, trend arrows, a fixed cost."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from clients.models import ClientProfile
+from goals.services import check_in_record
+from portal.tests.test_attention import coaching_goal, phq9, who5
+from screening.services import screening_submit
+from sessions.models import ServiceType
+from sessions.services import appointment_book
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2027, 3, 1, 18, 0, tzinfo=UTC)
+URL = reverse("caseload:caseload")
+
+
+@pytest.fixture(autouse=True)
+def _now():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def _full(person, clinician, i=0):
+    with time_machine.travel(NOW - timedelta(days=3), tick=False):
+        service = ServiceType.objects.get(code="therapy-consultation")
+        appointment_book(client=person, clinician=clinician, by=clinician, service_type=service,
+                         start=datetime(2027, 2, 26, 14 + i % 8, 0, tzinfo=UTC) + timedelta(
+                             days=-(i // 8)))
+        appointment_book(client=person, clinician=clinician, by=clinician, service_type=service,
+                         start=datetime(2027, 3, 3, 14 + i % 8, 0, tzinfo=UTC) + timedelta(
+                             days=i // 8))
+    screening_submit(client=person, instrument="phq9", answers=phq9(4))
+    screening_submit(client=person, instrument="phq9", answers=phq9(9))
+    screening_submit(client=person, instrument="who5", answers=who5(10))
+    screening_submit(client=person, instrument="who5", answers=who5(15))
+    goal = coaching_goal(person)
+    check_in_record(goal=goal, by=person, value=Decimal("6"))
+
+
+def test_caseload_shows_sessions_scores_and_goals(client, clinician, client_user, stranger):
+    _full(client_user, clinician)
+    client.force_login(clinician)
+    response = client.get(URL)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert reverse("caseload:timeline", args=[client_user.public_id]) in body
+    assert stranger.full_name not in body
+    assert "Therapy and coaching" in body
+    assert "26 Feb 2027" in body  # last session
+    assert "3 Mar, " in body  # next session
+    assert "9 <span class=\"score__trend\" aria-hidden=\"true\">↑</span>" in body
+    assert "(up from 4, worse)" in body  # PHQ-9: up is worse
+    assert "60% <span class=\"score__trend\" aria-hidden=\"true\">↑</span>" in body
+    assert "(up from 40%, better)" in body  # WHO-5: up is better
+    assert "(first score)" not in body
+    assert "Run a 10k" in body and "50%" in body  # 2 → 6 of 2 → 10
+
+
+def test_caseload_filters_and_search(client, clinician, client_user, make_client):
+    make_client(clinician=clinician, full_name="Casey Therapy", service_lines="therapy")
+    coach = make_client(clinician=clinician, full_name="Cory Coach", service_lines="coaching")
+    ClientProfile.objects.filter(user=coach).update(status="paused")
+    client.force_login(clinician)
+
+    def names(**params):
+        body = client.get(URL, params).content.decode()
+        return {n for n in ("Alex Morgan", "Casey Therapy", "Cory Coach") if f">{n}</a>" in body}
+
+    assert names() == {"Alex Morgan", "Casey Therapy", "Cory Coach"}
+    assert names(line="coaching") == {"Alex Morgan", "Cory Coach"}
+    assert names(line="therapy") == {"Alex Morgan", "Casey Therapy"}
+    assert names(status="paused") == {"Cory Coach"}
+    assert names(q="case") == {"Casey Therapy"}
+    assert names(q="nobody") == set()
+    # Unknown values are ignored, never an error.
+    assert names(line="surgery", status="<x>") == {"Alex Morgan", "Casey Therapy", "Cory Coach"}
+    assert "No clients match" in client.get(URL, {"q": "nobody"}).content.decode()
+
+
+def test_caseload_is_for_clinicians(client, client_user, admin_user):
+    client.force_login(client_user)
+    assert client.get(URL).status_code == 404
+    client.logout()
+    assert client.get(URL).status_code == 302
+
+
+@pytest.mark.parametrize("size", [2, 10])
+def test_caseload_query_count_is_fixed(client, clinician, make_client, size,
+                                       django_assert_num_queries):
+    people = [make_client(clinician=clinician, service_lines="both") for _ in range(size)]
+    for i, person in enumerate(people):
+        _full(person, clinician, i)
+    client.force_login(clinician)
+    # 1. session  2. user  3. MFA check  4. clients with last and next session (subqueries)
+    # 5. their PHQ-9/GAD-7/WHO-5 scores  6. active goals  7. their check-ins
+    with django_assert_num_queries(7):
+        response = client.get(URL, {"line": "coaching", "q": ""})
+    body = response.content.decode()
+    assert body.count("(up from 4, worse)") == size

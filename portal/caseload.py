@@ -1,0 +1,124 @@
+"""The clinician's caseload page: every assigned client with sessions, scores and goals.
+
+It composes the apps (clients, booking, screening, goals), like the home page does. Four queries
+whatever the caseload: clients with their last and next session (subqueries), the caseload's
+PHQ-9/GAD-7/WHO-5 scores, active goals, and their check-ins (only when there are goals).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.utils import timezone
+
+from clients.models import ClientStatus, ServiceLines, User
+from clients.selectors import clients_for_clinician
+from goals.models import CheckIn, Goal, GoalStatus, ServiceLine
+from screening.models import ScreeningResponse
+from sessions.models import Appointment, AppointmentStatus
+
+INSTRUMENTS = (("phq9", "PHQ-9"), ("gad7", "GAD-7"), ("who5", "WHO-5"))
+LINE_FILTERS = {ServiceLine.THERAPY: "Therapy", ServiceLine.COACHING: "Coaching"}
+
+
+@dataclass(frozen=True)
+class Score:
+    label: str
+    value: int
+    previous: int | None
+    higher_is_better: bool
+    unit: str = ""
+
+    @property
+    def arrow(self) -> str:
+        if self.previous is None or self.previous == self.value:
+            return "→" if self.previous is not None else ""
+        return "↑" if self.value > self.previous else "↓"
+
+    @property
+    def trend(self) -> str:
+        """The arrow in words, for screen readers: which way, and whether that is better."""
+        if self.previous is None:
+            return "first score"
+        if self.value == self.previous:
+            return "unchanged since the previous one"
+        went = "up" if self.value > self.previous else "down"
+        better = (self.value > self.previous) == self.higher_is_better
+        return (f"{went} from {self.previous}{self.unit}, "
+                f"{'better' if better else 'worse'}")
+
+
+@dataclass
+class Row:
+    client: User
+    scores: list[Score | None] = field(default_factory=list)
+    goals: list[tuple[Goal, int | None]] = field(default_factory=list)
+
+
+def caseload_filters(params) -> dict[str, str]:
+    """The valid filters among the GET parameters; anything else is ignored."""
+    line = params.get("line", "")
+    status = params.get("status", "")
+    q = params.get("q", "").strip()[:100]
+    return {"line": line if line in LINE_FILTERS else "",
+            "status": status if status in ClientStatus.values else "", "q": q}
+
+
+def caseload_for_clinician(*, clinician: User, line: str = "", status: str = "", q: str = "",
+                           now: datetime | None = None) -> list[Row]:
+    now = now or timezone.now()
+    clients = clients_for_clinician(clinician=clinician)
+    if line:
+        clients = clients.filter(client_profile__service_lines__in=[line, ServiceLines.BOTH])
+    if status:
+        clients = clients.filter(client_profile__status=status)
+    if q:
+        clients = clients.filter(Q(full_name__icontains=q) | Q(email__icontains=q))
+    mine = Appointment.objects.filter(client=OuterRef("pk"), clinician=clinician)
+    clients = clients.annotate(
+        last_session=Subquery(mine.filter(
+            start__lt=now, status__in=[AppointmentStatus.COMPLETED, AppointmentStatus.BOOKED,
+                                       AppointmentStatus.NO_SHOW])
+            .order_by("-start").values("start")[:1]),
+        next_session=Subquery(mine.filter(start__gte=now, status=AppointmentStatus.BOOKED)
+                              .order_by("start").values("start")[:1]),
+    )
+    rows = {client.pk: Row(client=client) for client in clients}
+    if not rows:
+        return []
+    in_view = Q(client__in=clients.values("pk"))
+
+    newest_two: dict[tuple[int, str], list[int]] = {}
+    responses = (ScreeningResponse.objects
+                 .filter(in_view, instrument__in=[code for code, _ in INSTRUMENTS])
+                 .order_by("client_id", "instrument", "-submitted_at", "-pk")
+                 .values_list("client_id", "instrument", "total", "subscores"))
+    for client_id, instrument, total, subscores in responses:
+        value = (subscores or {}).get("percent") if instrument == "who5" else total
+        pair = newest_two.setdefault((client_id, instrument), [])
+        if value is not None and len(pair) < 2:
+            pair.append(value)
+    for client_id, row in rows.items():
+        for code, label in INSTRUMENTS:
+            pair = newest_two.get((client_id, code))
+            row.scores.append(Score(
+                label=label, value=pair[0], previous=pair[1] if len(pair) > 1 else None,
+                higher_is_better=code == "who5", unit="%" if code == "who5" else "",
+            ) if pair else None)
+
+    therapist = Q(client__client_profile__clinician__clinician_profile__service_lines__in=[
+        ServiceLines.THERAPY, ServiceLines.BOTH])
+    goals = (Goal.objects.filter(in_view, Q(service_line=ServiceLine.COACHING)
+                                 | (Q(service_line=ServiceLine.THERAPY) & therapist),
+                                 status=GoalStatus.ACTIVE)
+             .select_related("client")
+             .prefetch_related(Prefetch(
+                 "check_ins", queryset=CheckIn.objects.only("pk", "goal_id", "period", "at",
+                                                            "value").order_by("-at", "-pk")))
+             .order_by("client_id", "service_line", "pk"))
+    for goal in goals:
+        latest = next((c.value for c in goal.check_ins.all() if c.value is not None), None)
+        rows[goal.client_id].goals.append((goal, goal.progress(latest)))
+    return list(rows.values())
