@@ -6,8 +6,9 @@ only, and therapy goals only if they provide therapy (ClinicianProfile.service_l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
@@ -85,18 +86,23 @@ class Progress:
 
 
 def goal_progress(goal: Goal, *, now: datetime | None = None,
-                  preference: ReminderPreference | None = None) -> Progress:
-    """Figures for one goal from its (prefetched) check-ins. No queries."""
+                  preference: ReminderPreference | None = None,
+                  check_ins: Sequence | None = None) -> Progress:
+    """Figures for one goal from its check-ins, newest first: the prefetched ones, or light rows
+    with .at, .period and .value (a caseload's worth of model instances is slow). No queries."""
     now = now or timezone.now()
-    check_ins = list(goal.check_ins.all())  # newest first
+    check_ins = list(goal.check_ins.all()) if check_ins is None else list(check_ins)
     zone = goal.client.zone
     quiet = preference or ReminderPreference(client=goal.client)
     today = timezone.localdate(now, timezone=zone)
     checked = {check_in.period for check_in in check_ins}
+    # Every check-in day before today is over; only today's depends on the reminder time
+    # (computing it for each past day made a caseload of goals slow).
     passed: list[date] = [
         day for day in period_dates(goal, goal.anchor_date, today)
-        if reminder_at(goal, day, zone=zone, quiet_start=quiet.quiet_start,
-                       quiet_end=quiet.quiet_end) <= now or day in checked
+        if day < today or day in checked
+        or reminder_at(goal, day, zone=zone, quiet_start=quiet.quiet_start,
+                       quiet_end=quiet.quiet_end) <= now
     ]
     streak = missed_in_a_row = 0
     for day in reversed(passed):
@@ -126,3 +132,18 @@ def reminder_preference_get(client: User) -> ReminderPreference:
         return client.reminder_preference
     except ReminderPreference.DoesNotExist:
         return ReminderPreference(client=client)
+
+
+def misses_in_a_row(goal: Goal, *, last_period: date | None, now: datetime,
+                    preference: ReminderPreference | None = None) -> int:
+    """Check-in days missed since the last check-in (or since the goal began), counting today's
+    only once its reminder time has passed. Needs only the last check-in's period, so a whole
+    caseload's goals cost no more than their own rows. No queries."""
+    zone = goal.client.zone
+    quiet = preference or ReminderPreference(client=goal.client)
+    today = timezone.localdate(now, timezone=zone)
+    start = last_period + timedelta(days=1) if last_period else goal.anchor_date
+    return sum(
+        1 for day in period_dates(goal, start, today)
+        if day < today or reminder_at(goal, day, zone=zone, quiet_start=quiet.quiet_start,
+                                      quiet_end=quiet.quiet_end) <= now)

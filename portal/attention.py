@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -22,7 +22,7 @@ from django.utils.formats import date_format
 from clients.models import ConsentSignature, Role, ServiceLines, User
 from clients.selectors import clients_for_clinician, consent_documents_current
 from goals.models import CheckIn, Goal, GoalStatus, ServiceLine
-from goals.selectors import goal_progress, reminder_preference_get
+from goals.selectors import misses_in_a_row, reminder_preference_get
 from portal.models import AttentionAcknowledgement
 from screening.models import RouteRecommendation, ScreeningResponse
 from screening.selectors import open_risk_flags_for_clinician, who5_reviews_for_clinician
@@ -136,10 +136,9 @@ class _Scope:
             Goal.objects.filter(self.mine(), lines, status=GoalStatus.ACTIVE)
             .exclude(service_line=ServiceLine.THERAPY, approved_at__isnull=True)
             .select_related("client__reminder_preference")
-            .prefetch_related(Prefetch(
-                "check_ins",
-                queryset=CheckIn.objects.only("pk", "goal_id", "period", "at", "value")
-                .order_by("-at", "-pk")))
+            .annotate(**{f"last_check_in_{field}": Subquery(
+                CheckIn.objects.filter(goal=OuterRef("pk")).order_by("-at", "-pk")
+                .values(field)[:1]) for field in ("pk", "at", "period")})
             .order_by("client_id", "pk"))
 
     def client_url(self, client: User) -> str:
@@ -202,22 +201,20 @@ def _missed_check_ins(scope: _Scope) -> Iterable[Item]:
         client = scope.clients.get(goal.client_id)
         if client is None:
             continue
-        progress = goal_progress(goal, now=scope.now,
+        missed = misses_in_a_row(goal, last_period=goal.last_check_in_period, now=scope.now,
                                  preference=reminder_preference_get(goal.client))
-        if progress.missed_in_a_row < MISSED_IN_A_ROW:
+        if missed < MISSED_IN_A_ROW:
             continue
-        check_ins = list(goal.check_ins.all())
-        newest = check_ins[0].pk if check_ins else 0
-        since = (f"since the last one on {_day(timezone.localtime(progress.last_check_in))}"
-                 if progress.last_check_in else "and none yet")
+        last_at = goal.last_check_in_at
+        since = (f"since the last one on {_day(timezone.localtime(last_at))}"
+                 if last_at else "and none yet")
         # New is a check-in: acknowledged, the item stays away while the client stays silent
         # and comes back when they check in and then miss again.
         yield Item(client=client, rule=Rule.MISSED_CHECK_INS,
-                   when=progress.last_check_in or goal.created_at,
-                   fingerprint=f"goal:{goal.pk}:check-in:{newest}",
+                   when=last_at or goal.created_at,
+                   fingerprint=f"goal:{goal.pk}:check-in:{goal.last_check_in_pk or 0}",
                    url=reverse("goals:clinician_goals", args=[client.public_id]),
-                   reason=f"{progress.missed_in_a_row} check-ins in a row missed for "
-                          f"“{goal.title}”, {since}.")
+                   reason=f"{missed} check-ins in a row missed for “{goal.title}”, {since}.")
 
 
 def _goals_overdue(scope: _Scope) -> Iterable[Item]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from clients.models import ClientStatus, ServiceLines, User
@@ -114,11 +114,10 @@ def caseload_for_clinician(*, clinician: User, line: str = "", status: str = "",
                                  | (Q(service_line=ServiceLine.THERAPY) & therapist),
                                  status=GoalStatus.ACTIVE)
              .select_related("client")
-             .prefetch_related(Prefetch(
-                 "check_ins", queryset=CheckIn.objects.only("pk", "goal_id", "period", "at",
-                                                            "value").order_by("-at", "-pk")))
+             .annotate(latest_value=Subquery(
+                 CheckIn.objects.filter(goal=OuterRef("pk"), value__isnull=False)
+                 .order_by("-at", "-pk").values("value")[:1]))
              .order_by("client_id", "service_line", "pk"))
     for goal in goals:
-        latest = next((c.value for c in goal.check_ins.all() if c.value is not None), None)
-        rows[goal.client_id].goals.append((goal, goal.progress(latest)))
+        rows[goal.client_id].goals.append((goal, goal.progress(goal.latest_value)))
     return list(rows.values())

@@ -100,8 +100,8 @@ def test_caseload_query_count_is_fixed(client, clinician, make_client, size,
         _full(person, clinician, i)
     client.force_login(clinician)
     # 1. session  2. user  3. MFA check  4. clients with last and next session (subqueries)
-    # 5. their PHQ-9/GAD-7/WHO-5 scores  6. active goals  7. their check-ins
-    with django_assert_num_queries(7):
+    # 5. their PHQ-9/GAD-7/WHO-5 scores  6. active goals with each one's latest value
+    with django_assert_num_queries(6):
         response = client.get(URL, {"line": "coaching", "q": ""})
     body = response.content.decode()
     assert body.count("(up from 4, worse)") == size

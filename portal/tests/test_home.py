@@ -73,8 +73,8 @@ def _clinician_home_body(client, clinician, home_url, django_assert_num_queries)
     # 4. caseload with each client's route (subqueries)  5. appointments of today and the next
     # seven days with their clients and types  then needs attention: 6. open risk flags with
     # their clients  7. the caseload's PHQ-9/GAD-7 totals  8. the caseload's WHO-5s of the
-    # last 30 days  9. active goals with reminder preferences (their check-ins are one more
-    # query, only when there are goals: none here)  10. week-old recommendations with nothing
+    # last 30 days  9. active goals with reminder preferences and their last check-in
+    # (subqueries)  10. week-old recommendations with nothing
     # booked since  11. current consent documents  12. the caseload's signatures
     # 13. the clinician's acknowledgements
     with django_assert_num_queries(13):
