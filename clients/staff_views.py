@@ -13,9 +13,11 @@ def caseload(request: HttpRequest) -> HttpResponse:
     from portal.caseload import LINE_FILTERS, caseload_filters, caseload_for_clinician
 
     filters = caseload_filters(request.GET)
-    rows = caseload_for_clinician(clinician=request.user, **filters)
+    rows, page = caseload_for_clinician(clinician=request.user, page=request.GET.get("page"),
+                                        **filters)
     return render(request, "clients/caseload.html", {
         "rows": rows,
+        "page": page,
         "filters": filters,
         "filtered": any(filters.values()),
         "line_choices": list(LINE_FILTERS.items()),

@@ -100,8 +100,20 @@ def test_caseload_query_count_is_fixed(client, clinician, make_client, size,
         _full(person, clinician, i)
     client.force_login(clinician)
     # 1. session  2. user  3. MFA check  4. clients with last and next session (subqueries)
-    # 5. their PHQ-9/GAD-7/WHO-5 scores  6. active goals with each one's latest value
-    with django_assert_num_queries(6):
+    # 5. the count of them (for the pages)  6. their PHQ-9/GAD-7/WHO-5 scores  7. active
+    # goals with each one's latest value
+    with django_assert_num_queries(7):
         response = client.get(URL, {"line": "coaching", "q": ""})
     body = response.content.decode()
     assert body.count("(up from 4, worse)") == size
+
+
+def test_caseload_pages_fifty_clients_at_a_time(client, clinician, make_client):
+    for n in range(55):
+        make_client(clinician=clinician, full_name=f"Paged {n:02d}")
+    client.force_login(clinician)
+    first = client.get(reverse("caseload:caseload")).content.decode()
+    assert "55 clients; page 1 of 2" in first and "Paged 49" in first and "Paged 50" not in first
+    second = client.get(reverse("caseload:caseload") + "?page=2&q=Paged").content.decode()
+    assert "Paged 50" in second and "Paged 54" in second and "Paged 00" not in second
+    assert client.get(reverse("caseload:caseload") + "?page=abc").status_code == 200
