@@ -15,12 +15,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
-from clients.selectors import client_profile_for_client, user_counts_by_role
+from clients.selectors import client_profile_for_client, clients_for_clinician, user_counts_by_role
 from portal.attention import needs_attention_for_clinician
 from portal.services import attention_acknowledge
 from screening.models import Route, RouteRecommendation
 from screening.selectors import (
-    caseload_with_routes,
     client_for_clinician,
     current_recommendation,
     has_open_risk_flag,
@@ -122,26 +121,29 @@ def _screening_step(recommendation: RouteRecommendation | None) -> dict[str, str
 def _clinician_home(request: HttpRequest) -> HttpResponse:
     clinician = request.user
     now = timezone.now()
-    caseload = list(caseload_with_routes(clinician=clinician))
-    for person in caseload:
-        route = person.override_route or person.computed_route
-        person.route_label = Route(route).label if route else ""
+    # The full list with scores and goals is the caseload page; here, the count and the people
+    # the needs-attention rules speak of.
+    caseload = list(clients_for_clinician(clinician=clinician))
     schedule = _schedule(clinician, now=now)
     attention = needs_attention_for_clinician(clinician=clinician, now=now, clients=caseload)
+    show_all = request.GET.get("attention") == "all"
     return render(request, "portal/home_clinician.html", {
         "today": schedule[0].day,
-        "caseload": caseload,
         "caseload_count": len(caseload),
         "schedule": schedule,
         "sessions_today": schedule[0].appointments,
         "schedule_count": sum(len(day.appointments) for day in schedule),
-        "needs_attention": attention,
+        # The most urgent first; a long list is cut (rendering hundreds of items with their
+        # forms is slow and nobody reads them) with a link to all of it.
+        "needs_attention": attention if show_all else attention[:ATTENTION_SHOWN],
+        "attention_hidden": 0 if show_all else max(0, len(attention) - ATTENTION_SHOWN),
         "attention_count": len(attention),
         "flag_count": sum(1 for item in attention if not item.can_acknowledge),
     })
 
 
 SCHEDULE_DAYS = 8  # today and the next seven
+ATTENTION_SHOWN = 20
 
 
 @dataclass

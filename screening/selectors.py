@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from clients.models import Role, User
-from clients.selectors import clients_for_clinician
 from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse
 
 
@@ -96,17 +95,6 @@ def open_risk_flags_for_clinician(*, clinician: User) -> list[RiskFlag]:
     visible = User.objects.filter(clients_for_clinician_q(clinician=clinician))
     return list(RiskFlag.objects.filter(status=RiskFlag.Status.OPEN, client__in=visible)
                 .select_related("client"))
-
-
-def caseload_with_routes(*, clinician: User) -> QuerySet[User]:
-    """The clinician's clients with their current route, in one query (the route is the newest
-    recommendation's override, else its computed route)."""
-    newest = RouteRecommendation.objects.filter(client=OuterRef("pk")).order_by(
-        "-created_at", "-pk")
-    return clients_for_clinician(clinician=clinician).annotate(
-        computed_route=Subquery(newest.values("route")[:1]),
-        override_route=Subquery(newest.values("override_route")[:1]),
-    )
 
 
 WHO5_REVIEW_FLAGS = ("low_wellbeing", "who5_drop")

@@ -151,7 +151,7 @@ def _dashboard(client, clinician, django_assert_num_queries) -> str:
     # recommendations with nothing booked since  11. current consent documents
     # 12. signatures  13. acknowledgements
     with django_assert_num_queries(13):
-        response = client.get(reverse("home"))
+        response = client.get(reverse("home") + "?attention=all")
     assert response.status_code == 200
     return response.content.decode()
 
@@ -167,3 +167,20 @@ def test_dashboard_query_count_is_fixed(client, clinician, make_client, size,
                   "Goal past due", "Not booked yet", "New consent unsigned"):
         assert label in body, label
     assert body.count('<span class="badge badge--neutral">Goal past due') == size
+
+
+def test_a_long_attention_list_is_cut_with_a_link_to_all(client, clinician, make_client):
+    from screening.services import screening_submit
+    from screening.tests.conftest import answers
+
+    for n in range(23):
+        person = make_client(clinician=clinician, full_name=f"Worse {n:02d}")
+        screening_submit(client=person, instrument="gad7", answers=answers("gad7"))
+        screening_submit(client=person, instrument="gad7",
+                         answers=answers("gad7", item1=3, item2=3))
+    client.force_login(clinician)
+    body = client.get(reverse("home")).content.decode()
+    assert body.count('class="card attention') == 20
+    assert "Show all 23 items" in body and "(3 more, less urgent)" in body
+    everything = client.get(reverse("home") + "?attention=all").content.decode()
+    assert everything.count('class="card attention') == 23
