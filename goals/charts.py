@@ -30,7 +30,7 @@ from screening.charts import (
     PLOT_WIDTH,
     WIDTH,
     _date,
-    _marker,
+    _line_and_markers,
     _time_axis,
     _time_ticks,
     _x_for,
@@ -224,15 +224,8 @@ def _svg(goal: Goal, chart: GoalChart, start: datetime, end: datetime,
         if not panel.points:
             out.append(f'<text x="{PLOT_LEFT + PLOT_WIDTH / 2}" y="{panel.top + PLOT_HEIGHT / 2}" '
                        f'text-anchor="middle" fill="#4b5763">No check-ins yet</text>')
-        if len(panel.points) > 1:
-            path = " ".join(f"{point.x},{point.y}" for point in panel.points)
-            dash = f' stroke-dasharray="{series.dash}"' if series.dash else ""
-            out.append(f'<polyline points="{path}" fill="none" stroke="{series.colour}" '
-                       f'stroke-width="2.5" stroke-linejoin="round"{dash}/>')
-        for point in panel.points:
-            label = (f"{series.title} {number(point.value)}{series.unit} on "
-                     f"{_date(point.when, zone, with_year=True)}")
-            out.append(_marker(series.marker, point.x, point.y, series.colour, label))
+        out.extend(_line_and_markers(panel.points, series, zone,
+                                     shown=lambda v, unit=series.unit: f"{number(v)}{unit}"))
         out.append("</g>")
     out.extend(_time_axis(ticks, labels, start, end, axis_y=chart.panels[-1].bottom))
     out.append("</svg>")

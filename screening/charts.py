@@ -165,6 +165,22 @@ def _describe(panels: Sequence[Panel]) -> str:
     return " ".join(parts) + " Every value is listed in the table of responses."
 
 
+def _line_and_markers(points, series, zone: tzinfo, *, shown) -> list[str]:
+    """A series' line (when it has two points or more) and a labelled marker on each point
+    (shared with the goals chart). ``shown`` formats a value for the marker's label."""
+    out = []
+    if len(points) > 1:
+        path = " ".join(f"{point.x},{point.y}" for point in points)
+        dash = f' stroke-dasharray="{series.dash}"' if series.dash else ""
+        out.append(f'<polyline points="{path}" fill="none" stroke="{series.colour}" '
+                   f'stroke-width="2.5" stroke-linejoin="round"{dash}/>')
+    for point in points:
+        label = (f"{series.title} {shown(point.value)} on "
+                 f"{_date(point.when, zone, with_year=True)}")
+        out.append(_marker(series.marker, point.x, point.y, series.colour, label))
+    return out
+
+
 def _time_axis(ticks, labels, start: datetime, end: datetime, *, axis_y: float) -> list[str]:
     """The date ticks and labels under the last panel (shared with the goals chart)."""
     out = []
@@ -220,15 +236,8 @@ def _svg(chart: Chart, start: datetime, end: datetime, zone: tzinfo,
         if not panel.points:
             out.append(f'<text x="{PLOT_LEFT + PLOT_WIDTH / 2}" y="{panel.top + PLOT_HEIGHT / 2}" '
                        f'text-anchor="middle" fill="#4b5763">No answers yet</text>')
-        if len(panel.points) > 1:
-            path = " ".join(f"{point.x},{point.y}" for point in panel.points)
-            dash = f' stroke-dasharray="{series.dash}"' if series.dash else ""
-            out.append(f'<polyline points="{path}" fill="none" stroke="{series.colour}" '
-                       f'stroke-width="2.5" stroke-linejoin="round"{dash}/>')
-        for point in panel.points:
-            label = (f"{series.title} {point.value}{unit} on "
-                     f"{_date(point.when, zone, with_year=True)}")
-            out.append(_marker(series.marker, point.x, point.y, series.colour, label))
+        out.extend(_line_and_markers(panel.points, series, zone,
+                                     shown=lambda v, unit=unit: f"{v}{unit}"))
         out.append("</g>")
     out.extend(_time_axis(ticks, labels, start, end, axis_y=chart.panels[-1].bottom))
     out.append("</svg>")
