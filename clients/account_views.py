@@ -17,7 +17,7 @@ from clients.models import AccountClosureRequest
 from clients.record import client_record_zip
 from clients.selectors import access_log_for_client
 from clients.services import account_closure_request, account_closure_withdraw
-from screening.views import client_required
+from portal.lib.access import client_required
 
 
 def retention_years() -> int:

@@ -2,7 +2,7 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from screening.views import clinician_required
+from portal.lib.access import clinician_required
 
 
 @clinician_required

@@ -54,7 +54,7 @@ from goals.selectors import (
     reminder_preference_get,
 )
 from goals.services import WHO5_INTERVAL
-from screening.views import client_required, clinician_required
+from portal.lib.access import client_required, clinician_required
 
 LINE_TITLES = {
     ServiceLine.COACHING: ("Coaching goals", "Measurable goals you work towards, step by step."),

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from clients.selectors import client_profile_for_client, clients_for_clinician, user_counts_by_role
 from portal.attention import needs_attention_for_clinician
+from portal.lib.access import clinician_required
 from portal.services import attention_acknowledge
 from screening.models import Route, RouteRecommendation
 from screening.selectors import (
@@ -24,7 +25,6 @@ from screening.selectors import (
     current_recommendation,
     has_open_risk_flag,
 )
-from screening.views import clinician_required
 from sessions.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
 from sessions.selectors import (
     appointments_for_clinician_between,

@@ -13,13 +13,10 @@ alerted even if the client closes the tab on the crisis page.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clients.models import AccessLog
 from clients.selectors import client_profile_for_client
 from clients.services import access_log_record
+from portal.lib.access import client_required, clinician_required
 from screening import services
 from screening.charts import screening_chart
 from screening.forms import (
@@ -69,29 +67,8 @@ RETAKE_INSTRUMENTS = (PHQ9.code, GAD7.code, WHO5.code)
 # --- Access ---------------------------------------------------------------------------------
 
 
-def client_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Clients only. Staff get a 404: these pages are about the person signed in, and staff
-    read screenings through the clinician pages (which check the assignment)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_client:
-            raise Http404("These pages are for clients.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
-def clinician_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_clinician:
-            raise Http404("These pages are for clinicians.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 # --- The draft ------------------------------------------------------------------------------

@@ -11,15 +11,11 @@ their working zone (ClinicianProfile.time_zone), where their hours are defined.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import wraps
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -31,6 +27,7 @@ from django.views.decorators.http import require_http_methods
 from clients.models import AccessLog, User
 from clients.selectors import clients_for_clinician
 from clients.services import access_log_record
+from portal.lib.access import clinician_required
 from sessions.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -77,17 +74,6 @@ STATUS_TONES = {
 TAKEN = "You already have an appointment then (buffers included). Choose another time."
 
 
-def clinician_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Clinicians only; anyone else signed in gets a 404 (these pages are about a caseload)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_clinician:
-            raise Http404("These pages are for clinicians.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def status_tone(appointment: Appointment) -> str:

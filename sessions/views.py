@@ -18,7 +18,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,6 +34,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.models import ClientProfile, ServiceLines, User
 from clients.selectors import client_profile_for_client, clinicians_active
+from portal.lib.access import client_required
 from screening.selectors import has_open_risk_flag
 from sessions import services
 from sessions.calendar import appointment_ics as render_appointment_ics
@@ -81,17 +81,6 @@ NOT_OFFERED = "That time can't be booked. Here are the times still free."
 # --- Access ---------------------------------------------------------------------------------
 
 
-def client_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Clients only. Staff get a 404: these pages are about the person signed in."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_client:
-            raise Http404("These pages are for clients.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _profile(request: HttpRequest) -> ClientProfile:
