@@ -28,11 +28,10 @@ from screening.charts import (
     PLOT_LEFT,
     PLOT_RIGHT,
     PLOT_WIDTH,
-    WIDTH,
-    _date,
+    _date_ticks,
     _line_and_markers,
+    _svg_open,
     _time_axis,
-    _time_ticks,
     _x_for,
 )
 
@@ -184,19 +183,9 @@ def _svg(goal: Goal, chart: GoalChart, start: datetime, end: datetime,
     with_year = start.astimezone(zone).year != end.astimezone(zone).year or end == start
     title = (f"{goal.metric or 'Value'} over time" if goal.is_coaching
              else "Practice and how it is going, over time")
-    out = [
-        f'<svg class="chart__svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} '
-        f'{chart.height}" role="img" aria-labelledby="goal-chart-title goal-chart-desc" '
-        f'font-size="12" font-family="system-ui, sans-serif">',
-        f'<title id="goal-chart-title">{escape(title)}</title>',
-        f'<desc id="goal-chart-desc">{escape(_describe(chart.panels))}</desc>',
-    ]
-    ticks, labels = [], []
-    for when in _time_ticks(start, end):
-        label = _date(when, zone, with_year)
-        if label not in labels:
-            ticks.append(when)
-            labels.append(label)
+    out = _svg_open(id_prefix="goal-chart", height=chart.height, title=title,
+                    description=_describe(chart.panels))
+    ticks, labels = _date_ticks(start, end, zone, with_year=with_year)
     for panel in chart.panels:
         series = panel.series
         out.append(f'<g class="chart__panel" data-series="{series.code}">')

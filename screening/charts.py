@@ -165,6 +165,30 @@ def _describe(panels: Sequence[Panel]) -> str:
     return " ".join(parts) + " Every value is listed in the table of responses."
 
 
+def _svg_open(*, id_prefix: str, height: float, title: str, description: str) -> list[str]:
+    """The <svg> element with its accessible title and description (shared with goals)."""
+    return [
+        f'<svg class="chart__svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} '
+        f'{height}" role="img" aria-labelledby="{id_prefix}-title {id_prefix}-desc" '
+        f'font-size="12" font-family="system-ui, sans-serif">',
+        f'<title id="{id_prefix}-title">{escape(title)}</title>',
+        f'<desc id="{id_prefix}-desc">{escape(description)}</desc>',
+    ]
+
+
+def _date_ticks(start: datetime, end: datetime, zone: tzinfo, *,
+                with_year: bool) -> tuple[list[datetime], list[str]]:
+    """Time-axis ticks and their labels. Points a few hours apart would repeat one date on
+    every tick: each date is labelled once."""
+    ticks, labels = [], []
+    for when in _time_ticks(start, end):
+        label = _date(when, zone, with_year)
+        if label not in labels:
+            ticks.append(when)
+            labels.append(label)
+    return ticks, labels
+
+
 def _line_and_markers(points, series, zone: tzinfo, *, shown) -> list[str]:
     """A series' line (when it has two points or more) and a labelled marker on each point
     (shared with the goals chart). ``shown`` formats a value for the marker's label."""
@@ -197,20 +221,9 @@ def _svg(chart: Chart, start: datetime, end: datetime, zone: tzinfo,
          client_name: str) -> SafeString:
     with_year = start.astimezone(zone).year != end.astimezone(zone).year or end == start
     title = "PHQ-9, GAD-7 and WHO-5 over time" + (f" for {client_name}" if client_name else "")
-    out = [
-        f'<svg class="chart__svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} '
-        f'{chart.height}" role="img" aria-labelledby="chart-title chart-desc" '
-        f'font-size="12" font-family="system-ui, sans-serif">',
-        f'<title id="chart-title">{escape(title)}</title>',
-        f'<desc id="chart-desc">{escape(_describe(chart.panels))}</desc>',
-    ]
-    # Responses a few hours apart would repeat one date on every tick: label each date once.
-    ticks, labels = [], []
-    for when in _time_ticks(start, end):
-        label = _date(when, zone, with_year)
-        if label not in labels:
-            ticks.append(when)
-            labels.append(label)
+    out = _svg_open(id_prefix="chart", height=chart.height, title=title,
+                    description=_describe(chart.panels))
+    ticks, labels = _date_ticks(start, end, zone, with_year=with_year)
     for panel in chart.panels:
         series = panel.series
         unit = series.unit
