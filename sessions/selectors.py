@@ -1,8 +1,11 @@
-"""Reads of the booking app: free slots, and appointments fetched for the person asking."""
+"""Reads of the booking app: free slots, what a client may book, and appointments fetched for
+the person asking."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -11,12 +14,17 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from clients.models import User
+from clients.models import ServiceLines, User
+from clients.selectors import consent_is_current
+from screening.selectors import has_open_risk_flag
 from sessions.models import (
     ACTIVE_STATUSES,
     Appointment,
     AppointmentStatus,
     AvailabilityException,
+    BookableBy,
+    ServiceKind,
+    ServiceLine,
     ServiceType,
     WaitlistEntry,
     WeeklyAvailability,
@@ -98,6 +106,103 @@ def available_slots(*, clinician: User, service_type: ServiceType, start: dateti
 
 def service_types_bookable() -> QuerySet[ServiceType]:
     return ServiceType.objects.filter(is_active=True)
+
+
+# --- What a client may book -------------------------------------------------------------------
+#
+# Two questions, answered side by side: which service types a client is offered at all (the
+# booking page lists them), and whether one of those can be booked now, with whom, and if not,
+# why not (booking_eligibility, which every booking service checks again).
+
+
+def booking_eligibility(*, client: User, clinician: User, service_type: ServiceType,
+                        by: User | None = None) -> str | None:
+    """Why this client cannot book this service type with this clinician, or None.
+
+    Consultations are open to anyone signed up; intakes and sessions need a current consent for
+    the line and the client's own clinician; therapy sessions come after a completed intake;
+    coaching is never booked while a risk flag is open (rule 1), therapy stays bookable.
+    """
+    by = by or client
+    if not client.is_client or not client.is_active:
+        return "Only an active client account can have appointments."
+    if not clinician.is_clinician or not clinician.is_active:
+        return "Choose one of the practice's clinicians."
+    if not service_type.is_active:
+        return "This kind of appointment is not offered at the moment."
+    if by == client and service_type.bookable_by == BookableBy.CLINICIAN:
+        return "Your clinician books this kind of appointment with you."
+    assigned = client.client_profile.clinician_id
+    if by != client and assigned not in (None, clinician.pk):
+        return "This client is assigned to another clinician."
+    line = service_type.service_line
+    if line == ServiceLine.COACHING and has_open_risk_flag(client):
+        return ("Coaching can't be booked right now: your clinician will be in touch first. If "
+                "you need support now, call or text 988. A therapy consultation is still "
+                "available.")
+    if service_type.kind == ServiceKind.CONSULTATION:
+        return None
+    if assigned != clinician.pk:
+        return "Sessions are booked with your own clinician, after a first consultation."
+    if not consent_is_current(client=client, kind=line):
+        noun = "therapy consent" if line == ServiceLine.THERAPY else "coaching agreement"
+        return f"Please sign the current {noun} first."
+    if line == ServiceLine.THERAPY and service_type.kind == ServiceKind.SESSION and not (
+        Appointment.objects.filter(client=client, status=AppointmentStatus.COMPLETED,
+                                   service_type__service_line=ServiceLine.THERAPY,
+                                   service_type__kind=ServiceKind.INTAKE).exists()
+    ):
+        return "Therapy sessions start after your therapy intake."
+    return None
+
+
+_CLIENT_LINES: dict[str, frozenset[str]] = {
+    ServiceLines.THERAPY: frozenset({ServiceLine.THERAPY}),
+    ServiceLines.COACHING: frozenset({ServiceLine.COACHING}),
+    ServiceLines.BOTH: frozenset({ServiceLine.THERAPY, ServiceLine.COACHING}),
+}
+
+
+def _client_lines(client: User) -> frozenset[str]:
+    """The service lines on the client's profile (signing a line's consent adds it); none for a
+    prospective client."""
+    return _CLIENT_LINES.get(client.client_profile.service_lines, frozenset())
+
+
+def _offered_to_client(service_type: ServiceType, *, lines: frozenset[str],
+                       at_risk: Callable[[], bool]) -> bool:
+    """A client is offered the service types of their own lines; a prospective client (no line
+    yet) the consultations of both; a coaching-only client with an open risk flag the therapy
+    consultation too: it stays bookable while booking_eligibility blocks coaching (rule 1), and
+    the reason it gives points to it. Coaching stays listed, with that reason. ``at_risk`` is
+    only called in that last case, so other clients cost no risk-flag query."""
+    if service_type.service_line in lines:
+        return True
+    is_consultation = service_type.kind == ServiceKind.CONSULTATION
+    if not lines:
+        return is_consultation
+    return (is_consultation and service_type.service_line == ServiceLine.THERAPY
+            and lines == {ServiceLine.COACHING} and at_risk())
+
+
+def service_types_bookable_for_client(*, client: User) -> list[ServiceType]:
+    """The active service types this client is offered, in the service types' order. One query,
+    and one more (an open risk flag?) for a coaching-only client. Reads
+    ``client.client_profile``: a caller that already fetched it keeps it cached on the user."""
+    lines = _client_lines(client)
+    at_risk = cache(lambda: has_open_risk_flag(client))
+    return [service_type for service_type in service_types_bookable()
+            if _offered_to_client(service_type, lines=lines, at_risk=at_risk)]
+
+
+def service_type_bookable_for_client(*, client: User, code: str) -> ServiceType:
+    """One active service type by code, if this client is offered it; 404 otherwise (an unknown
+    code, an inactive type, or another line's)."""
+    service_type = get_object_or_404(service_types_bookable(), code=code)
+    if not _offered_to_client(service_type, lines=_client_lines(client),
+                              at_risk=lambda: has_open_risk_flag(client)):
+        raise Http404("Not offered to this client.")
+    return service_type
 
 
 def appointment_for_client(*, client: User, public_id) -> Appointment:

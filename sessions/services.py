@@ -4,7 +4,8 @@ No double booking (rule 4): every booking and move rechecks the clinician's time
 transaction (IMMEDIATE on SQLite, so writers queue up) and, on PostgreSQL, the exclusion
 constraint turns a lost race into an IntegrityError that becomes SlotUnavailable. Every change
 cancels the appointment's pending reminders and schedules the right ones, in the same
-transaction (rule 6).
+transaction (rule 6). Who may book what is ``booking_eligibility``, a read that lives in
+sessions/selectors.py beside the rule of which service types a client is offered.
 """
 
 from __future__ import annotations
@@ -18,25 +19,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clients.models import ClinicianProfile, User
-from clients.selectors import consent_is_current
 from notifications.models import Notification
 from notifications.services import notification_schedule, notifications_cancel_pending
-from screening.selectors import has_open_risk_flag
 from sessions.calendar import appointment_ics
 from sessions.models import (
     ACTIVE_STATUSES,
     Appointment,
     AppointmentChange,
     AppointmentStatus,
-    BookableBy,
     CalendarFeed,
     RecurringSeries,
-    ServiceKind,
-    ServiceLine,
     ServiceType,
     WaitlistEntry,
 )
-from sessions.selectors import available_slots, local_to_utc
+from sessions.selectors import available_slots, booking_eligibility, local_to_utc
 
 NO_OVERLAP_CONSTRAINT = "booking_appointment_no_overlap"
 
@@ -47,50 +43,6 @@ class SlotUnavailable(Exception):
 
 class BookingNotAllowed(Exception):
     """The client may not book this; the message says why, in words for the client."""
-
-
-# --- eligibility ------------------------------------------------------------------------------
-
-
-def booking_eligibility(*, client: User, clinician: User, service_type: ServiceType,
-                        by: User | None = None) -> str | None:
-    """Why this client cannot book this service type with this clinician, or None.
-
-    Consultations are open to anyone signed up; intakes and sessions need a current consent for
-    the line and the client's own clinician; therapy sessions come after a completed intake;
-    coaching is never booked while a risk flag is open (rule 1), therapy stays bookable.
-    """
-    by = by or client
-    if not client.is_client or not client.is_active:
-        return "Only an active client account can have appointments."
-    if not clinician.is_clinician or not clinician.is_active:
-        return "Choose one of the practice's clinicians."
-    if not service_type.is_active:
-        return "This kind of appointment is not offered at the moment."
-    if by == client and service_type.bookable_by == BookableBy.CLINICIAN:
-        return "Your clinician books this kind of appointment with you."
-    assigned = client.client_profile.clinician_id
-    if by != client and assigned not in (None, clinician.pk):
-        return "This client is assigned to another clinician."
-    line = service_type.service_line
-    if line == ServiceLine.COACHING and has_open_risk_flag(client):
-        return ("Coaching can't be booked right now: your clinician will be in touch first. If "
-                "you need support now, call or text 988. A therapy consultation is still "
-                "available.")
-    if service_type.kind == ServiceKind.CONSULTATION:
-        return None
-    if assigned != clinician.pk:
-        return "Sessions are booked with your own clinician, after a first consultation."
-    if not consent_is_current(client=client, kind=line):
-        noun = "therapy consent" if line == ServiceLine.THERAPY else "coaching agreement"
-        return f"Please sign the current {noun} first."
-    if line == ServiceLine.THERAPY and service_type.kind == ServiceKind.SESSION and not (
-        Appointment.objects.filter(client=client, status=AppointmentStatus.COMPLETED,
-                                   service_type__service_line=ServiceLine.THERAPY,
-                                   service_type__kind=ServiceKind.INTAKE).exists()
-    ):
-        return "Therapy sessions start after your therapy intake."
-    return None
 
 
 # --- booking ----------------------------------------------------------------------------------

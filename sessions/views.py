@@ -26,16 +26,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clients.models import ClientProfile, ServiceLines, User
+from clients.models import ClientProfile, User
 from clients.selectors import client_profile_for_client, clinicians_active
 from portal.lib.access import client_required
-from screening.selectors import has_open_risk_flag
 from sessions import services
 from sessions.calendar import appointment_ics as render_appointment_ics
 from sessions.calendar import feed_ics
@@ -55,7 +54,9 @@ from sessions.selectors import (
     appointments_past_for_client,
     appointments_upcoming_for_client,
     available_slots,
-    service_types_bookable,
+    booking_eligibility,
+    service_type_bookable_for_client,
+    service_types_bookable_for_client,
     waitlist_entries_for_client,
     waitlist_entry_for_client,
 )
@@ -65,7 +66,6 @@ from sessions.services import (
     appointment_book,
     appointment_cancel,
     appointment_reschedule,
-    booking_eligibility,
     calendar_feed_regenerate,
     calendar_feed_revoke,
     in_late_window,
@@ -84,8 +84,8 @@ NOT_OFFERED = "That time can't be booked. Here are the times still free."
 
 
 def _profile(request: HttpRequest) -> ClientProfile:
-    """The client's profile with their clinician, cached on the user so that the services'
-    ``client.client_profile`` costs no second query."""
+    """The client's profile with their clinician, cached on the user so that the selectors' and
+    services' ``client.client_profile`` costs no second query."""
     profile = client_profile_for_client(client=request.user)
     if profile is None:
         raise Http404("No client profile.")
@@ -94,53 +94,13 @@ def _profile(request: HttpRequest) -> ClientProfile:
 
 
 def _spoken(moment: datetime, zone) -> str:
-    """"Tuesday 10 March at 9:00 AM", in the given zone (for messages)."""
-    return date_format(moment.astimezone(zone), r"l j F \a\t g:i A")
+    """"Tuesday 10 March at 09:00", in the given zone (for messages)."""
+    return date_format(moment.astimezone(zone), r"l j F \a\t H:i")
 
 
 def clinician_name(clinician: User) -> str:
     profile = getattr(clinician, "clinician_profile", None)
     return (profile.display_name if profile else "") or clinician.full_name
-
-
-# --- Which kinds of appointment a client sees -----------------------------------------------
-
-
-def _lines_of(profile: ClientProfile) -> set[str]:
-    return {
-        ServiceLines.THERAPY: {ServiceLine.THERAPY},
-        ServiceLines.COACHING: {ServiceLine.COACHING},
-        ServiceLines.BOTH: {ServiceLine.THERAPY, ServiceLine.COACHING},
-    }.get(profile.service_lines, set())
-
-
-def _at_risk_outside_therapy(client: User, profile: ClientProfile) -> bool:
-    """A coaching-only client with an open risk flag sees the therapy consultation too: it stays
-    bookable while coaching is blocked (rule 1), and the blocking reason points to it. Only
-    asked for coaching-only clients, the one case where it changes the page."""
-    return _lines_of(profile) == {ServiceLine.COACHING} and has_open_risk_flag(client)
-
-
-def _visible(service_type: ServiceType, lines: set[str], *, at_risk: bool) -> bool:
-    """A client sees the lines on their profile; a prospective client (no line yet) sees the
-    consultations of both; a client at risk also sees the therapy consultation."""
-    is_consultation = service_type.kind == ServiceKind.CONSULTATION
-    if service_type.service_line in lines:
-        return True
-    if not lines:
-        return is_consultation
-    return at_risk and is_consultation and service_type.service_line == ServiceLine.THERAPY
-
-
-def _service_type_for_client(request: HttpRequest, profile: ClientProfile,
-                             code: str) -> ServiceType:
-    service_type = get_object_or_404(service_types_bookable(), code=code)
-    lines = _lines_of(profile)
-    at_risk = (bool(lines) and service_type.service_line not in lines
-               and _at_risk_outside_therapy(request.user, profile))
-    if not _visible(service_type, lines, at_risk=at_risk):
-        raise Http404("Not offered to this client.")
-    return service_type
 
 
 @dataclass
@@ -308,9 +268,7 @@ class TypeRow:
 def choose_type(request: HttpRequest) -> HttpResponse:
     profile = _profile(request)
     client = request.user
-    lines = _lines_of(profile)
-    at_risk = _at_risk_outside_therapy(client, profile)
-    types = [t for t in service_types_bookable() if _visible(t, lines, at_risk=at_risk)]
+    types = service_types_bookable_for_client(client=client)
     clinicians: list[User] | None = None
     groups: dict[str, list[TypeRow]] = {}
     for service_type in types:
@@ -333,7 +291,7 @@ def choose_type(request: HttpRequest) -> HttpResponse:
 @client_required
 def pick_time(request: HttpRequest, code: str) -> HttpResponse:
     profile = _profile(request)
-    service_type = _service_type_for_client(request, profile, code)
+    service_type = service_type_bookable_for_client(client=request.user, code=code)
     day_form = DayForm(request.GET)
     requested = (day_form.cleaned_data.get("clinician") if day_form.is_valid()
                  else None)
@@ -371,7 +329,7 @@ def pick_time(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, code: str) -> HttpResponse:
     profile = _profile(request)
-    service_type = _service_type_for_client(request, profile, code)
+    service_type = service_type_bookable_for_client(client=request.user, code=code)
     slot = _slot_or_404(request)
     start = slot.cleaned_data["start"]
     choice = _clinician_for(profile, service_type, slot.cleaned_data["clinician"])
@@ -547,7 +505,7 @@ def cancel(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def waitlist_join(request: HttpRequest, code: str) -> HttpResponse:
     profile = _profile(request)
-    service_type = _service_type_for_client(request, profile, code)
+    service_type = service_type_bookable_for_client(client=request.user, code=code)
     form = WaitlistJoinForm(request.POST)
     if not form.is_valid():
         raise Http404("No such clinician.")

@@ -237,7 +237,7 @@ def test_other_methods_are_refused(signed_in):
 
 def test_signed_view_shows_exactly_what_was_signed(signed_in, client_user, time_machine,
                                                    django_assert_num_queries):
-    time_machine.move_to("2026-07-04 16:05:00+00:00", tick=False)
+    time_machine.move_to("2026-07-04 20:05:00+00:00", tick=False)
     signature = sign(client_user, ConsentKind.COACHING)
     publish_new_version(ConsentKind.COACHING)  # a newer text must not show up here
     # 1. session  2. user  3. the signature with its document, filtered by the client
@@ -246,7 +246,7 @@ def test_signed_view_shows_exactly_what_was_signed(signed_in, client_user, time_
     assert response.status_code == 200
     body = response.content.decode()
     assert "Coaching agreement, version 1" in body
-    assert "Saturday, 4 July 2026, 12:05 PM EDT" in body
+    assert "Saturday, 4 July 2026, 16:05 EDT" in body
     assert "Alex Morgan" in body
     assert "Coaching is not a healthcare service." in body
     assert "A new paragraph." not in body

@@ -3,7 +3,8 @@ page costs in queries.
 
 Time is fixed at Monday 2 March 2026, 12:00 UTC (7:00 in New York), before the DST change of
 8 March. Dana Reyes works Monday to Friday 9:00–17:00 in America/New_York; Alex Morgan reads
-pages in America/Los_Angeles, so her 9:00 is the client's 6:00 AM.
+pages in America/Los_Angeles, so her 9:00 is the client's 06:00. Times read on the 24-hour clock,
+as everywhere in the portal ("H:i").
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ def test_choose_pick_confirm_detail(client, alex, clinician):
     assert "Times in America/Los_Angeles" in body
     assert "with Dana Reyes" in body
     assert "Times on Tuesday 3 March" in body  # the first day with times is selected
-    assert "6:00 AM" in body  # 9:00 in New York
+    assert ">06:00<" in body  # 9:00 in New York
     confirm_url = (reverse("booking:confirm", args=["therapy-consultation"])
                    + f"?start=2026-03-03T14%3A00%3A00Z&amp;clinician={clinician.public_id}")
     assert confirm_url in body
@@ -121,7 +122,7 @@ def test_choose_pick_confirm_detail(client, alex, clinician):
     query = {"start": "2026-03-03T14:00:00Z", "clinician": str(clinician.public_id)}
     body = text(client.get(confirm, query))
     assert "Confirm your appointment" in body
-    assert "Tuesday 3 March 2026, 6:00 AM – 6:20 AM" in body
+    assert "Tuesday 3 March 2026, 06:00 – 06:20" in body
     assert "Times in America/Los_Angeles" in body
     assert "Dana Reyes" in body and "Video call" in body
     assert "12 hours before it starts" in body  # the late-cancellation policy
@@ -135,8 +136,8 @@ def test_choose_pick_confirm_detail(client, alex, clinician):
     assert appointment.status == AppointmentStatus.BOOKED
 
     body = client.get(response.url).content.decode()
-    assert "Booked: Therapy consultation on Tuesday 3 March at 6:00 AM." in body
-    assert "Tuesday 3 March 2026, 6:00 AM" in body
+    assert "Booked: Therapy consultation on Tuesday 3 March at 06:00." in body
+    assert "Tuesday 3 March 2026, 06:00" in body
     assert "You booked it." in text(client.get(response.url))
     for url in appointment_urls(appointment)[1:]:
         assert url in body  # reschedule, cancel, add to calendar
@@ -144,6 +145,40 @@ def test_choose_pick_confirm_detail(client, alex, clinician):
     # The booked time is no longer offered.
     body = client.get(pick_url, {"day": "2026-03-03"}).content.decode()
     assert "?start=2026-03-03T14%3A00%3A00Z" not in body
+
+
+# A time button of the picker: <a class="… time-slot" href="…"><time datetime="…">10:30</time></a>
+SLOT_LABEL = re.compile(r'class="[^"]*\btime-slot\b[^"]*"[^>]*><time[^>]*>([^<]*)</time>')
+TWELVE_HOUR = re.compile(r"\b(?:AM|PM)\b|\b[ap]\.m\.")
+
+
+def test_times_read_on_the_24_hour_clock(client, alex, clinician):
+    """"10:30" and "13:30" like every other page of the portal, never "10:30 AM" or "1:30 PM":
+    the picker's buttons, the confirmation, the message, the detail and the list."""
+    client.force_login(alex)
+    response = client.get(reverse("booking:pick_time", args=["therapy-consultation"]),
+                          {"day": "2026-03-03"})
+    labels = SLOT_LABEL.findall(response.content.decode())
+    # 9:00 to 16:30 in New York, every half hour: 06:00 to 13:30 in Los Angeles.
+    assert labels[0] == "06:00" and labels[-1] == "13:30"
+    assert "10:30" in labels
+    assert all(re.fullmatch(r"\d{2}:\d{2}", label) for label in labels), labels
+    assert not TWELVE_HOUR.search(text(response))
+
+    confirm = (reverse("booking:confirm", args=["therapy-consultation"])
+               + f"?start=2026-03-03T21:30:00Z&clinician={clinician.public_id}")
+    body = text(client.get(confirm))
+    assert "Tuesday 3 March 2026, 13:30 – 13:50" in body
+    assert not TWELVE_HOUR.search(body)
+
+    response = client.post(confirm, follow=True)
+    body = text(response)
+    assert "Booked: Therapy consultation on Tuesday 3 March at 13:30." in body
+    assert not TWELVE_HOUR.search(body)
+    body = text(client.get(reverse("booking:appointments")))
+    assert "Tuesday 3 March 2026, 13:30 – 13:50" in body
+    assert "the appointment on Tuesday 3 March, 13:30" in body  # the buttons' hidden words
+    assert not TWELVE_HOUR.search(body)
 
 
 def test_appointments_page_lists_upcoming_past_and_waitlist(client, alex, clinician):
@@ -361,14 +396,14 @@ def test_reschedule(client, alex, clinician):
 
     body = text(client.get(url, {"start": "2026-03-04T15:00:00Z"}))
     assert "Move it to this time?" in body
-    assert "Wednesday 4 March 2026, 7:00 AM" in body
+    assert "Wednesday 4 March 2026, 07:00" in body
     response = client.post(f"{url}?start=2026-03-04T15:00:00Z")
     assert response.status_code == 302
     appointment.refresh_from_db()
     assert appointment.start == datetime(2026, 3, 4, 15, tzinfo=UTC)
     body = text(client.get(response.url))
-    assert "Moved to Wednesday 4 March at 7:00 AM." in body
-    assert "You moved it from Tuesday 3 March, 6:00 AM to Wednesday 4 March, 7:00 AM." in body
+    assert "Moved to Wednesday 4 March at 07:00." in body
+    assert "You moved it from Tuesday 3 March, 06:00 to Wednesday 4 March, 07:00." in body
 
 
 def test_reschedule_inside_the_late_window_is_explained(client, alex, clinician):
