@@ -23,7 +23,9 @@ from clients.models import ClinicianNote, ConsentSignature, ServiceLine, User
 from clients.selectors import NoteRead, clinician_notes_decrypt
 from goals.models import CheckIn, Comment, Goal
 from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse
-from screening.routing import reason_for_clinician
+from screening.selectors import THERAPY_INSTRUMENTS  # the firewall: one rule with screening
+from screening.selectors import clinician_sees_therapy as _sees_therapy
+from screening.selectors import route_reasons_for_clinician as reasons_for
 from sessions.models import Appointment
 
 KINDS: dict[str, str] = {
@@ -38,9 +40,6 @@ KINDS: dict[str, str] = {
     "note": "Notes",
 }
 
-# Instruments and route reasons a coaching-only clinician does not see (the firewall).
-THERAPY_INSTRUMENTS = ("phq9", "gad7")
-THERAPY_REASONS = ("phq9_high", "gad7_high")
 NOTE_EXCERPT = 160
 
 
@@ -84,13 +83,6 @@ def kinds_from_query(values: Iterable[str]) -> list[str]:
     return [kind for kind in KINDS if kind in asked]
 
 
-def _sees_therapy(clinician: User) -> bool:
-    try:
-        return clinician.clinician_profile.sees_therapy
-    except User.clinician_profile.RelatedObjectDoesNotExist:
-        return False  # no profile says nothing about therapy: fail closed
-
-
 def timeline_sources(*, clinician: User, client: User) -> Sources:
     """Every source of the client's timeline, each in one query (ten with the clinician's
     profile); 404 unless the client is assigned to this clinician."""
@@ -125,23 +117,6 @@ def timeline_sources(*, clinician: User, client: User) -> Sources:
         notes=clinician_notes_decrypt(list(ClinicianNote.objects.filter(client=client)
                                            .select_related("author"))),
     )
-
-
-def reasons_for(recommendation: RouteRecommendation, *, sees_therapy: bool) -> list[str]:
-    """The route's reasons with their numbers; behind the firewall, without PHQ-9 and GAD-7."""
-    reasons = []
-    for reason in recommendation.reasons:
-        code = reason.get("code")
-        if not sees_therapy and code in THERAPY_REASONS:
-            reasons.append("A validated measure at or above the therapy threshold "
-                           "(seen by therapy clinicians)")
-        elif not sees_therapy and code == "phq9_item9":
-            reasons.append("Thoughts of death or self-harm reported (safety)")
-        elif not sees_therapy and code == "nothing_positive":
-            reasons.append("No indicators; consultation offered")
-        else:
-            reasons.append(reason_for_clinician(reason))
-    return reasons
 
 
 def _score(response: ScreeningResponse) -> str:

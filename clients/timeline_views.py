@@ -18,6 +18,7 @@ from clients.selectors import client_for_clinician_assigned
 from clients.services import NOTE_MAX_LENGTH, access_log_record, clinician_note_add
 from clients.timeline import KINDS, kinds_from_query, reasons_for, timeline_events, timeline_sources
 from screening.charts import screening_chart
+from screening.selectors import THERAPY_INSTRUMENTS
 
 
 class ClinicianNoteForm(forms.Form):
@@ -71,7 +72,8 @@ def timeline(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
         "kinds": [(code, label, code in kinds) for code, label in KINDS.items()],
         "filtered": bool(kinds),
         "chart": screening_chart(sources.responses, zone=request.user.zone,
-                                 client_name=client.full_name),
+                                 client_name=client.full_name,
+                                 leave_out=() if sources.sees_therapy else THERAPY_INSTRUMENTS),
         "sees_therapy": sources.sees_therapy,
         "notes": sources.notes,
         "note_form": form,

@@ -1,8 +1,10 @@
 """The clinician's caseload page: every assigned client with sessions, scores and goals.
 
-It composes the apps (clients, booking, screening, goals), like the home page does. Four queries
-whatever the caseload: clients with their last and next session (subqueries), the caseload's
-PHQ-9/GAD-7/WHO-5 scores, active goals, and their check-ins (only when there are goals).
+It composes the apps (clients, booking, screening, goals), like the home page does. A fixed
+number of queries whatever the caseload: the clinician's profile (the firewall), clients with
+their last and next session (subqueries), their count, their scores, and active goals with each
+one's latest value. A clinician who provides coaching only sees no PHQ-9 or GAD-7 (the firewall
+of the goals issue) and no therapy goals.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from clients.models import ClientStatus, ServiceLines, User
 from clients.selectors import clients_for_clinician
 from goals.models import CheckIn, Goal, GoalStatus, ServiceLine
 from screening.models import ScreeningResponse
+from screening.selectors import THERAPY_INSTRUMENTS, clinician_sees_therapy
 from sessions.models import Appointment, AppointmentStatus
 
 INSTRUMENTS = (("phq9", "PHQ-9"), ("gad7", "GAD-7"), ("who5", "WHO-5"))
@@ -70,10 +73,20 @@ def caseload_filters(params) -> dict[str, str]:
 PER_PAGE = 50
 
 
-def caseload_for_clinician(*, clinician: User, line: str = "", status: str = "", q: str = "",
-                           page: object = 1, now: datetime | None = None) -> tuple[list[Row], Page]:
+def caseload_instruments(*, clinician: User) -> tuple[tuple[str, str], ...]:
+    """The score columns this clinician sees, as (code, label): behind the firewall, WHO-5
+    only. One query (the clinician's profile) unless it is cached on the user."""
+    if clinician_sees_therapy(clinician):
+        return INSTRUMENTS
+    return tuple(pair for pair in INSTRUMENTS if pair[0] not in THERAPY_INSTRUMENTS)
+
+
+def caseload_for_clinician(*, clinician: User, instruments: tuple[tuple[str, str], ...],
+                           line: str = "", status: str = "", q: str = "", page: object = 1,
+                           now: datetime | None = None) -> tuple[list[Row], Page]:
     """One page of the caseload (PER_PAGE clients by name) with its figures, and the page for
-    navigation. A fixed number of queries: the page of clients, their count, scores, goals."""
+    navigation, with a score for each of ``instruments`` (from caseload_instruments). A fixed
+    number of queries: the page of clients, their count, scores, goals."""
     now = now or timezone.now()
     clients = clients_for_clinician(clinician=clinician)
     if line:
@@ -99,7 +112,7 @@ def caseload_for_clinician(*, clinician: User, line: str = "", status: str = "",
 
     newest_two: dict[tuple[int, str], list[int]] = {}
     responses = (ScreeningResponse.objects
-                 .filter(in_view, instrument__in=[code for code, _ in INSTRUMENTS])
+                 .filter(in_view, instrument__in=[code for code, _ in instruments])
                  .order_by("client_id", "instrument", "-submitted_at", "-pk")
                  .values_list("client_id", "instrument", "total", "subscores"))
     for client_id, instrument, total, subscores in responses:
@@ -108,7 +121,7 @@ def caseload_for_clinician(*, clinician: User, line: str = "", status: str = "",
         if value is not None and len(pair) < 2:
             pair.append(value)
     for client_id, row in rows.items():
-        for code, label in INSTRUMENTS:
+        for code, label in instruments:
             pair = newest_two.get((client_id, code))
             row.scores.append(Score(
                 label=label, value=pair[0], previous=pair[1] if len(pair) > 1 else None,

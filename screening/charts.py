@@ -2,14 +2,15 @@
 
 Pure: responses in, markup out, no queries and no JavaScript. Three stacked panels share one
 time axis; each has its own scale and its threshold line (10 for PHQ-9 and GAD-7, 50 % for
-WHO-5). The series differ by marker shape and dash pattern as well as colour, so they read in
-greyscale and to people who do not see the colours. Only SVG presentation attributes are used:
-the Content-Security-Policy forbids style attributes.
+WHO-5). Behind the firewall (a coaching-only clinician) the PHQ-9 and GAD-7 panels are left out
+altogether rather than drawn empty. The series differ by marker shape and dash pattern as well
+as colour, so they read in greyscale and to people who do not see the colours. Only SVG
+presentation attributes are used: the Content-Security-Policy forbids style attributes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from html import escape
@@ -17,7 +18,7 @@ from html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from screening.instruments.who5 import REVIEW_PERCENT
-from screening.models import ScreeningResponse
+from screening.models import InstrumentCode, ScreeningResponse
 from screening.routing import MEASURE_THRESHOLD
 
 WIDTH = 720
@@ -98,10 +99,12 @@ def _x_for(when: datetime, start: datetime, end: datetime) -> float:
 
 
 def screening_chart(responses: Iterable[ScreeningResponse], *, zone: tzinfo,
-                    client_name: str = "") -> Chart:
+                    client_name: str = "", leave_out: Collection[str] = ()) -> Chart:
     """The chart of these responses (any order, any instruments: others are ignored). Dates on
-    the axis and in the tooltips are in ``zone``, the viewer's time zone."""
-    by_series: dict[str, list[tuple[datetime, int]]] = {series.code: [] for series in SERIES}
+    the axis and in the tooltips are in ``zone``, the viewer's time zone. The series of the
+    instruments in ``leave_out`` have no panel, no title and no mention in the description."""
+    shown = tuple(series for series in SERIES if series.code not in leave_out)
+    by_series: dict[str, list[tuple[datetime, int]]] = {series.code: [] for series in shown}
     for response in responses:
         value = _value(response)
         if response.instrument in by_series and value is not None:
@@ -110,7 +113,7 @@ def screening_chart(responses: Iterable[ScreeningResponse], *, zone: tzinfo,
     start, end = (min(moments), max(moments)) if moments else (None, None)
 
     panels = []
-    for index, series in enumerate(SERIES):
+    for index, series in enumerate(shown):
         top = PANEL_TITLE + index * (PANEL_TITLE + PLOT_HEIGHT + PANEL_GAP)
         panel = Panel(series, top, ())
         points = tuple(
@@ -118,7 +121,7 @@ def screening_chart(responses: Iterable[ScreeningResponse], *, zone: tzinfo,
             for when, value in sorted(by_series[series.code], key=lambda pair: pair[0])
         )
         panels.append(Panel(series, top, points))
-    height = panels[-1].bottom + AXIS_HEIGHT
+    height = panels[-1].bottom + AXIS_HEIGHT if panels else 0
     chart = Chart(tuple(panels), height, SafeString(""))
     if chart.is_empty:
         return chart
@@ -220,7 +223,9 @@ def _time_axis(ticks, labels, start: datetime, end: datetime, *, axis_y: float) 
 def _svg(chart: Chart, start: datetime, end: datetime, zone: tzinfo,
          client_name: str) -> SafeString:
     with_year = start.astimezone(zone).year != end.astimezone(zone).year or end == start
-    title = "PHQ-9, GAD-7 and WHO-5 over time" + (f" for {client_name}" if client_name else "")
+    names = [InstrumentCode(panel.series.code).label for panel in chart.panels]
+    listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+    title = f"{listed} over time" + (f" for {client_name}" if client_name else "")
     out = _svg_open(id_prefix="chart", height=chart.height, title=title,
                     description=_describe(chart.panels))
     ticks, labels = _date_ticks(start, end, zone, with_year=with_year)

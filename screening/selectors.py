@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
@@ -12,6 +13,55 @@ from django.utils import timezone
 
 from clients.models import Role, User
 from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse
+from screening.routing import reason_for_clinician
+
+# --- The firewall ---------------------------------------------------------------------------
+# A clinician whose profile provides coaching only sees no therapy records: no PHQ-9 or GAD-7
+# answers, totals, severity bands or chart lines, and no route reason that carries their numbers.
+# Everything that reads screening for a clinician (these pages, the client timeline) uses these.
+# Safety is never behind it (rule 1): the coach must see a risk flag and the answers that opened
+# it, PHQ-9 item 9 included. WHO-5 (well-being) and the practice's self-assessment stay visible.
+
+THERAPY_INSTRUMENTS = ("phq9", "gad7")
+THERAPY_REASONS = ("phq9_high", "gad7_high")
+# The safety questions inside a therapy instrument: shown with a risk flag to every clinician.
+THERAPY_SAFETY_ITEMS: dict[str, tuple[str, ...]] = {"phq9": ("item9",)}
+
+
+def clinician_sees_therapy(clinician: User) -> bool:
+    """Whether the clinician's profile provides therapy (one query unless cached on the user)."""
+    try:
+        return clinician.clinician_profile.sees_therapy
+    except User.clinician_profile.RelatedObjectDoesNotExist:
+        return False  # no profile says nothing about therapy: fail closed
+
+
+def reasons_for_clinician(reasons: Iterable[Mapping[str, Any]], *,
+                          sees_therapy: bool) -> list[str]:
+    """Route reasons with their numbers; behind the firewall, without PHQ-9 and GAD-7 (PHQ-9
+    item 9 still reads as the safety answer it is)."""
+    shown = []
+    for reason in reasons:
+        code = reason.get("code")
+        if not sees_therapy and code in THERAPY_REASONS:
+            shown.append("A validated measure at or above the therapy threshold "
+                         "(seen by therapy clinicians)")
+        elif not sees_therapy and code == "phq9_item9":
+            shown.append("Thoughts of death or self-harm reported (safety)")
+        elif not sees_therapy and code == "nothing_positive":
+            shown.append("No indicators; consultation offered")
+        else:
+            shown.append(reason_for_clinician(reason))
+    return shown
+
+
+def route_reasons_for_clinician(recommendation: RouteRecommendation, *,
+                                sees_therapy: bool) -> list[str]:
+    """The recommendation's reasons for a clinician, firewall applied."""
+    return reasons_for_clinician(recommendation.reasons, sees_therapy=sees_therapy)
+
+
+# --- Reads ----------------------------------------------------------------------------------
 
 
 def latest_responses(*, client: User,
@@ -79,11 +129,17 @@ def risk_flag_for_clinician(*, clinician: User, public_id) -> RiskFlag:
     )
 
 
-def screening_history_for_clinician(*, client: User) -> dict:
+def screening_history_for_clinician(*, clinician: User, client: User) -> dict:
     """Everything the clinician's screening page shows for one client, in a fixed number of
-    queries: responses (newest first), recommendations with who overrode them, risk flags."""
+    queries: the clinician's profile (the firewall), responses (newest first; behind the
+    firewall without PHQ-9 and GAD-7), recommendations with who overrode them, risk flags."""
+    sees_therapy = clinician_sees_therapy(clinician)
+    responses = ScreeningResponse.objects.filter(client=client)
+    if not sees_therapy:
+        responses = responses.exclude(instrument__in=THERAPY_INSTRUMENTS)
     return {
-        "responses": list(ScreeningResponse.objects.filter(client=client)),
+        "sees_therapy": sees_therapy,
+        "responses": list(responses),
         "recommendations": list(RouteRecommendation.objects.filter(client=client)
                                 .select_related("overridden_by")),
         "flags": list(RiskFlag.objects.filter(client=client)

@@ -48,15 +48,20 @@ from screening.instruments import (
 from screening.instruments.self_assessment import COACHING_INDICATORS, THERAPY_INDICATORS
 from screening.instruments.who5 import LOW_ITEM, LOW_WELLBEING
 from screening.models import RiskFlag, Route, ScreeningResponse
-from screening.routing import reason_for_client, reason_for_clinician, route_compute
+from screening.routing import reason_for_client, route_compute
 from screening.selectors import (
+    THERAPY_INSTRUMENTS,
+    THERAPY_SAFETY_ITEMS,
     client_for_clinician,
+    clinician_sees_therapy,
     current_recommendation,
     has_open_risk_flag,
     latest_responses,
     open_risk_flags_for_clinician,
+    reasons_for_clinician,
     response_for_client,
     risk_flag_for_clinician,
+    route_reasons_for_clinician,
     screening_history_for_clinician,
 )
 from screening.services import risk_flag_resolve, screening_submit, screening_submit_many
@@ -340,22 +345,45 @@ def _history_row(response: ScreeningResponse) -> HistoryRow:
     )
 
 
+def _flag_row(response: ScreeningResponse, *, sees_therapy: bool) -> tuple[HistoryRow, bool]:
+    """The response that opened a risk flag, and whether the firewall trimmed it. A coaching-only
+    clinician sees the safety question of a PHQ-9 (item 9) and its answer, never the measure's
+    other answers, total or severity band: safety first, the rest stays with therapy."""
+    row = _history_row(response)
+    if sees_therapy or response.instrument not in THERAPY_INSTRUMENTS:
+        return row, False
+    safety_items = THERAPY_SAFETY_ITEMS.get(response.instrument, ())
+    return HistoryRow(
+        response=response,
+        title="Safety question",
+        score="",
+        band="",
+        flags=[FLAG_BADGES[SAFETY_RISK]] if SAFETY_RISK in response.flags else [],
+        answered=[answer for answer in row.answered if answer.code in safety_items],
+    ), True
+
+
 def _client_history_page(request: HttpRequest, client, *, override_form=None,
                          status: int = 200) -> HttpResponse:
     access_log_record(request=request, client=client, what=AccessLog.What.SCREENING)
-    history = screening_history_for_clinician(client=client)
+    history = screening_history_for_clinician(clinician=request.user, client=client)
+    sees_therapy = history["sees_therapy"]
     recommendation = history["recommendations"][0] if history["recommendations"] else None
     if override_form is None and recommendation is not None:
         override_form = RouteOverrideForm(initial={"route": recommendation.effective_route})
     flags = history["flags"]
     return render(request, "screening/client_history.html", {
         "client": client,
+        "sees_therapy": sees_therapy,
         "recommendation": recommendation,
-        "reasons": [reason_for_clinician(reason) for reason in recommendation.reasons]
+        "reasons": route_reasons_for_clinician(recommendation, sees_therapy=sees_therapy)
         if recommendation else [],
         "override_form": override_form,
+        # The responses are already without PHQ-9 and GAD-7 behind the firewall; their panels
+        # go too, so not even an empty "PHQ-9 total" axis is drawn.
         "chart": screening_chart(history["responses"], zone=request.user.zone,
-                                 client_name=client.full_name),
+                                 client_name=client.full_name,
+                                 leave_out=() if sees_therapy else THERAPY_INSTRUMENTS),
         "rows": [_history_row(response) for response in history["responses"]],
         "open_flags": [flag for flag in flags if flag.status == RiskFlag.Status.OPEN],
         "resolved_flags": [flag for flag in flags if flag.status == RiskFlag.Status.RESOLVED],
@@ -424,15 +452,22 @@ def risk_flag(request: HttpRequest, flag_id: uuid.UUID) -> HttpResponse:
         messages.info(request, "This flag was already resolved.")
         return redirect("screening:risk_flag", flag_id=flag.public_id)
 
+    # The flag is never behind the firewall (rule 1): every clinician who can see the client
+    # sees it, why it opened and the safety answers; only a PHQ-9's other answers are hidden.
+    sees_therapy = clinician_sees_therapy(request.user)
     response = flag.response
     _, reasons = route_compute({response.instrument: response})
+    row, firewalled = _flag_row(response, sees_therapy=sees_therapy)
     access_log_record(request=request, client=flag.client, what=AccessLog.What.RISK_FLAG,
                       detail=str(flag.public_id))
     return render(request, "screening/risk_flag.html", {
         "flag": flag,
         "is_open": is_open,
         "form": form,
-        "row": _history_row(response),
-        "reasons": [reason_for_clinician(reason.as_json()) for reason in reasons
-                    if reason.code in ("safety_positive", "phq9_item9")],
+        "row": row,
+        "firewalled": firewalled,
+        "reasons": reasons_for_clinician(
+            [reason.as_json() for reason in reasons
+             if reason.code in ("safety_positive", "phq9_item9")],
+            sees_therapy=sees_therapy),
     })

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from clients.models import ClientProfile
+from clients.models import ClientProfile, ClinicianProfile
 from goals.services import check_in_record
 from portal.tests.test_attention import coaching_goal, phq9, who5
 from screening.services import screening_submit
@@ -99,13 +99,25 @@ def test_caseload_query_count_is_fixed(client, clinician, make_client, size,
     for i, person in enumerate(people):
         _full(person, clinician, i)
     client.force_login(clinician)
-    # 1. session  2. user  3. MFA check  4. clients with last and next session (subqueries)
-    # 5. the count of them (for the pages)  6. their PHQ-9/GAD-7/WHO-5 scores  7. active
-    # goals with each one's latest value
-    with django_assert_num_queries(7):
+    # 1. session  2. user  3. MFA check  4. the clinician's profile (the firewall)  5. clients
+    # with last and next session (subqueries)  6. the count of them (for the pages)  7. their
+    # PHQ-9/GAD-7/WHO-5 scores  8. active goals with each one's latest value
+    with django_assert_num_queries(8):
         response = client.get(URL, {"line": "coaching", "q": ""})
     body = response.content.decode()
     assert body.count("(up from 4, worse)") == size
+
+
+def test_a_coaching_only_clinician_sees_no_therapy_measures(client, clinician, client_user):
+    """The firewall of the goals issue: WHO-5 and coaching goals, no PHQ-9 or GAD-7."""
+    _full(client_user, clinician)
+    ClinicianProfile.objects.filter(user=clinician).update(service_lines="coaching")
+    client.force_login(clinician)
+    body = client.get(URL).content.decode()
+    assert "PHQ-9" not in body and "GAD-7" not in body
+    assert "(up from 4, worse)" not in body
+    assert '<th scope="col">WHO-5</th>' in body and "(up from 40%, better)" in body
+    assert "Run a 10k" in body  # the coaching goal
 
 
 def test_caseload_pages_fifty_clients_at_a_time(client, clinician, make_client):

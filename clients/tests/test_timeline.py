@@ -163,6 +163,8 @@ def test_firewall_for_a_coaching_only_clinician(signed_in, client_user, clinicia
                    "Therapy comment"):
         assert hidden not in events_section(body), hidden
     assert "Feel calmer at work" not in body
+    # Not even the chart's empty panels or its title name the therapy measures.
+    assert "PHQ-9" not in body and "GAD-7" not in body
     assert "Run further 0" in body
 
 

@@ -118,3 +118,23 @@ def test_responses_hours_apart_do_not_repeat_a_date():
     chart = screening_chart([response("phq9", 5, T0), response("phq9", 6, T0 + timedelta(hours=2))],
                             zone=ZONE)
     assert chart.svg.count(">5 Jan<") == 1
+
+
+def test_left_out_instruments_have_no_panel():
+    """The firewall: a coaching-only clinician's chart has no PHQ-9 or GAD-7 panel at all, not
+    even an empty axis, and WHO-5 moves to the top."""
+    responses = [response("phq9", 12, T0), response("gad7", 4, T0),
+                 response("who5", 10, T0 + timedelta(days=1))]
+    chart = screening_chart(responses, zone=ZONE, client_name="Alex",
+                            leave_out=("phq9", "gad7"))
+    [who5] = chart.panels
+    assert who5.series.code == "who5" and who5.top == panel_top(0)
+    assert [point.value for point in who5.points] == [40]
+    svg = str(chart.svg)
+    assert '<title id="chart-title">WHO-5 over time for Alex</title>' in svg
+    assert 'data-series="who5"' in svg
+    for hidden in ("PHQ-9", "GAD-7", 'data-series="phq9"', 'data-series="gad7"'):
+        assert hidden not in svg, hidden
+    # Only left-out answers: nothing to draw.
+    chart = screening_chart(responses[:2], zone=ZONE, leave_out=("phq9", "gad7"))
+    assert chart.is_empty and chart.svg == ""

@@ -11,7 +11,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from screening.models import RiskFlag, Route, RouteRecommendation
+from clients.models import ClinicianProfile
+from screening.models import RiskFlag, Route, RouteRecommendation, ScreeningResponse
 from screening.services import risk_flag_resolve, screening_submit, screening_submit_many
 
 pytestmark = pytest.mark.django_db
@@ -46,10 +47,27 @@ def open_flag(person) -> RiskFlag:
     return RiskFlag.objects.get(client=person, status="open")
 
 
+# Every history page: 1. session  2. user  3. MFA check of the staff middleware  4. the client,
+# with their profile, if assigned  5. the access-log row (rule 8)  6. the clinician's profile
+# (the firewall)  7. responses  8. recommendations with who overrode them  9. risk flags with
+# who resolved them and their responses
+HISTORY_QUERIES = 9
+# The flag page: 1. session  2. user  3. MFA check  4. the flag with client, response and who
+# resolved it  5. the clinician's profile (the firewall)  6. the access-log row
+FLAG_QUERIES = 6
+# What a coaching-only clinician never reads on the screening pages (the firewall).
+THERAPY_WORDS = ("PHQ-9", "GAD-7", "minimal", "mild", "moderate", "severe")
+
+
 @pytest.fixture
 def signed_in(client, clinician):
     client.force_login(clinician)
     return client
+
+
+def provides(clinician, service_lines: str) -> None:
+    """Make the clinician's profile provide only this service line (or both)."""
+    ClinicianProfile.objects.filter(user=clinician).update(service_lines=service_lines)
 
 
 # --- Who reaches which page -----------------------------------------------------------------
@@ -101,10 +119,7 @@ def test_permissions(client, client_user, clinician, other_clinician, admin_user
 def test_history_shows_totals_bands_reasons_and_chart(signed_in, client_user,
                                                       django_assert_num_queries):
     submit_all(client_user)
-    # 1. session  2. user  3. MFA check of the staff middleware  4. the client, with their
-    # profile, if assigned  5. responses  6. recommendations with who overrode them
-    # 7. risk flags with who resolved them and their responses  8. the access-log row (rule 8)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(HISTORY_QUERIES):  # listed above HISTORY_QUERIES
         page = signed_in.get(history_url(client_user))
     body = page.content.decode()
     assert "Alex Morgan" in body
@@ -117,6 +132,9 @@ def test_history_shows_totals_bands_reasons_and_chart(signed_in, client_user,
     assert '<span class="badge">Therapy</span>' in body
     assert "<details" in body and "Little interest or pleasure in doing things" in body
     assert '<svg class="chart__svg"' in body and 'role="img"' in body
+    for series in ("phq9", "gad7", "who5"):
+        assert f'data-series="{series}"' in body
+    assert "chart__key--phq9" in body and "You provide coaching only" not in body
     assert "No risk flags" in body
     assert "style=" not in body
 
@@ -132,7 +150,7 @@ def test_history_shows_times_in_the_clinicians_zone(signed_in, client_user):
 def test_history_query_count_does_not_grow(signed_in, client_user, clinician,
                                            django_assert_num_queries):
     submit_all(client_user)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(HISTORY_QUERIES):
         signed_in.get(history_url(client_user))
     for days in range(1, 6):
         with time_machine.travel(timezone.now() + timedelta(days=days * 7)):
@@ -140,7 +158,7 @@ def test_history_query_count_does_not_grow(signed_in, client_user, clinician,
     flag = open_flag(client_user)
     risk_flag_resolve(flag=flag, note="Called; safe.", by=clinician)
     open_flag(client_user)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(HISTORY_QUERIES):
         page = signed_in.get(history_url(client_user))
     body = page.content.decode()
     assert body.count('<th scope="row">PHQ-9</th>') == 6
@@ -149,7 +167,7 @@ def test_history_query_count_does_not_grow(signed_in, client_user, clinician,
 
 def test_history_without_screening_shows_empty_states(signed_in, client_user,
                                                       django_assert_num_queries):
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(HISTORY_QUERIES):
         body = signed_in.get(history_url(client_user)).content.decode()
     assert "No screening yet" in body and "No measures yet" in body
     assert "No responses yet" in body and "No risk flags" in body
@@ -233,9 +251,7 @@ def test_flag_page_and_resolve(signed_in, client_user, clinician, django_assert_
     screening_submit_many(client=client_user, answers_by_instrument={
         "safety": {**SAFETY_NO, "s2": 1}, "phq9": {**PHQ9_HIGH, "item9": 2}})
     flag = RiskFlag.objects.get(client=client_user)
-    # 1. session  2. user  3. MFA check  4. the flag with client, response and who resolved
-    # 5. the access-log row
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(FLAG_QUERIES):  # listed above FLAG_QUERIES
         body = signed_in.get(flag_url(flag)).content.decode()
     assert "Alex Morgan" in body and "Open" in body
     assert "Safety screen positive — s2:" in body
@@ -256,7 +272,7 @@ def test_flag_page_and_resolve(signed_in, client_user, clinician, django_assert_
     flag.refresh_from_db()
     assert flag.status == "resolved" and flag.resolved_by == clinician
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(FLAG_QUERIES):
         body = signed_in.get(flag_url(flag)).content.decode()
     assert "Resolved" in body and "Called the client; safety plan agreed." in body
     assert "Dana Reyes" in body
@@ -274,3 +290,123 @@ def test_flag_page_for_phq9_item9(signed_in, client_user):
     flag = RiskFlag.objects.get(client=client_user)
     body = signed_in.get(flag_url(flag)).content.decode()
     assert "PHQ-9 item 9 (thoughts of death or self-harm) = 1 (Several days)" in body
+
+
+# --- The firewall: a coaching-only clinician ------------------------------------------------
+
+
+def test_history_for_a_coaching_only_clinician(signed_in, client_user, clinician,
+                                               django_assert_num_queries):
+    provides(clinician, "coaching")
+    submit_all(client_user)  # PHQ-9 16 (moderately severe), GAD-7 7 (mild), WHO-5 60 %
+    with django_assert_num_queries(HISTORY_QUERIES):
+        body = signed_in.get(history_url(client_user)).content.decode()
+    for hidden in (*THERAPY_WORDS, "Little interest or pleasure", 'data-series="phq9"',
+                   'data-series="gad7"', "chart__key--phq9", "chart__key--gad7", "<td>16</td>"):
+        assert hidden not in body, hidden
+    # The route and its reasons, without the measure's name or numbers.
+    assert '<span class="badge">Therapy</span>' in body
+    assert "A validated measure at or above the therapy threshold" in body
+    assert "8 therapy indicator(s)" in body
+    # What a coach works with: well-being, the self-assessment, the safety screen.
+    assert '<th scope="row">WHO-5</th>' in body and "60% (raw 15)" in body
+    assert 'data-series="who5"' in body and "<title id=\"chart-title\">WHO-5 over time" in body
+    assert '<th scope="row">Self-assessment</th>' in body
+    assert '<th scope="row">Safety screen</th>' in body
+    assert "You provide coaching only" in body
+
+    # A safety answer in the PHQ-9 (item 9): the flag and its safety reason show, the PHQ-9
+    # does not.
+    screening_submit(client=client_user, instrument="phq9", answers={**PHQ9_HIGH, "item9": 1})
+    flag = RiskFlag.objects.get(client=client_user, status="open")
+    with django_assert_num_queries(HISTORY_QUERIES):
+        body = signed_in.get(history_url(client_user)).content.decode()
+    for hidden in THERAPY_WORDS:
+        assert hidden not in body, hidden
+    assert "Open risk flag" in body and flag_url(flag) in body
+    assert "Thoughts of death or self-harm reported (safety)" in body
+    assert '<span class="badge badge--danger">Help now</span>' in body
+
+
+def test_history_chart_for_a_coaching_only_clinician_without_wellbeing(signed_in, client_user,
+                                                                       clinician):
+    provides(clinician, "coaching")
+    screening_submit(client=client_user, instrument="phq9", answers=PHQ9_HIGH)
+    body = signed_in.get(history_url(client_user)).content.decode()
+    assert "No measures yet" in body and "WHO-5 well-being answers are drawn here" in body
+    assert "<svg" not in body and "No responses yet" in body
+    for hidden in THERAPY_WORDS:
+        assert hidden not in body, hidden
+
+
+def test_flag_page_for_a_coaching_only_clinician(signed_in, client_user, clinician,
+                                                 django_assert_num_queries):
+    """Safety first: the coach sees the flag, why it opened and the safety answer in the PHQ-9,
+    and can resolve it; not the PHQ-9's other answers, total or band."""
+    provides(clinician, "coaching")
+    screening_submit(client=client_user, instrument="phq9", answers={**PHQ9_HIGH, "item9": 1})
+    flag = RiskFlag.objects.get(client=client_user)
+    with django_assert_num_queries(FLAG_QUERIES):
+        body = signed_in.get(flag_url(flag)).content.decode()
+    assert "Thoughts of death or self-harm reported (safety)" in body
+    assert "Thoughts that you would be better off dead" in body and "Several days" in body
+    assert "Only the safety question is shown" in body
+    assert "Resolve the flag" in body
+    for hidden in (*THERAPY_WORDS, "Little interest or pleasure", "· 17"):
+        assert hidden not in body, hidden
+
+    page = signed_in.post(flag_url(flag), {"note": "Called; referred to the therapist."})
+    assert page["Location"] == flag_url(flag)
+    flag.refresh_from_db()
+    assert flag.status == "resolved" and flag.resolved_by == clinician
+
+
+def test_flag_from_the_safety_screen_is_whole_for_a_coaching_only_clinician(signed_in,
+                                                                           client_user,
+                                                                           clinician):
+    provides(clinician, "coaching")
+    flag = open_flag(client_user)
+    body = signed_in.get(flag_url(flag)).content.decode()
+    assert "Safety screen positive — s1:" in body
+    assert "Only the safety question is shown" not in body
+    assert client_user.full_name in signed_in.get(reverse("screening:risk_flags")).content.decode()
+
+
+def test_phq9_and_gad7_response_pages_are_404_for_a_coaching_only_clinician(
+        signed_in, client_user, clinician):
+    # The single-response page belongs to the client; clinicians read answers on the history
+    # page, where the firewall applies. Either way a coach never opens a PHQ-9 or a GAD-7.
+    provides(clinician, "coaching")
+    submit_all(client_user)
+    for instrument in ("phq9", "gad7", "who5"):
+        response = ScreeningResponse.objects.get(client=client_user, instrument=instrument)
+        page = signed_in.get(reverse("screening:response", args=[response.public_id]))
+        assert page.status_code == 404, instrument
+
+
+@pytest.mark.parametrize("service_lines", ["therapy", "both"])
+def test_a_therapy_clinician_sees_everything(signed_in, client_user, clinician, service_lines):
+    provides(clinician, service_lines)
+    submit_all(client_user)
+    screening_submit(client=client_user, instrument="phq9", answers={**PHQ9_HIGH, "item9": 1})
+    flag = RiskFlag.objects.get(client=client_user)
+    body = signed_in.get(history_url(client_user)).content.decode()
+    assert '<th scope="row">PHQ-9</th>' in body and '<th scope="row">GAD-7</th>' in body
+    assert "moderately severe" in body and "<td>mild</td>" in body
+    assert 'data-series="phq9"' in body and 'data-series="gad7"' in body
+    assert "PHQ-9 item 9 (thoughts of death or self-harm) = 1 (Several days)" in body
+    assert "You provide coaching only" not in body
+    body = signed_in.get(flag_url(flag)).content.decode()
+    assert "Little interest or pleasure" in body and "moderately severe" in body
+    assert "· 17" in body and "Only the safety question is shown" not in body
+
+
+def test_a_clinician_without_a_profile_is_behind_the_firewall(signed_in, client_user,
+                                                              clinician):
+    # No profile says nothing about therapy: fail closed.
+    ClinicianProfile.objects.filter(user=clinician).delete()
+    submit_all(client_user)
+    body = signed_in.get(history_url(client_user)).content.decode()
+    for hidden in THERAPY_WORDS:
+        assert hidden not in body, hidden
+    assert "60% (raw 15)" in body
