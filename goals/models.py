@@ -174,7 +174,9 @@ class CheckIn(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["goal", "-at"])]
+        # A goal's check-ins newest first, ties by id: its last check-in is the first entry
+        # (the dashboard asks this of every active goal in a caseload).
+        indexes = [models.Index(fields=["goal", "-at", "-id"])]
 
     def __str__(self) -> str:
         return f"Check-in on {self.goal} at {self.at:%Y-%m-%d}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
@@ -135,15 +135,15 @@ def reminder_preference_get(client: User) -> ReminderPreference:
 
 
 def misses_in_a_row(goal: Goal, *, last_period: date | None, now: datetime,
-                    preference: ReminderPreference | None = None) -> int:
+                    quiet_start: time, quiet_end: time) -> int:
     """Check-in days missed since the last check-in (or since the goal began), counting today's
-    only once its reminder time has passed. Needs only the last check-in's period, so a whole
-    caseload's goals cost no more than their own rows. No queries."""
+    only once its reminder time (moved out of the client's quiet hours) has passed. Needs only the
+    last check-in's period, so a whole caseload's goals cost no more than their own rows. No
+    queries."""
     zone = goal.client.zone
-    quiet = preference or ReminderPreference(client=goal.client)
     today = timezone.localdate(now, timezone=zone)
     start = last_period + timedelta(days=1) if last_period else goal.anchor_date
     return sum(
         1 for day in period_dates(goal, start, today)
-        if day < today or reminder_at(goal, day, zone=zone, quiet_start=quiet.quiet_start,
-                                      quiet_end=quiet.quiet_end) <= now)
+        if day < today or reminder_at(goal, day, zone=zone, quiet_start=quiet_start,
+                                      quiet_end=quiet_end) <= now)

@@ -14,15 +14,23 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Window
+from django.db.models.functions import Lead, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from clients.models import ConsentSignature, Role, ServiceLines, User
+from clients.models import ClinicianProfile, ConsentSignature, Role, ServiceLines, User
 from clients.selectors import clients_for_clinician, consent_documents_current
-from goals.models import CheckIn, Goal, GoalStatus, ServiceLine
-from goals.selectors import misses_in_a_row, reminder_preference_get
+from goals.models import (
+    CheckIn,
+    Goal,
+    GoalStatus,
+    ServiceLine,
+    default_quiet_end,
+    default_quiet_start,
+)
+from goals.selectors import misses_in_a_row
 from portal.models import AttentionAcknowledgement
 from screening.models import RouteRecommendation, ScreeningResponse
 from screening.selectors import open_risk_flags_for_clinician, who5_reviews_for_clinician
@@ -97,6 +105,15 @@ class Item:
     def can_acknowledge(self) -> bool:
         return self.rule in ACKNOWLEDGEABLE
 
+    @cached_property
+    def timeline_url(self) -> str:
+        """The client's whole picture, beside ``url`` (the page about this one reason)."""
+        return _timeline_url(self.client)
+
+
+def _timeline_url(client: User) -> str:
+    return reverse("caseload:timeline", args=[client.public_id])
+
 
 def _day(value: date | datetime) -> str:
     return date_format(value, "j M")
@@ -123,26 +140,40 @@ class _Scope:
                     f"{prefix}__is_active": True, f"{prefix}__role": Role.CLIENT})
 
     @cached_property
+    def sees_therapy(self) -> Exists:
+        """The firewall of the goals issue as a condition inside a rule's query: true when the
+        clinician provides therapy. The same on every row, so the database asks it once."""
+        return Exists(ClinicianProfile.objects.filter(
+            user=self.clinician, service_lines__in=[ServiceLines.THERAPY, ServiceLines.BOTH]))
+
+    @cached_property
     def active_goals(self) -> list[Goal]:
-        """Active, approved goals in the lines the clinician provides, with their check-ins
-        and the client's reminder preferences (two queries)."""
-        # The firewall of the goals issue, as a join: therapy goals only for a clinician who
-        # provides therapy.
-        therapist = Q(client__client_profile__clinician__clinician_profile__service_lines__in=[
-            ServiceLines.THERAPY, ServiceLines.BOTH])
+        """Active, approved goals in the lines the clinician provides, each with its client
+        (from the caseload), its last check-in and the client's quiet hours (one query).
+
+        Only the columns the rules read are loaded: at the large size this is hundreds of goals
+        on every dashboard view, and building full rows was most of the page's time."""
+        # The firewall: therapy goals only for a clinician who provides therapy.
         lines = Q(service_line=ServiceLine.COACHING) | (Q(service_line=ServiceLine.THERAPY)
-                                                        & therapist)
-        return list(
+                                                        & self.sees_therapy)
+        goals = list(
             Goal.objects.filter(self.mine(), lines, status=GoalStatus.ACTIVE)
             .exclude(service_line=ServiceLine.THERAPY, approved_at__isnull=True)
-            .select_related("client__reminder_preference")
-            .annotate(**{f"last_check_in_{field}": Subquery(
-                CheckIn.objects.filter(goal=OuterRef("pk")).order_by("-at", "-pk")
-                .values(field)[:1]) for field in ("pk", "at", "period")})
+            .only("client_id", "title", "due_date", "cadence", "cadence_weekday",
+                  "check_in_time", "anchor_date", "created_at")
+            .annotate(quiet_start=F("client__reminder_preference__quiet_start"),
+                      quiet_end=F("client__reminder_preference__quiet_end"),
+                      **{f"last_check_in_{field}": Subquery(
+                          CheckIn.objects.filter(goal=OuterRef("pk")).order_by("-at", "-pk")
+                          .values(field)[:1]) for field in ("pk", "at", "period")})
             .order_by("client_id", "pk"))
-
-    def client_url(self, client: User) -> str:
-        return reverse("caseload:timeline", args=[client.public_id])
+        mine = []
+        for goal in goals:
+            client = self.clients.get(goal.client_id)
+            if client is not None:
+                goal.client = client
+                mine.append(goal)
+        return mine
 
 
 def _risk_flags(scope: _Scope) -> Iterable[Item]:
@@ -158,27 +189,28 @@ def _risk_flags(scope: _Scope) -> Iterable[Item]:
 
 
 def _scores_worsened(scope: _Scope) -> Iterable[Item]:
+    """Each client's newest PHQ-9 and GAD-7 beside the one before it, compared in the database
+    (window functions), so only the worsened pairs come back. Behind the firewall (coaching
+    only) there are none: the clinician does not see these measures."""
+    newest_first = {"partition_by": [F("client_id"), F("instrument")],
+                    "order_by": [F("submitted_at").desc(), F("pk").desc()]}
     rows = (ScreeningResponse.objects
-            .filter(scope.mine(), instrument__in=list(SCORED_LABELS), total__isnull=False)
-            .order_by("client_id", "instrument", "-submitted_at", "-pk")
-            .values_list("client_id", "instrument", "pk", "total", "submitted_at"))
-    newest_two: dict[tuple[int, str], list[tuple]] = {}
-    for client_id, instrument, pk, total, at in rows:
-        pair = newest_two.setdefault((client_id, instrument), [])
-        if len(pair) < 2:
-            pair.append((pk, total, at))
-    for (client_id, instrument), pair in newest_two.items():
+            .filter(scope.mine(), scope.sees_therapy, instrument__in=list(SCORED_LABELS),
+                    total__isnull=False)
+            .annotate(newest=Window(RowNumber(), **newest_first),
+                      before=Window(Lead("total"), **newest_first))
+            .filter(newest=1, total__gte=F("before") + WORSENED_BY)
+            .values_list("client_id", "instrument", "pk", "total", "before", "submitted_at"))
+    for client_id, instrument, pk, total, before, at in rows:
         client = scope.clients.get(client_id)
-        if client is None or len(pair) < 2:
+        if client is None:
             continue
-        (pk, total, at), (_, before, _) = pair
-        if total - before >= WORSENED_BY:
-            yield Item(client=client, rule=Rule.SCORE_WORSENED, when=at,
-                       fingerprint=f"response:{pk}",
-                       url=reverse("screening:client_history", args=[client.public_id]),
-                       reason=f"{SCORED_LABELS[instrument]} {total} on "
-                              f"{_day(timezone.localtime(at))}, up {total - before} from "
-                              f"{before} the time before.")
+        yield Item(client=client, rule=Rule.SCORE_WORSENED, when=at,
+                   fingerprint=f"response:{pk}",
+                   url=reverse("screening:client_history", args=[client.public_id]),
+                   reason=f"{SCORED_LABELS[instrument]} {total} on "
+                          f"{_day(timezone.localtime(at))}, up {total - before} from "
+                          f"{before} the time before.")
 
 
 def _wellbeing(scope: _Scope) -> Iterable[Item]:
@@ -198,11 +230,10 @@ def _wellbeing(scope: _Scope) -> Iterable[Item]:
 
 def _missed_check_ins(scope: _Scope) -> Iterable[Item]:
     for goal in scope.active_goals:
-        client = scope.clients.get(goal.client_id)
-        if client is None:
-            continue
+        client = goal.client
         missed = misses_in_a_row(goal, last_period=goal.last_check_in_period, now=scope.now,
-                                 preference=reminder_preference_get(goal.client))
+                                 quiet_start=goal.quiet_start or default_quiet_start(),
+                                 quiet_end=goal.quiet_end or default_quiet_end())
         if missed < MISSED_IN_A_ROW:
             continue
         last_at = goal.last_check_in_at
@@ -219,8 +250,8 @@ def _missed_check_ins(scope: _Scope) -> Iterable[Item]:
 
 def _goals_overdue(scope: _Scope) -> Iterable[Item]:
     for goal in scope.active_goals:
-        client = scope.clients.get(goal.client_id)
-        if client is None or goal.due_date is None:
+        client = goal.client
+        if goal.due_date is None:
             continue
         if goal.due_date >= timezone.localdate(scope.now, timezone=client.zone):
             continue
@@ -253,7 +284,7 @@ def _no_booking(scope: _Scope) -> Iterable[Item]:
         days = (scope.now - recommendation.created_at).days
         yield Item(client=client, rule=Rule.NO_BOOKING, when=recommendation.created_at,
                    fingerprint=f"recommendation:{recommendation.pk}",
-                   url=scope.client_url(client),
+                   url=_timeline_url(client),
                    reason=f"Recommended {recommendation.get_effective_route_display().lower()} "
                           f"{days} days ago; nothing booked since.")
 
@@ -278,7 +309,7 @@ def _consent_unsigned(scope: _Scope) -> Iterable[Item]:
             continue
         document = current[kind]
         yield Item(client=client, rule=Rule.CONSENT, when=document.published_at,
-                   fingerprint=f"document:{document.pk}", url=scope.client_url(client),
+                   fingerprint=f"document:{document.pk}", url=_timeline_url(client),
                    reason=f"Has not signed version {document.version} of the "
                           f"{document.get_kind_display().lower()} (signed version {version}).")
 

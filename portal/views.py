@@ -15,7 +15,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
-from clients.selectors import client_profile_for_client, clients_for_clinician, user_counts_by_role
+from clients.selectors import (
+    client_profile_for_client,
+    clients_for_clinician_brief,
+    user_counts_by_role,
+)
 from portal.attention import needs_attention_for_clinician
 from portal.lib.access import clinician_required
 from portal.services import attention_acknowledge
@@ -123,7 +127,7 @@ def _clinician_home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     # The full list with scores and goals is the caseload page; here, the count and the people
     # the needs-attention rules speak of.
-    caseload = list(clients_for_clinician(clinician=clinician))
+    caseload = list(clients_for_clinician_brief(clinician=clinician))
     schedule = _schedule(clinician, now=now)
     attention = needs_attention_for_clinician(clinician=clinician, now=now, clients=caseload)
     show_all = request.GET.get("attention") == "all"

@@ -127,6 +127,20 @@ def test_score_worsened_by_four_or_improved_is_not_listed(clinician, client_user
     assert Rule.SCORE_WORSENED not in rules_for(clinician)
 
 
+def test_worsened_scores_are_behind_the_firewall(clinician, client_user):
+    """A clinician who provides coaching only does not see PHQ-9 or GAD-7, nor items made of
+    them; an open risk flag still comes first for them (safety first)."""
+    from clients.models import ClinicianProfile
+
+    screening_submit(client=client_user, instrument="phq9", answers=phq9(4))
+    screening_submit(client=client_user, instrument="phq9", answers=phq9(12))
+    assert rules_for(clinician) == [Rule.SCORE_WORSENED]
+    ClinicianProfile.objects.filter(user=clinician).update(service_lines="coaching")
+    assert rules_for(clinician) == []
+    screening_submit(client=client_user, instrument="safety", answers=answers("safety", s1=1))
+    assert rules_for(clinician) == [Rule.RISK_FLAG]
+
+
 # --- WHO-5 ------------------------------------------------------------------------------------
 
 def test_who5_flag_is_listed(clinician, client_user):

@@ -45,6 +45,10 @@ def test_acknowledge_from_the_dashboard(client, clinician, client_user):
     client.force_login(clinician)
     body = client.get(reverse("home")).content.decode()
     assert "Scores worsened" in body and "Acknowledge" in body
+    # The item links to the scores and, beside them, to the client's whole timeline.
+    assert reverse("screening:client_history", args=[client_user.public_id]) in body
+    assert f'href="{reverse("caseload:timeline", args=[client_user.public_id])}">Open timeline' \
+        in body
     fingerprint = f"response:{client_user.screening_responses.first().pk}"
     response = client.post(ACK_URL, {"client": client_user.public_id, "rule": Rule.SCORE_WORSENED,
                                      "fingerprint": fingerprint, "note": "Talked it through."},
@@ -145,9 +149,10 @@ def _practice(clinician, make_client, n: int) -> None:
 
 def _dashboard(client, clinician, django_assert_num_queries) -> str:
     client.force_login(clinician)
-    # 1. session  2. user  3. MFA check  4. caseload with routes  5. the week's appointments
-    # needs attention: 6. open risk flags  7. PHQ-9/GAD-7 totals  8. WHO-5s of the last 30
-    # days  9. active goals with their last check-in (subqueries)  10. week-old
+    # 1. session  2. user  3. MFA check  4. caseload (names and zones)  5. the week's
+    # appointments  needs attention: 6. open risk flags  7. the newest PHQ-9/GAD-7 totals
+    # beside the ones before (window functions)  8. WHO-5s of the last 30 days  9. active
+    # goals with their last check-in and quiet hours (subqueries)  10. week-old
     # recommendations with nothing booked since  11. current consent documents
     # 12. signatures  13. acknowledgements
     with django_assert_num_queries(13):
