@@ -1,25 +1,61 @@
+from __future__ import annotations
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.text import slugify
 
 from clients.models import (
     AccessLog,
     AccountClosureRequest,
     ClientProfile,
+    ClinicianNote,
     ClinicianProfile,
     ConsentDocument,
     ConsentSignature,
     User,
 )
+from clients.record import client_record_zip
+from clients.selectors import clinician_notes_decrypt
 from clients.services import (
+    access_log_record,
     account_close,
     consent_document_new_draft,
     consent_document_publish,
     profile_ensure,
 )
 from portal.lib.admin import AccessLoggedAdmin, ReadOnlyAdmin
+
+
+def record_export_response(model_admin: admin.ModelAdmin, request: HttpRequest,
+                           people: list[User]) -> HttpResponse | None:
+    """The "Export client record" action of the user and client-profile admins: for exactly one
+    client, the ZIP the client downloads at /account/record/ (clients.record), and one access-log
+    row, because a copy of the whole record leaves the portal (rule 8). Anything else is an
+    error message on the list and nothing is read."""
+    if len(people) != 1:
+        model_admin.message_user(request, "Select exactly one client to export their record.",
+                                 messages.ERROR)
+        return None
+    [client] = people
+    if not client.is_client:
+        model_admin.message_user(request, f"{client} is not a client account: only a client's "
+                                          f"record can be exported.", messages.ERROR)
+        return None
+    archive = client_record_zip(client=client)
+    access_log_record(request=request, client=client, what=AccessLog.What.EXPORT,
+                      detail="Whole record as a ZIP, from the admin")
+    today = timezone.localdate(timezone=request.user.zone)
+    name = slugify(client.full_name) or f"client-{client.pk}"
+    response = HttpResponse(archive, content_type="application/zip")
+    response["Content-Disposition"] = (
+        f'attachment; filename="tandem-record-{name}-{today.isoformat()}.zip"')
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 class TandemUserCreationForm(UserCreationForm):
@@ -60,6 +96,7 @@ class UserAdmin(AccessLoggedAdmin, DjangoUserAdmin):
     search_fields = ["email", "full_name"]
     date_hierarchy = "date_joined"
     readonly_fields = ["date_joined", "last_login"]
+    actions = ["export_record"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Person", {"fields": ["full_name", "time_zone", "role"]}),
@@ -85,6 +122,15 @@ class UserAdmin(AccessLoggedAdmin, DjangoUserAdmin):
         super().save_model(request, obj, form, change)
         profile_ensure(user=obj)
 
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_practice_admin
+
+    @admin.action(description="Export client record (ZIP)", permissions=["export"])
+    def export_record(self, request: HttpRequest,
+                      queryset: QuerySet[User]) -> HttpResponse | None:
+        # Two rows are enough to tell "one" from "several", whatever was selected.
+        return record_export_response(self, request, list(queryset[:2]))
+
 
 @admin.register(ClientProfile)
 class ClientProfileAdmin(AccessLoggedAdmin):
@@ -96,12 +142,23 @@ class ClientProfileAdmin(AccessLoggedAdmin):
     list_select_related = ["user", "clinician"]
     autocomplete_fields = ["user", "clinician"]
     date_hierarchy = "created_at"
+    actions = ["export_record"]
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_practice_admin
+
+    @admin.action(description="Export client record (ZIP)", permissions=["export"])
+    def export_record(self, request: HttpRequest,
+                      queryset: QuerySet[ClientProfile]) -> HttpResponse | None:
+        profiles = queryset.select_related("user")[:2]
+        return record_export_response(self, request, [profile.user for profile in profiles])
 
 
 @admin.register(ClinicianProfile)
 class ClinicianProfileAdmin(admin.ModelAdmin):
-    list_display = ["display_name", "user", "time_zone", "credentials"]
-    search_fields = ["display_name", "user__email"]
+    list_display = ["display_name", "user", "service_lines", "time_zone", "credentials"]
+    list_filter = ["service_lines"]
+    search_fields = ["display_name", "user__email", "user__full_name"]
     list_select_related = ["user"]
 
 
@@ -165,7 +222,7 @@ class ConsentSignatureAdmin(AccessLoggedAdmin):
 
     list_display = ["client", "document", "typed_name", "signed_at", "ip_address"]
     list_filter = ["document__kind"]
-    search_fields = ["client__email"]
+    search_fields = ["client__email", "client__full_name", "typed_name"]
     list_select_related = ["client", "document"]
     date_hierarchy = "signed_at"
     fields = ["public_id", "client", "document", "typed_name", "understood", "signed_at",
@@ -240,3 +297,35 @@ class AccessLogAdmin(ReadOnlyAdmin):
     list_select_related = ["by", "client"]
     date_hierarchy = "at"
     show_full_result_count = False
+
+
+@admin.register(ClinicianNote)
+class ClinicianNoteAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
+    """Clinicians' private notes: the practice admin may read one (each view is logged as a read
+    of a clinician note, rule 8) but never adds, edits or deletes them. The ciphertext column is
+    never shown, listed or searched; the page shows the decrypted text."""
+
+    access_log_what = AccessLog.What.NOTE
+
+    list_display = ["client", "author", "created_at"]
+    list_filter = [("author", admin.RelatedOnlyFieldListFilter), "created_at"]
+    search_fields = ["client__email", "client__full_name"]
+    list_select_related = ["client", "author"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-pk"]
+    fields = ["public_id", "client", "author", "created_at", "text"]
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        # Not ReadOnlyAdmin's "every model field": that list would name the ciphertext column.
+        return list(self.fields)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ClinicianNote]:
+        return super().get_queryset(request).select_related("client", "author")
+
+    @admin.display(description="note")
+    def text(self, obj: ClinicianNote) -> str:
+        [note] = clinician_notes_decrypt([obj])
+        if not note.readable:
+            return "This note cannot be read with the key configured now (TANDEM_NOTES_KEY)."
+        return note.text

@@ -322,6 +322,7 @@ class AccessLog(models.Model):
         TIMELINE = "timeline", "Client timeline"
         NOTE = "note", "Clinician note"
         ADMIN = "admin", "Record in the admin"
+        EXPORT = "export", "Record export"
 
     at = models.DateTimeField(db_index=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -52,7 +52,7 @@ class CheckInAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
 
     list_display = ["goal", "client", "at", "value", "practice_count", "rating", "confidence"]
     list_filter = ["goal__service_line"]
-    search_fields = ["goal__client__email", "goal__title"]
+    search_fields = ["goal__client__email", "goal__client__full_name", "goal__title"]
     list_select_related = ["goal__client"]
     date_hierarchy = "at"
 
@@ -65,14 +65,21 @@ class CheckInAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
 class CommentAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
     client_path = "goal__client"
 
-    list_display = ["goal", "author", "created_at"]
-    search_fields = ["goal__client__email", "goal__title", "author__email"]
-    list_select_related = ["goal", "author"]
+    list_display = ["goal", "client", "author", "created_at"]
+    list_filter = ["goal__service_line"]
+    search_fields = ["goal__client__email", "goal__client__full_name", "goal__title",
+                     "author__email"]
+    list_select_related = ["goal__client", "author"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="client", ordering="goal__client__email")
+    def client(self, obj: Comment):
+        return obj.goal.client
 
 
 @admin.register(ReminderPreference)
 class ReminderPreferenceAdmin(admin.ModelAdmin):
     list_display = ["client", "quiet_start", "quiet_end", "paused_until"]
-    search_fields = ["client__email"]
+    search_fields = ["client__email", "client__full_name"]
     list_select_related = ["client"]
     raw_id_fields = ["client"]

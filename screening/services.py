@@ -157,13 +157,22 @@ def risk_alert_recipients(*, client: User) -> list[User]:
     return list(User.objects.filter(role=Role.CLINICIAN, is_active=True))
 
 
-def risk_flag_resolve(*, flag: RiskFlag, note: str, by: User) -> RiskFlag:
-    """A clinician closes the flag with a note; coaching becomes bookable again."""
-    if not by.is_clinician:
+def risk_flag_resolve(*, flag: RiskFlag, note: str, by: User,
+                      recorded_by: User | None = None) -> RiskFlag:
+    """A clinician closes the flag with a note; coaching becomes bookable again.
+
+    Only a clinician decides (rule 1). A practice admin may record a clinician's decision
+    (``recorded_by``, from the admin): the flag then names the clinician as the resolver, and
+    the note says who typed it in."""
+    if not by.is_clinician or not by.is_active:
         raise ValidationError("Only clinicians can resolve a risk flag.")
+    if recorded_by is not None and recorded_by != by and not recorded_by.is_practice_admin:
+        raise ValidationError("Only a practice admin can record a clinician's resolution.")
     note = note.strip()
     if not note:
         raise ValidationError({"note": "Write what was done and why the flag can close."})
+    if recorded_by is not None and recorded_by != by:
+        note += f"\n\n(Recorded in the admin by {recorded_by.full_name or recorded_by.email}.)"
     updated = RiskFlag.objects.filter(pk=flag.pk, status=RiskFlag.Status.OPEN).update(
         status=RiskFlag.Status.RESOLVED, resolved_by=by, resolved_at=timezone.now(),
         resolution_note=note)

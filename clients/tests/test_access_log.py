@@ -8,10 +8,14 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.contrib import admin
 from django.urls import reverse
 
 from clients.models import AccessLog, ConsentSignature
+from clients.services import clinician_note_add
 from goals.services import check_in_record, comment_add, goal_create
+from portal.lib.admin import AccessLoggedAdmin
+from portal.models import AttentionAcknowledgement
 from screening.services import screening_submit, screening_submit_many
 from screening.tests.conftest import answers, full_set
 from sessions.services import appointment_book
@@ -37,7 +41,12 @@ def record(client_user, clinician):
         entry = check_in_record(goal=goal, by=client_user, value=Decimal(3))
         comment = comment_add(goal=goal, author=clinician, text="Nice", check_in=entry)
         sign_consent(client_user, "privacy")
+        note = clinician_note_add(client=client_user, author=clinician, text="Private")
+        acknowledgement = AttentionAcknowledgement.objects.create(
+            clinician=clinician, client=client_user, rule="missed_check_ins",
+            fingerprint="goal:1", note="Called them.")
     return {"appointment": appointment, "goal": goal, "check_in": entry, "comment": comment,
+            "note": note, "acknowledgement": acknowledgement,
             "flag": client_user.risk_flags.get(),
             "response": client_user.screening_responses.first(),
             "recommendation": client_user.route_recommendations.first()}
@@ -51,19 +60,20 @@ def clinician_pages(client, record) -> dict[str, str]:
         "goal": reverse("goals:clinician_goal", args=[record["goal"].public_id]),
         "appointment": reverse("booking:clinician_appointment",
                                args=[record["appointment"].public_id]),
+        "timeline": reverse("caseload:timeline", args=[client.public_id]),
     }
 
 
-def admin_pages(client, record) -> list[str]:
+def admin_pages(client, record) -> dict[str, str]:
+    """Every admin page of one client-record object, with what its access-log row says."""
     def change(obj):
         meta = obj._meta
         return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
 
-    return [change(record[key]) for key in ("response", "recommendation", "flag", "goal",
-                                            "check_in", "comment", "appointment")] + [
-        change(client), change(client.client_profile),
-        change(ConsentSignature.objects.filter(client=client).first()),
-    ]
+    objects = [record[key] for key in ("response", "recommendation", "flag", "goal", "check_in",
+                                       "comment", "appointment", "acknowledgement")] + [
+        client, client.client_profile, ConsentSignature.objects.filter(client=client).first()]
+    return {change(obj): "admin" for obj in objects} | {change(record["note"]): "note"}
 
 
 def test_every_clinician_page_about_a_client_writes_one_row(client, clinician, client_user,
@@ -82,12 +92,21 @@ def test_every_clinician_page_about_a_client_writes_one_row(client, clinician, c
 def test_every_admin_page_of_a_client_record_writes_one_row(client, admin_user, client_user,
                                                             record):
     client.force_login(admin_user)
-    for url in admin_pages(client_user, record):
+    for url, what in admin_pages(client_user, record).items():
         before = AccessLog.objects.count()
         assert client.get(url).status_code == 200, url
         assert AccessLog.objects.count() == before + 1, url
         row = AccessLog.objects.first()
-        assert (row.by, row.client, row.what) == (admin_user, client_user, "admin")
+        assert (row.by, row.client, row.what) == (admin_user, client_user, what), url
+
+
+def test_the_walk_covers_every_admin_of_a_client_record(client_user, record):
+    """A new admin class that logs reads (AccessLoggedAdmin) must be walked above."""
+    logged = {model._meta.label_lower for model, model_admin in admin.site._registry.items()
+              if isinstance(model_admin, AccessLoggedAdmin)}
+    walked = {url.split("/")[2] + "." + url.split("/")[3]
+              for url in admin_pages(client_user, record)}
+    assert logged == walked
 
 
 def test_clients_reading_their_own_record_are_not_logged(client, client_user, record):

@@ -28,9 +28,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class AccessLoggedAdmin(admin.ModelAdmin):
     """Opening one record's page in the admin is a staff read of a client's record (rule 8):
     it writes one access-log row. ``client_path`` names the client from the object, e.g.
-    "client" or "goal__client"."""
+    "client" or "goal__client"; ``access_log_what`` is what the row says was read."""
 
     client_path = "client"
+    access_log_what: str = AccessLog.What.ADMIN
 
     def client_of(self, obj):
         for name in filter(None, self.client_path.split("__")):
@@ -42,6 +43,6 @@ class AccessLoggedAdmin(admin.ModelAdmin):
         obj = self.get_object(request, admin.utils.unquote(object_id))
         client = self.client_of(obj) if obj is not None else None
         if client is not None and client.is_client and response.status_code == 200:
-            access_log_record(request=request, client=client, what=AccessLog.What.ADMIN,
+            access_log_record(request=request, client=client, what=self.access_log_what,
                               detail=f"{self.model._meta.label} {obj.pk}")
         return response

@@ -140,6 +140,25 @@ def test_resolving_needs_a_clinician_and_a_note(client_user, clinician, admin_us
     assert current_route(client_user) == "crisis"
 
 
+def test_an_admin_records_a_clinicians_resolution(client_user, stranger, clinician,
+                                                   other_clinician, admin_user):
+    """Rule 1: a clinician decides; a practice admin may only type the decision in."""
+    for person in (client_user, stranger):
+        screening_submit(client=person, instrument="safety", answers=answers("safety", s1=1))
+    flag, other = RiskFlag.objects.filter(client=client_user).get(), stranger.risk_flags.get()
+    with pytest.raises(ValidationError, match="practice admin"):
+        risk_flag_resolve(flag=flag, note="Called.", by=clinician, recorded_by=other_clinician)
+    assert has_open_risk_flag(client_user)
+    risk_flag_resolve(flag=flag, note="Called.", by=clinician, recorded_by=admin_user)
+    flag.refresh_from_db()
+    assert (flag.status, flag.resolved_by) == ("resolved", clinician)
+    assert flag.resolution_note == "Called.\n\n(Recorded in the admin by Pat Admin.)"
+    # A clinician recording their own decision is just resolving it.
+    risk_flag_resolve(flag=other, note="Seen.", by=other_clinician, recorded_by=other_clinician)
+    other.refresh_from_db()
+    assert other.resolution_note == "Seen."
+
+
 def test_override_is_kept_beside_the_computed_route(client_user, clinician):
     screening_submit_many(client=client_user,
                           answers_by_instrument=full_set(self_assessment={"t1": 1, "t2": 1,
