@@ -7,9 +7,20 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from goals.models import Cadence, Goal
+from goals.models import Cadence
+
+
+class Schedule(Protocol):
+    """What these functions read of a goal: a Goal, or a lighter row with the same fields (the
+    dashboard reads hundreds at once)."""
+
+    cadence: str
+    cadence_weekday: int | None
+    check_in_time: time
+    anchor_date: date
 
 # How far ahead or back the functions look for a period date before giving up.
 SEARCH_DAYS = 400
@@ -20,12 +31,12 @@ def _monthly(anchor: date, year: int, month: int) -> date:
     return date(year, month, min(anchor.day, last))
 
 
-def _first_on_weekday(goal: Goal) -> date:
+def _first_on_weekday(goal: Schedule) -> date:
     return goal.anchor_date + timedelta(days=(goal.cadence_weekday - goal.anchor_date.weekday())
                                         % 7)
 
 
-def is_period_date(goal: Goal, day: date) -> bool:
+def is_period_date(goal: Schedule, day: date) -> bool:
     if day < goal.anchor_date:
         return False
     if goal.cadence == Cadence.DAILY:
@@ -42,7 +53,7 @@ def is_period_date(goal: Goal, day: date) -> bool:
     raise ValueError(f"unknown cadence {goal.cadence!r}")
 
 
-def period_dates(goal: Goal, start: date, end: date) -> Iterator[date]:
+def period_dates(goal: Schedule, start: date, end: date) -> Iterator[date]:
     """The check-in days from ``start`` to ``end``, both included."""
     day = max(start, goal.anchor_date)
     while day <= end:
@@ -51,7 +62,7 @@ def period_dates(goal: Goal, start: date, end: date) -> Iterator[date]:
         day += timedelta(days=1)
 
 
-def period_of(goal: Goal, day: date) -> date:
+def period_of(goal: Schedule, day: date) -> date:
     """The period a check-in on ``day`` counts for: the latest check-in day on or before it (a
     check-in before the very first one counts for the first)."""
     for back in range(SEARCH_DAYS):
@@ -64,7 +75,7 @@ def period_of(goal: Goal, day: date) -> date:
                              + timedelta(days=SEARCH_DAYS)))
 
 
-def reminder_at(goal: Goal, period: date, *, zone: ZoneInfo, quiet_start: time,
+def reminder_at(goal: Schedule, period: date, *, zone: ZoneInfo, quiet_start: time,
                 quiet_end: time) -> datetime:
     """When the reminder for a period is due: the goal's local check-in time on that date,
     moved out of quiet hours (to the morning they end), as an aware datetime in ``zone``."""

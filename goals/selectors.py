@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
@@ -17,7 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from clients.models import User
-from goals.cadence import period_dates, reminder_at
+from goals.cadence import Schedule, period_dates, reminder_at
 from goals.models import ActionStep, CheckIn, Comment, Goal, ReminderPreference, ServiceLine
 
 
@@ -134,13 +135,12 @@ def reminder_preference_get(client: User) -> ReminderPreference:
         return ReminderPreference(client=client)
 
 
-def misses_in_a_row(goal: Goal, *, last_period: date | None, now: datetime,
-                    quiet_start: time, quiet_end: time) -> int:
+def misses_in_a_row(goal: Schedule, *, zone: ZoneInfo, last_period: date | None,
+                    now: datetime, quiet_start: time, quiet_end: time) -> int:
     """Check-in days missed since the last check-in (or since the goal began), counting today's
-    only once its reminder time (moved out of the client's quiet hours) has passed. Needs only the
-    last check-in's period, so a whole caseload's goals cost no more than their own rows. No
-    queries."""
-    zone = goal.client.zone
+    only once its reminder time (moved out of the client's quiet hours, in the client's
+    ``zone``) has passed. Needs only the last check-in's period, so a whole caseload's goals
+    cost no more than their own rows. No queries."""
     today = timezone.localdate(now, timezone=zone)
     start = last_period + timedelta(days=1) if last_period else goal.anchor_date
     return sum(

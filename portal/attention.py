@@ -10,9 +10,9 @@ stay on top until a clinician resolves them (rule 1).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from functools import cached_property
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import cached_property, partial
 
 from django.db.models import Exists, F, OuterRef, Q, Subquery, Window
 from django.db.models.functions import Lead, RowNumber
@@ -20,7 +20,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from clients.models import ClinicianProfile, ConsentSignature, Role, ServiceLines, User
+from clients.models import (
+    ClinicianProfile,
+    ConsentDocument,
+    ConsentSignature,
+    Role,
+    ServiceLines,
+    User,
+)
 from clients.selectors import clients_for_clinician, consent_documents_current
 from goals.models import (
     CheckIn,
@@ -32,7 +39,7 @@ from goals.models import (
 )
 from goals.selectors import misses_in_a_row
 from portal.models import AttentionAcknowledgement
-from screening.models import RouteRecommendation, ScreeningResponse
+from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse
 from screening.selectors import open_risk_flags_for_clinician, who5_reviews_for_clinician
 from sessions.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
 
@@ -84,10 +91,24 @@ SCORED_LABELS = {"phq9": "PHQ-9", "gad7": "GAD-7"}
 class Item:
     client: User
     rule: str
-    reason: str  # for the clinician: numbers and severity words are fine here
     when: datetime
-    url: str
     fingerprint: str
+    # The page about this reason and the reason in words (for the clinician: numbers and
+    # severity words are fine here), made when first read: a large caseload has hundreds of
+    # items and the dashboard shows twenty.
+    describe: Callable[[], tuple[str, str]] = field(repr=False, compare=False)
+
+    @cached_property
+    def _description(self) -> tuple[str, str]:
+        return self.describe()
+
+    @property
+    def url(self) -> str:
+        return self._description[0]
+
+    @property
+    def reason(self) -> str:
+        return self._description[1]
 
     @property
     def urgency(self) -> int:
@@ -109,6 +130,24 @@ class Item:
     def timeline_url(self) -> str:
         """The client's whole picture, beside ``url`` (the page about this one reason)."""
         return _timeline_url(self.client)
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveGoal:
+    """What the goal rules read of an active goal (a goals.cadence.Schedule, too)."""
+
+    pk: int
+    client: User
+    title: str
+    due_date: date | None
+    created_at: datetime
+    cadence: str
+    cadence_weekday: int | None
+    check_in_time: time
+    anchor_date: date
+    quiet_start: time | None  # the client's, or None for the defaults
+    quiet_end: time | None
+    last_period: date | None  # of the last check-in
 
 
 def _timeline_url(client: User) -> str:
@@ -147,45 +186,43 @@ class _Scope:
             user=self.clinician, service_lines__in=[ServiceLines.THERAPY, ServiceLines.BOTH]))
 
     @cached_property
-    def active_goals(self) -> list[Goal]:
+    def active_goals(self) -> list[ActiveGoal]:
         """Active, approved goals in the lines the clinician provides, each with its client
-        (from the caseload), its last check-in and the client's quiet hours (one query).
+        (from the caseload), the period of its last check-in and the client's quiet hours (one
+        query).
 
-        Only the columns the rules read are loaded: at the large size this is hundreds of goals
-        on every dashboard view, and building full rows was most of the page's time."""
+        Light rows, not Goal instances: at the large size this is hundreds of goals on every
+        dashboard view, and building model instances was most of the page's time."""
         # The firewall: therapy goals only for a clinician who provides therapy.
         lines = Q(service_line=ServiceLine.COACHING) | (Q(service_line=ServiceLine.THERAPY)
                                                         & self.sees_therapy)
-        goals = list(
+        rows = (
             Goal.objects.filter(self.mine(), lines, status=GoalStatus.ACTIVE)
             .exclude(service_line=ServiceLine.THERAPY, approved_at__isnull=True)
-            .only("client_id", "title", "due_date", "cadence", "cadence_weekday",
-                  "check_in_time", "anchor_date", "created_at")
             .annotate(quiet_start=F("client__reminder_preference__quiet_start"),
                       quiet_end=F("client__reminder_preference__quiet_end"),
-                      **{f"last_check_in_{field}": Subquery(
+                      last_period=Subquery(
                           CheckIn.objects.filter(goal=OuterRef("pk")).order_by("-at", "-pk")
-                          .values(field)[:1]) for field in ("pk", "at", "period")})
-            .order_by("client_id", "pk"))
-        mine = []
-        for goal in goals:
-            client = self.clients.get(goal.client_id)
-            if client is not None:
-                goal.client = client
-                mine.append(goal)
-        return mine
+                          .values("period")[:1]))
+            .order_by("client_id", "pk")
+            .values_list("pk", "client_id", "title", "due_date", "created_at", "cadence",
+                         "cadence_weekday", "check_in_time", "anchor_date", "quiet_start",
+                         "quiet_end", "last_period"))
+        return [ActiveGoal(pk, self.clients[client_id], *rest)
+                for pk, client_id, *rest in rows if client_id in self.clients]
 
 
 def _risk_flags(scope: _Scope) -> Iterable[Item]:
     # Includes an unassigned client with an open flag: every clinician was alerted (rule 1).
     for flag in open_risk_flags_for_clinician(clinician=scope.clinician):
         yield Item(client=flag.client, rule=Rule.RISK_FLAG, when=flag.opened_at,
-                   fingerprint=f"flag:{flag.pk}",
-                   url=reverse("screening:risk_flag", args=[flag.public_id]),
-                   reason=f"Safety answers on "
-                          f"{date_format(timezone.localtime(flag.opened_at), 'j M, H:i')}. "
-                          "Crisis resources were shown; coaching is blocked until you "
-                          "resolve the flag.")
+                   fingerprint=f"flag:{flag.pk}", describe=partial(_flag_described, flag))
+
+
+def _flag_described(flag: RiskFlag) -> tuple[str, str]:
+    return (reverse("screening:risk_flag", args=[flag.public_id]),
+            f"Safety answers on {date_format(timezone.localtime(flag.opened_at), 'j M, H:i')}. "
+            "Crisis resources were shown; coaching is blocked until you resolve the flag.")
 
 
 def _scores_worsened(scope: _Scope) -> Iterable[Item]:
@@ -207,10 +244,14 @@ def _scores_worsened(scope: _Scope) -> Iterable[Item]:
             continue
         yield Item(client=client, rule=Rule.SCORE_WORSENED, when=at,
                    fingerprint=f"response:{pk}",
-                   url=reverse("screening:client_history", args=[client.public_id]),
-                   reason=f"{SCORED_LABELS[instrument]} {total} on "
-                          f"{_day(timezone.localtime(at))}, up {total - before} from "
-                          f"{before} the time before.")
+                   describe=partial(_worsened_described, client, instrument, total, before, at))
+
+
+def _worsened_described(client: User, instrument: str, total: int, before: int,
+                        at: datetime) -> tuple[str, str]:
+    return (reverse("screening:client_history", args=[client.public_id]),
+            f"{SCORED_LABELS[instrument]} {total} on {_day(timezone.localtime(at))}, up "
+            f"{total - before} from {before} the time before.")
 
 
 def _wellbeing(scope: _Scope) -> Iterable[Item]:
@@ -218,34 +259,41 @@ def _wellbeing(scope: _Scope) -> Iterable[Item]:
         client = scope.clients.get(response.client_id)
         if client is None:
             continue
-        dropped = "who5_drop" in response.flags
         yield Item(client=client, rule=Rule.WELLBEING, when=response.submitted_at,
                    fingerprint=f"response:{response.pk}",
-                   url=reverse("screening:client_history", args=[client.public_id]),
-                   reason=f"WHO-5 {response.percent}% on "
-                          f"{_day(timezone.localtime(response.submitted_at))}"
-                          + (", 10 points or more below the one before." if dropped
-                             else ", 50% or less."))
+                   describe=partial(_wellbeing_described, client, response))
+
+
+def _wellbeing_described(client: User, response: ScreeningResponse) -> tuple[str, str]:
+    dropped = "who5_drop" in response.flags
+    return (reverse("screening:client_history", args=[client.public_id]),
+            f"WHO-5 {response.percent}% on {_day(timezone.localtime(response.submitted_at))}"
+            + (", 10 points or more below the one before." if dropped else ", 50% or less."))
 
 
 def _missed_check_ins(scope: _Scope) -> Iterable[Item]:
     for goal in scope.active_goals:
         client = goal.client
-        missed = misses_in_a_row(goal, last_period=goal.last_check_in_period, now=scope.now,
+        missed = misses_in_a_row(goal, zone=client.zone, last_period=goal.last_period,
+                                 now=scope.now,
                                  quiet_start=goal.quiet_start or default_quiet_start(),
                                  quiet_end=goal.quiet_end or default_quiet_end())
         if missed < MISSED_IN_A_ROW:
             continue
-        last_at = goal.last_check_in_at
-        since = (f"since the last one on {_day(timezone.localtime(last_at))}"
-                 if last_at else "and none yet")
-        # New is a check-in: acknowledged, the item stays away while the client stays silent
-        # and comes back when they check in and then miss again.
+        last = goal.last_period
+        # New is a check-in (for a later period): acknowledged, the item stays away while the
+        # client stays silent and comes back when they check in and then miss again.
         yield Item(client=client, rule=Rule.MISSED_CHECK_INS,
-                   when=last_at or goal.created_at,
-                   fingerprint=f"goal:{goal.pk}:check-in:{goal.last_check_in_pk or 0}",
-                   url=reverse("goals:clinician_goals", args=[client.public_id]),
-                   reason=f"{missed} check-ins in a row missed for “{goal.title}”, {since}.")
+                   when=(datetime.combine(last, goal.check_in_time, tzinfo=client.zone)
+                         if last else goal.created_at),
+                   fingerprint=f"goal:{goal.pk}:check-in:{last or 'none'}",
+                   describe=partial(_missed_described, goal, missed))
+
+
+def _missed_described(goal: ActiveGoal, missed: int) -> tuple[str, str]:
+    since = f"since the one for {_day(goal.last_period)}" if goal.last_period else "and none yet"
+    return (reverse("goals:clinician_goals", args=[goal.client.public_id]),
+            f"{missed} check-ins in a row missed for “{goal.title}”, {since}.")
 
 
 def _goals_overdue(scope: _Scope) -> Iterable[Item]:
@@ -257,9 +305,12 @@ def _goals_overdue(scope: _Scope) -> Iterable[Item]:
             continue
         yield Item(client=client, rule=Rule.GOAL_OVERDUE, when=goal.created_at,
                    fingerprint=f"goal:{goal.pk}:due:{goal.due_date.isoformat()}",
-                   url=reverse("goals:clinician_goals", args=[client.public_id]),
-                   reason=f"“{goal.title}” was due on {_day(goal.due_date)} and is still "
-                          "active.")
+                   describe=partial(_overdue_described, goal))
+
+
+def _overdue_described(goal: ActiveGoal) -> tuple[str, str]:
+    return (reverse("goals:clinician_goals", args=[goal.client.public_id]),
+            f"“{goal.title}” was due on {_day(goal.due_date)} and is still active.")
 
 
 def _no_booking(scope: _Scope) -> Iterable[Item]:
@@ -281,12 +332,17 @@ def _no_booking(scope: _Scope) -> Iterable[Item]:
         client = scope.clients.get(recommendation.client_id)
         if client is None:
             continue
-        days = (scope.now - recommendation.created_at).days
         yield Item(client=client, rule=Rule.NO_BOOKING, when=recommendation.created_at,
                    fingerprint=f"recommendation:{recommendation.pk}",
-                   url=_timeline_url(client),
-                   reason=f"Recommended {recommendation.get_effective_route_display().lower()} "
-                          f"{days} days ago; nothing booked since.")
+                   describe=partial(_no_booking_described, client, recommendation,
+                                    days=(scope.now - recommendation.created_at).days))
+
+
+def _no_booking_described(client: User, recommendation: RouteRecommendation, *,
+                          days: int) -> tuple[str, str]:
+    return (_timeline_url(client),
+            f"Recommended {recommendation.get_effective_route_display().lower()} {days} days "
+            "ago; nothing booked since.")
 
 
 def _consent_unsigned(scope: _Scope) -> Iterable[Item]:
@@ -309,9 +365,15 @@ def _consent_unsigned(scope: _Scope) -> Iterable[Item]:
             continue
         document = current[kind]
         yield Item(client=client, rule=Rule.CONSENT, when=document.published_at,
-                   fingerprint=f"document:{document.pk}", url=_timeline_url(client),
-                   reason=f"Has not signed version {document.version} of the "
-                          f"{document.get_kind_display().lower()} (signed version {version}).")
+                   fingerprint=f"document:{document.pk}",
+                   describe=partial(_consent_described, client, document, signed=version))
+
+
+def _consent_described(client: User, document: ConsentDocument, *,
+                       signed: int) -> tuple[str, str]:
+    return (_timeline_url(client),
+            f"Has not signed version {document.version} of the "
+            f"{document.get_kind_display().lower()} (signed version {signed}).")
 
 
 RULES: tuple[Callable[[_Scope], Iterable[Item]], ...] = (

@@ -172,6 +172,24 @@ def test_one_missed_check_in_is_not_listed(clinician, client_user, _monday):
     assert Rule.MISSED_CHECK_INS not in rules_for(clinician)
 
 
+def test_acknowledged_misses_come_back_after_a_check_in_and_new_misses(clinician, client_user,
+                                                                       _monday):
+    goal = coaching_goal(client_user)  # daily at 09:00 New York, from Monday 1 March
+    _monday.move_to(datetime(2027, 3, 2, 15, 0, tzinfo=UTC))  # Tuesday 10:00 New York
+    item = item_for(clinician, client_user, Rule.MISSED_CHECK_INS)
+    assert item.reason.endswith("and none yet.")
+    attention_acknowledge(clinician=clinician, client=client_user, rule=item.rule,
+                          fingerprint=item.fingerprint, note="Left a message.")
+    _monday.move_to(datetime(2027, 3, 3, 15, 0, tzinfo=UTC))  # a third miss: nothing new
+    assert Rule.MISSED_CHECK_INS not in rules_for(clinician)
+    check_in_record(goal=goal, by=client_user, value=Decimal("3"))  # Wednesday's
+    _monday.move_to(datetime(2027, 3, 5, 15, 0, tzinfo=UTC))  # Thursday and Friday missed
+    again = item_for(clinician, client_user, Rule.MISSED_CHECK_INS)
+    assert again.fingerprint != item.fingerprint
+    assert "2 check-ins in a row missed" in again.reason
+    assert again.reason.endswith("since the one for 3 Mar.")
+
+
 # --- goal past due ----------------------------------------------------------------------------
 
 def test_goal_past_due_is_listed(clinician, client_user, _monday):
