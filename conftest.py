@@ -159,6 +159,14 @@ def admin_user(db) -> User:
 
 
 @pytest.fixture
+def admin_client(client, admin_user):
+    """The test client signed in as the practice admin (pytest-django's own would be a second
+    client; tests here mix it with ``client``)."""
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
 def staff_without_mfa(db):
     """A clinician and an admin who have not set up MFA yet."""
     return [

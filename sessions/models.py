@@ -293,6 +293,7 @@ class WaitlistEntry(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.WAITING)
 
     class Meta:
+        verbose_name_plural = "waitlist entries"
         ordering = ["created_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["client", "clinician", "service_type"],

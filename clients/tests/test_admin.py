@@ -11,12 +11,6 @@ from clients.models import ClinicianProfile, Role, User
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 def test_every_people_admin_page_renders(admin_client, client_user, clinician):
     pages = [
         reverse("admin:clients_user_changelist"),

@@ -37,12 +37,6 @@ def _now():
 
 
 @pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
 def record(client_user, clinician, stranger):
     """Something in every part of client_user's record, and a stranger's that must not leak."""
     sign_consent(client_user, "privacy")

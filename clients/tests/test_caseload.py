@@ -116,7 +116,7 @@ def test_a_coaching_only_clinician_sees_no_therapy_measures(client, clinician, c
     body = client.get(URL).content.decode()
     assert "PHQ-9" not in body and "GAD-7" not in body
     assert "(up from 4, worse)" not in body
-    assert '<th scope="col">WHO-5</th>' in body and "(up from 40%, better)" in body
+    assert '<th scope="col" class="score">WHO-5</th>' in body and "(up from 40%, better)" in body
     assert "Run a 10k" in body  # the coaching goal
 
 

@@ -13,12 +13,6 @@ from clients.services import consent_document_new_draft, consent_sign
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 def sign(person, kind: str = ConsentKind.THERAPY) -> ConsentSignature:
     return consent_sign(client=person, document=consent_documents_current()[kind],
                         typed_name=person.full_name, understood=True,

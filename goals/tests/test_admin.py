@@ -15,12 +15,6 @@ from goals.services import action_step_add, check_in_record, comment_add, goal_c
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 def make_goal(person, title="Run further") -> Goal:
     goal = goal_create(client=person, service_line="coaching", created_by=person, title=title,
                        metric="Distance", unit="km", baseline=Decimal("5"),

@@ -19,12 +19,6 @@ SAFETY_YES = {"s1": 1, "s2": 0, "s3": 0, "s4": 0}
 PHQ9 = {**{f"item{n}": 1 for n in range(1, 10)}, "item10": 1}
 
 
-@pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 def submit(person) -> None:
     screening_submit_many(client=person, answers_by_instrument={"safety": SAFETY_YES,
                                                                 "phq9": PHQ9})

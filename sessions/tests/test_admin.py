@@ -41,12 +41,6 @@ def frozen():
         yield
 
 
-@pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 def consultation() -> ServiceType:
     return ServiceType.objects.get(code="therapy-consultation")
 
