@@ -23,9 +23,11 @@ from clients.models import ClinicianNote, ConsentSignature, ServiceLine, User
 from clients.selectors import NoteRead, clinician_notes_decrypt
 from goals.models import CheckIn, Comment, Goal
 from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse
-from screening.selectors import THERAPY_INSTRUMENTS  # the firewall: one rule with screening
-from screening.selectors import clinician_sees_therapy as _sees_therapy
-from screening.selectors import route_reasons_for_clinician as reasons_for
+from screening.selectors import (  # the firewall: one rule with the screening pages
+    THERAPY_INSTRUMENTS,
+    clinician_sees_therapy,
+    route_reasons_for_clinician,
+)
 from sessions.models import Appointment
 
 KINDS: dict[str, str] = {
@@ -88,7 +90,7 @@ def timeline_sources(*, clinician: User, client: User) -> Sources:
     profile); 404 unless the client is assigned to this clinician."""
     if not clinician.is_clinician or client.client_profile.clinician_id != clinician.pk:
         raise Http404
-    sees_therapy = _sees_therapy(clinician)
+    sees_therapy = clinician_sees_therapy(clinician)
     lines = [ServiceLine.COACHING, ServiceLine.THERAPY] if sees_therapy \
         else [ServiceLine.COACHING]
     responses = ScreeningResponse.objects.filter(client=client)
@@ -160,7 +162,8 @@ def timeline_events(sources: Sources, *, client: User, clinician: User,
             route = recommendation.get_route_display()
             events.append(Event(
                 recommendation.created_at, "route", f"Recommended path: {route}",
-                "; ".join(reasons_for(recommendation, sees_therapy=sources.sees_therapy)),
+                "; ".join(route_reasons_for_clinician(recommendation,
+                                                      sees_therapy=sources.sees_therapy)),
                 history, "danger" if recommendation.route == "crisis" else ""))
             if recommendation.override_route:
                 events.append(Event(

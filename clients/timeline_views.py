@@ -16,9 +16,9 @@ from django.views.decorators.http import require_http_methods
 from clients.models import AccessLog, ConsentKind
 from clients.selectors import client_for_clinician_assigned
 from clients.services import NOTE_MAX_LENGTH, access_log_record, clinician_note_add
-from clients.timeline import KINDS, kinds_from_query, reasons_for, timeline_events, timeline_sources
+from clients.timeline import KINDS, kinds_from_query, timeline_events, timeline_sources
 from screening.charts import screening_chart
-from screening.selectors import THERAPY_INSTRUMENTS
+from screening.selectors import THERAPY_INSTRUMENTS, route_reasons_for_clinician
 
 
 class ClinicianNoteForm(forms.Form):
@@ -65,7 +65,7 @@ def timeline(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
         "profile": client.client_profile,
         "consents": [(ConsentKind(kind).label, signed.get(kind)) for kind in ConsentKind.values],
         "recommendation": recommendation,
-        "reasons": reasons_for(recommendation, sees_therapy=sources.sees_therapy)
+        "reasons": route_reasons_for_clinician(recommendation, sees_therapy=sources.sees_therapy)
         if recommendation else [],
         "open_flags": [flag for flag in sources.flags if flag.status == "open"],
         "events": events,
