@@ -165,6 +165,12 @@ def test_history_query_count_does_not_grow(signed_in, client_user, clinician,
     assert "Called; safe." in body and "Review and resolve" in body
 
 
+def test_history_leads_back_to_the_clinicians_clients(signed_in, client_user):
+    body = signed_in.get(history_url(client_user)).content.decode()
+    assert f'href="{reverse("caseload:caseload")}">← Clients' in body
+    assert f'href="{reverse("caseload:timeline", args=[client_user.public_id])}"' in body
+
+
 def test_history_without_screening_shows_empty_states(signed_in, client_user,
                                                       django_assert_num_queries):
     with django_assert_num_queries(HISTORY_QUERIES):
@@ -178,7 +184,13 @@ def test_unassigned_client_with_open_flag_is_visible_to_every_clinician(client, 
     lone = make_client(clinician=None)
     flag = open_flag(lone)
     client.force_login(other_clinician)
-    assert client.get(history_url(lone)).status_code == 200
+    page = client.get(history_url(lone))
+    assert page.status_code == 200
+    # Not their client: back to the open flags, no timeline or goals (those are the assigned
+    # clinician's).
+    body = page.content.decode()
+    assert f'href="{reverse("screening:risk_flags")}">← Open risk flags' in body
+    assert f'href="{reverse("caseload:timeline", args=[lone.public_id])}"' not in body
     assert client.get(flag_url(flag)).status_code == 200
 
 
