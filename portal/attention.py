@@ -1,7 +1,8 @@
 """The clinician's "needs attention" list: one rule per reason, each over the whole caseload.
 
 Every rule runs a fixed number of queries whatever the size of the caseload (never one per
-client), and yields `Item`s with a *fingerprint*: the id of the newest thing behind the item.
+client), and yields `Item`s with a *fingerprint*: the newest thing behind the item (its id, or
+for missed check-ins the period of the last one).
 An acknowledgement hides an item while its fingerprint is unchanged; when something new happens
 the fingerprint changes and the item is back. Open risk flags cannot be acknowledged away: they
 stay on top until a clinician resolves them (rule 1).
@@ -387,9 +388,9 @@ def needs_attention_for_clinician(*, clinician: User, now: datetime | None = Non
     """Everything on the clinician's list, most urgent first (open risk flags on top, always),
     newest first within a rule; acknowledged items with an unchanged fingerprint left out.
 
-    Ten queries whatever the caseload: clients (none if ``clients``, the caseload already
-    read, is given), risk flags, PHQ-9/GAD-7 totals, WHO-5 reviews, goals, their check-ins,
-    recommendations, current consent documents, signatures, acknowledgements.
+    Nine queries whatever the caseload: clients (none if ``clients``, the caseload already
+    read, is given), risk flags, worsened PHQ-9/GAD-7 totals, WHO-5 reviews, goals with their
+    last check-in, recommendations, current consent documents, signatures, acknowledgements.
     """
     scope = _Scope(clinician=clinician, now=now or timezone.now(), clients=clients)
     items = [item for rule in RULES for item in rule(scope)]
