@@ -31,31 +31,43 @@ from clients.services import (
 from portal.lib.admin import AccessLoggedAdmin, ReadOnlyAdmin
 
 
-def record_export_response(model_admin: admin.ModelAdmin, request: HttpRequest,
-                           people: list[User]) -> HttpResponse | None:
-    """The "Export client record" action of the user and client-profile admins: for exactly one
-    client, the ZIP the client downloads at /account/record/ (clients.record), and one access-log
-    row, because a copy of the whole record leaves the portal (rule 8). Anything else is an
-    error message on the list and nothing is read."""
-    if len(people) != 1:
-        model_admin.message_user(request, "Select exactly one client to export their record.",
-                                 messages.ERROR)
-        return None
-    [client] = people
-    if not client.is_client:
-        model_admin.message_user(request, f"{client} is not a client account: only a client's "
-                                          f"record can be exported.", messages.ERROR)
-        return None
-    archive = client_record_zip(client=client)
-    access_log_record(request=request, client=client, what=AccessLog.What.EXPORT,
-                      detail="Whole record as a ZIP, from the admin")
-    today = timezone.localdate(timezone=request.user.zone)
-    name = slugify(client.full_name) or f"client-{client.pk}"
-    response = HttpResponse(archive, content_type="application/zip")
-    response["Content-Disposition"] = (
-        f'attachment; filename="tandem-record-{name}-{today.isoformat()}.zip"')
-    response["Cache-Control"] = "private, no-store"
-    return response
+class RecordExportAdmin(admin.ModelAdmin):
+    """The "Export client record (ZIP)" action, for practice admins: for exactly one client, the
+    ZIP the client downloads at /account/record/ (clients.record), and one access-log row,
+    because a copy of the whole record leaves the portal (rule 8). Anything else is an error
+    message on the list and nothing is read. ``people_of`` turns the selection into users."""
+
+    actions = ["export_record"]
+
+    def people_of(self, queryset: QuerySet) -> list[User]:
+        raise NotImplementedError
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_practice_admin
+
+    @admin.action(description="Export client record (ZIP)", permissions=["export"])
+    def export_record(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        # Two rows are enough to tell "one" from "several", whatever was selected.
+        people = self.people_of(queryset[:2])
+        if len(people) != 1:
+            self.message_user(request, "Select exactly one client to export their record.",
+                              messages.ERROR)
+            return None
+        [client] = people
+        if not client.is_client:
+            self.message_user(request, f"{client} is not a client account: only a client's "
+                                       f"record can be exported.", messages.ERROR)
+            return None
+        archive = client_record_zip(client=client)
+        access_log_record(request=request, client=client, what=AccessLog.What.EXPORT,
+                          detail="Whole record as a ZIP, from the admin")
+        today = timezone.localdate(timezone=request.user.zone)
+        name = slugify(client.full_name) or f"client-{client.pk}"
+        response = HttpResponse(archive, content_type="application/zip")
+        response["Content-Disposition"] = (
+            f'attachment; filename="tandem-record-{name}-{today.isoformat()}.zip"')
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class TandemUserCreationForm(UserCreationForm):
@@ -85,7 +97,7 @@ class ClinicianProfileInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(AccessLoggedAdmin, DjangoUserAdmin):
+class UserAdmin(RecordExportAdmin, AccessLoggedAdmin, DjangoUserAdmin):
     client_path = ""  # the user is the client (staff pages are not logged)
 
     form = TandemUserChangeForm
@@ -96,7 +108,6 @@ class UserAdmin(AccessLoggedAdmin, DjangoUserAdmin):
     search_fields = ["email", "full_name"]
     date_hierarchy = "date_joined"
     readonly_fields = ["date_joined", "last_login"]
-    actions = ["export_record"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Person", {"fields": ["full_name", "time_zone", "role"]}),
@@ -122,18 +133,12 @@ class UserAdmin(AccessLoggedAdmin, DjangoUserAdmin):
         super().save_model(request, obj, form, change)
         profile_ensure(user=obj)
 
-    def has_export_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_practice_admin
-
-    @admin.action(description="Export client record (ZIP)", permissions=["export"])
-    def export_record(self, request: HttpRequest,
-                      queryset: QuerySet[User]) -> HttpResponse | None:
-        # Two rows are enough to tell "one" from "several", whatever was selected.
-        return record_export_response(self, request, list(queryset[:2]))
+    def people_of(self, queryset: QuerySet[User]) -> list[User]:
+        return list(queryset)
 
 
 @admin.register(ClientProfile)
-class ClientProfileAdmin(AccessLoggedAdmin):
+class ClientProfileAdmin(RecordExportAdmin, AccessLoggedAdmin):
     client_path = "user"
 
     list_display = ["user", "service_lines", "status", "clinician", "discreet_mode", "created_at"]
@@ -142,16 +147,9 @@ class ClientProfileAdmin(AccessLoggedAdmin):
     list_select_related = ["user", "clinician"]
     autocomplete_fields = ["user", "clinician"]
     date_hierarchy = "created_at"
-    actions = ["export_record"]
 
-    def has_export_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_practice_admin
-
-    @admin.action(description="Export client record (ZIP)", permissions=["export"])
-    def export_record(self, request: HttpRequest,
-                      queryset: QuerySet[ClientProfile]) -> HttpResponse | None:
-        profiles = queryset.select_related("user")[:2]
-        return record_export_response(self, request, [profile.user for profile in profiles])
+    def people_of(self, queryset: QuerySet[ClientProfile]) -> list[User]:
+        return [profile.user for profile in queryset.select_related("user")]
 
 
 @admin.register(ClinicianProfile)
