@@ -13,15 +13,36 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from clients.forms import PhoneForm
 from clients.models import AccountClosureRequest
 from clients.record import client_record_zip
 from clients.selectors import access_log_for_client
-from clients.services import account_closure_request, account_closure_withdraw
+from clients.services import (
+    account_closure_request,
+    account_closure_withdraw,
+    client_phone_set,
+)
 from portal.lib.access import client_required
 
 
 def retention_years() -> int:
     return settings.RECORD_RETENTION_YEARS
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def contact_page(request: HttpRequest) -> HttpResponse:
+    """The client's phone number (optional): how a clinician reaches them the same day."""
+    profile = request.user.client_profile
+    form = PhoneForm(request.POST if request.method == "POST" else None,
+                     initial={"phone": profile.phone})
+    form.fields["phone"].label = "Phone number (optional)"
+    if request.method == "POST" and form.is_valid():
+        client_phone_set(client=request.user, phone=form.cleaned_data["phone"])
+        messages.success(request, "Your phone number is saved." if form.cleaned_data["phone"]
+                         else "Your phone number is removed.")
+        return redirect("account_rights:contact")
+    return render(request, "clients/account/contact.html", {"form": form})
 
 
 @client_required

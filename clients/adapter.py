@@ -9,7 +9,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.db import transaction
 
 from clients.models import Role
-from clients.services import user_account_create
+from clients.services import client_phone_set, user_account_create
 from notifications.services import welcome_schedule
 
 
@@ -22,6 +22,9 @@ class AccountAdapter(DefaultAccountAdapter):
         user.time_zone = form.cleaned_data["time_zone"]
         if commit:
             user_account_create(user=user)
+            phone = form.cleaned_data.get("phone")
+            if phone:
+                client_phone_set(client=user, phone=phone)
         return user
 
     def confirm_email(self, request, email_address) -> bool:

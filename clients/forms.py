@@ -5,12 +5,36 @@ import zoneinfo
 from django import forms
 from django.conf import settings
 
+from clients.services import phone_normalize
+
 
 def time_zone_choices() -> list[tuple[str, str]]:
     zones = sorted(
         z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith("Etc/")
     )
     return [(z, z.replace("_", " ")) for z in zones] + [("UTC", "UTC")]
+
+
+class PhoneField(forms.CharField):
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("label", "Phone number (optional)")
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "tel",
+                                                           "inputmode": "tel"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        return phone_normalize(super().clean(value) or "")
+
+
+class PhoneForm(forms.Form):
+    """The crisis page's one question, and the account page's contact details."""
+
+    phone = PhoneField(
+        label="A number the practice can call you on today (optional)",
+        help_text="Only the practice's clinicians see it. We never send it in an email.",
+    )
 
 
 class SignupForm(forms.Form):
@@ -26,8 +50,12 @@ class SignupForm(forms.Form):
         help_text="Appointment times are shown in this zone. We guess it from your browser.",
         widget=forms.Select(attrs={"data-detect-time-zone": "true"}),
     )
+    phone = PhoneField(
+        help_text="So the practice can call you if it needs to reach you the same day. Only "
+                  "the practice's clinicians see it.",
+    )
 
-    field_order = ["full_name", "email", "time_zone", "password1", "password2"]
+    field_order = ["full_name", "email", "time_zone", "phone", "password1", "password2"]
 
     def clean_full_name(self) -> str:
         name = " ".join(self.cleaned_data["full_name"].split())

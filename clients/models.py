@@ -149,6 +149,10 @@ class ClientProfile(models.Model):
         default=False,
         help_text="Neutral sender name and calendar titles in everything sent to this client.",
     )
+    # Optional: how a clinician reaches the client the same day (a risk flag). Never in an
+    # email; shown on the flag page to the clinicians who may see the client.
+    phone = models.CharField(max_length=32, blank=True,
+                             help_text="A number the practice can call the client on.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

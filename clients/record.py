@@ -126,7 +126,8 @@ def _risk_flags(client: User) -> list[dict[str, Any]]:
         "status": flag.status,
         "opened_at": _value(flag.opened_at),
         "resolved_at": _value(flag.resolved_at),
-        "screening": str(flag.response.public_id),
+        # None while the flag stands on the safety answers alone (a page sent incomplete).
+        "screening": str(flag.response.public_id) if flag.response_id else None,
     } for flag in flags]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import unicodedata
 
 from allauth.core.internal.httpkit import get_client_ip
@@ -55,6 +56,35 @@ def profile_ensure(*, user: User) -> None:
 # --- Consent (DESIGN.md rule 2) ---------------------------------------------------------------
 
 USER_AGENT_MAX = 500
+
+
+PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ().\-]+$")
+
+
+def phone_normalize(value: str) -> str:
+    """A phone number as a person types it (spaces, dashes, brackets, a leading +), checked:
+    7 to 15 digits (E.164 allows 15). Raises ValidationError with words for the person."""
+    value = " ".join(value.split())
+    if not value:
+        return ""
+    digits = re.sub(r"\D", "", value)
+    if not PHONE_CHARACTERS.match(value) or not 7 <= len(digits) <= 15:
+        raise ValidationError(
+            "Enter a phone number of 7 to 15 digits, such as +1 312 555 0142.")
+    return value
+
+
+def client_phone_set(*, client: User, phone: str) -> None:
+    """The client's own phone number (optional; blank removes it). How a clinician reaches
+    them the same day when a risk flag opens; never put in an email."""
+    if not client.is_client:
+        raise ValidationError("Only clients have a phone number here.")
+    try:
+        phone = phone_normalize(phone)
+    except ValidationError as error:
+        raise ValidationError({"phone": error.messages}) from None
+    ClientProfile.objects.filter(user=client).update(phone=phone, updated_at=timezone.now())
+    client.client_profile.phone = phone
 
 
 def consent_name_normalize(name: str) -> str:

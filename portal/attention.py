@@ -98,6 +98,8 @@ class Item:
     # severity words are fine here), made when first read: a large caseload has hundreds of
     # items and the dashboard shows twenty.
     describe: Callable[[], tuple[str, str]] = field(repr=False, compare=False)
+    # False for a client the clinician sees read-only (clients.access): no timeline link.
+    assigned: bool = True
 
     @cached_property
     def _description(self) -> tuple[str, str]:
@@ -129,8 +131,9 @@ class Item:
 
     @cached_property
     def timeline_url(self) -> str:
-        """The client's whole picture, beside ``url`` (the page about this one reason)."""
-        return _timeline_url(self.client)
+        """The client's whole picture, beside ``url`` (the page about this one reason); "" for
+        a client who is not the clinician's own."""
+        return _timeline_url(self.client) if self.assigned else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +220,8 @@ def _risk_flags(scope: _Scope) -> Iterable[Item]:
     # Includes an unassigned client with an open flag: every clinician was alerted (rule 1).
     for flag in open_risk_flags_for_clinician(clinician=scope.clinician):
         yield Item(client=flag.client, rule=Rule.RISK_FLAG, when=flag.opened_at,
-                   fingerprint=f"flag:{flag.pk}", describe=partial(_flag_described, flag))
+                   fingerprint=f"flag:{flag.pk}", describe=partial(_flag_described, flag),
+                   assigned=flag.client_id in scope.clients)
 
 
 def _flag_described(flag: RiskFlag) -> tuple[str, str]:

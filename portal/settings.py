@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "clients.middleware.StaffMFARequiredMiddleware",
     "clients.middleware.UserTimeZoneMiddleware",
+    "screening.middleware.SafetyPendingMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
+from clients.access import client_ids_visible
 from clients.selectors import (
     client_profile_for_client,
     clients_for_clinician_brief,
@@ -28,6 +29,7 @@ from screening.selectors import (
     client_for_clinician,
     current_recommendation,
     has_open_risk_flag,
+    told_clinician_name,
 )
 from sessions.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
 from sessions.selectors import (
@@ -80,11 +82,13 @@ def _client_home(request: HttpRequest) -> HttpResponse:
     ]
     for number, step in enumerate(next_steps, start=1):
         step["eyebrow"] = f"Step {number}"
+    at_risk = has_open_risk_flag(request.user)
     return render(request, "portal/home_client.html", {
         "profile": profile,
         "next_steps": next_steps,
         # Safety first (rule 1): while a risk flag is open, crisis resources lead the page.
-        "at_risk": has_open_risk_flag(request.user),
+        "at_risk": at_risk,
+        "told_name": told_clinician_name(profile),
     })
 
 
@@ -166,10 +170,25 @@ def _schedule(clinician, *, now: datetime) -> list[ScheduleDay]:
     start = datetime.combine(today, time(0), tzinfo=zone)
     end = datetime.combine(today + timedelta(days=SCHEDULE_DAYS), time(0), tzinfo=zone)
     by_day = {day.day: day for day in days}
-    for appointment in appointments_for_clinician_between(
-            clinician=clinician, start=start, end=end).filter(status__in=ACTIVE_STATUSES):
+    appointments = list(appointments_for_clinician_between(
+        clinician=clinician, start=start, end=end).filter(status__in=ACTIVE_STATUSES)
+        .select_related("client__client_profile"))
+    # "Open client" leads where the clinician may go (clients.access): their own client's
+    # timeline, a new client's screening (read-only), or nowhere.
+    visible = client_ids_visible(clinician=clinician, ids={
+        appointment.client_id for appointment in appointments
+        if appointment.client.client_profile.clinician_id != clinician.pk})
+    for appointment in appointments:
         appointment.can_mark = (appointment.start <= now
                                 and appointment.status == AppointmentStatus.BOOKED)
+        client = appointment.client
+        if client.client_profile.clinician_id == clinician.pk:
+            appointment.client_url = reverse("caseload:timeline", args=[client.public_id])
+        elif client.pk in visible:
+            appointment.client_url = reverse("screening:client_history",
+                                             args=[client.public_id])
+        else:
+            appointment.client_url = ""
         local_day = appointment.start.astimezone(zone).date()
         by_day.get(local_day, days[0]).appointments.append(appointment)
     return days

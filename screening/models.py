@@ -105,8 +105,13 @@ class RiskFlag(models.Model):
     client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                related_name="risk_flags")
     # The response that opened the flag; later positives while it is open are linked by time.
-    response = models.ForeignKey(ScreeningResponse, on_delete=models.PROTECT,
-                                 related_name="risk_flags")
+    # Empty while the flag stands on the safety answers alone: a page sent half-filled (or a
+    # save that failed) opens the flag before any response is valid, and the first complete
+    # positive response of the same client is linked to it then.
+    response = models.ForeignKey(ScreeningResponse, on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="risk_flags")
+    # The safety answers that opened it, as sent: {"instrument": "phq9", "answers": {...}}.
+    trigger = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     opened_at = models.DateTimeField(db_index=True)
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from screening.instruments import GAD7, PHQ9, SAFETY, SAFETY_RISK, SELF_ASSESSMENT
+from screening.instruments import GAD7, PHQ9, SAFETY, SELF_ASSESSMENT
 from screening.instruments.self_assessment import COACHING_ITEMS, THERAPY_ITEMS
 from screening.models import Route
 
@@ -44,11 +44,12 @@ def route_compute(latest: Mapping[str, Answered]) -> tuple[str, list[Reason]]:
     assessment = latest.get("self_assessment")
 
     crisis = []
-    if safety is not None and SAFETY_RISK in safety.flags:
-        crisis.append(Reason("safety_positive", {
-            "items": [item.code for item in SAFETY.items if safety.answers[item.code]]}))
-    if phq9 is not None and phq9.answers.get("item9", 0) > 0:
-        crisis.append(Reason("phq9_item9", {"value": phq9.answers["item9"]}))
+    safety_yes = SAFETY.safety_positive(safety.answers) if safety is not None else {}
+    if safety_yes:
+        crisis.append(Reason("safety_positive", {"items": list(safety_yes)}))
+    phq9_safety = PHQ9.safety_positive(phq9.answers) if phq9 is not None else {}
+    if phq9_safety:
+        crisis.append(Reason("phq9_item9", {"value": phq9_safety["item9"]}))
     if crisis:
         return Route.CRISIS, crisis
 

@@ -6,12 +6,14 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from clients.models import Role, User
+from clients.access import clients_visible_q
+from clients.models import ClientProfile, User
+from screening.instruments import INSTRUMENTS
 from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse
 from screening.routing import reason_for_clinician
 
@@ -25,7 +27,10 @@ from screening.routing import reason_for_clinician
 THERAPY_INSTRUMENTS = ("phq9", "gad7")
 THERAPY_REASONS = ("phq9_high", "gad7_high")
 # The safety questions inside a therapy instrument: shown with a risk flag to every clinician.
-THERAPY_SAFETY_ITEMS: dict[str, tuple[str, ...]] = {"phq9": ("item9",)}
+THERAPY_SAFETY_ITEMS: dict[str, tuple[str, ...]] = {
+    code: tuple(item.code for item in INSTRUMENTS[code].items if item.safety)
+    for code in THERAPY_INSTRUMENTS
+}
 
 
 def clinician_sees_therapy(clinician: User) -> bool:
@@ -98,35 +103,57 @@ def response_for_client(*, client: User, public_id) -> ScreeningResponse:
 
 
 def clients_for_clinician_q(*, clinician: User) -> Q:
-    """Which clients a clinician may see: those assigned to them, and an unassigned client with
-    an open risk flag (every clinician was alerted, so any of them can act)."""
-    open_flag = RiskFlag.objects.filter(client=OuterRef("pk"), status=RiskFlag.Status.OPEN)
-    return Q(role=Role.CLIENT) & (
-        Q(client_profile__clinician=clinician)
-        | (Q(client_profile__clinician__isnull=True) & Exists(open_flag))
-    )
+    """Which clients a clinician may see: the one rule, in ``clients.access``."""
+    return clients_visible_q(clinician=clinician)
 
 
 def client_for_clinician(*, clinician: User, public_id) -> User:
-    """A client the clinician may see, by public id; 404 for every other id."""
+    """A client the clinician may see (``clients.access``), by public id; 404 for every other
+    id."""
     if not clinician.is_clinician:
         raise Http404
     return get_object_or_404(
-        User.objects.filter(clients_for_clinician_q(clinician=clinician))
+        User.objects.filter(clients_visible_q(clinician=clinician))
         .select_related("client_profile"),
         public_id=public_id,
     )
 
 
+def _flags_for_clinician_q(clinician: User) -> Q:
+    """The flags a clinician may read: those of every client they may see, and those they
+    resolved themselves (an unassigned client's flag leaves their view once it is resolved)."""
+    visible = User.objects.filter(clients_visible_q(clinician=clinician))
+    return Q(client__in=visible) | Q(resolved_by=clinician)
+
+
 def risk_flag_for_clinician(*, clinician: User, public_id) -> RiskFlag:
     if not clinician.is_clinician:
         raise Http404
-    visible = User.objects.filter(clients_for_clinician_q(clinician=clinician))
     return get_object_or_404(
-        RiskFlag.objects.select_related("client", "response", "resolved_by")
-        .filter(client__in=visible),
+        RiskFlag.objects.select_related("client__client_profile", "response", "resolved_by")
+        .filter(_flags_for_clinician_q(clinician)),
         public_id=public_id,
     )
+
+
+def resolved_risk_flags_for_clinician(*, clinician: User, limit: int = 50) -> list[RiskFlag]:
+    """The most recently resolved flags the clinician may read, newest first."""
+    return list(RiskFlag.objects.filter(_flags_for_clinician_q(clinician),
+                                        status=RiskFlag.Status.RESOLVED)
+                .select_related("client", "resolved_by")
+                .order_by("-resolved_at", "-pk")[:limit])
+
+
+def told_clinician_name(profile: ClientProfile | None) -> str:
+    """Whom the client is told a risk alert went to: their clinician's name, or "" when the
+    alert went to every clinician of the practice (nobody is assigned). The same choice as
+    ``services.risk_alert_recipients``. Reads the profile as ``client_profile_for_client``
+    fetches it (clinician and their profile joined): no query."""
+    clinician = profile.clinician if profile is not None and profile.clinician_id else None
+    if clinician is None or not clinician.is_active:
+        return ""
+    display = getattr(clinician, "clinician_profile", None)
+    return (display.display_name if display else "") or clinician.full_name
 
 
 def screening_history_for_clinician(*, clinician: User, client: User) -> dict:
@@ -148,7 +175,7 @@ def screening_history_for_clinician(*, clinician: User, client: User) -> dict:
 
 
 def open_risk_flags_for_clinician(*, clinician: User) -> list[RiskFlag]:
-    visible = User.objects.filter(clients_for_clinician_q(clinician=clinician))
+    visible = User.objects.filter(clients_visible_q(clinician=clinician))
     return list(RiskFlag.objects.filter(status=RiskFlag.Status.OPEN, client__in=visible)
                 .select_related("client"))
 

@@ -10,13 +10,13 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clients.models import Role, User
 from notifications.models import Notification
 from notifications.services import notification_schedule, notifications_cancel_pending
-from screening.instruments import GAD7, PHQ9, SAFETY_RISK, WHO5, instrument_get
+from screening.instruments import GAD7, PHQ9, WHO5, instrument_get
 from screening.instruments.who5 import WHO5_DROP, WHO5_DROP_POINTS
 from screening.models import RiskFlag, Route, RouteRecommendation, ScreeningResponse
 from screening.routing import ROUTING_INSTRUMENTS, route_compute
@@ -75,9 +75,11 @@ def screening_submit_many(*, client: User,
                 answers=answers, total=score.total, band=score.band, flags=flags,
                 subscores=dict(score.subscores), submitted_at=now,
             ))
-        for response in responses:
-            if SAFETY_RISK in response.flags:
-                risk_flag_raise(client=client, response=response)
+        for (instrument, _), response in zip(scored, responses, strict=True):
+            positive = instrument.safety_positive(response.answers)
+            if positive:
+                risk_flag_raise(client=client, instrument=instrument.code, positive=positive,
+                                response=response)
         if any(r.instrument in ROUTING_INSTRUMENTS for r in responses):
             route_recommend(client=client, now=now)
         measures_invitations_schedule(client=client, responses=responses)
@@ -128,26 +130,66 @@ def route_override(*, recommendation: RouteRecommendation, route: str, note: str
     return recommendation
 
 
-def risk_flag_raise(*, client: User, response: ScreeningResponse) -> RiskFlag:
-    """Open a risk flag (or keep the open one) and alert the clinician(s) about this response.
+def safety_answers_report(*, client: User, instrument: str,
+                          answers: Mapping[str, object]) -> RiskFlag | None:
+    """Rule 1 on the answers as they were sent, before any other question is checked.
 
-    Every safety-positive response alerts, once per clinician: the assigned clinician, or every
-    active clinician when nobody is assigned, so someone always knows within a minute.
+    Any safety item above zero (``Instrument.safety_positive``) opens the client's risk flag,
+    or keeps the open one, and alerts the clinicians, on those answers alone: the rest of the
+    page may be blank or invalid. Returns the flag, or None when nothing is positive. Safe to
+    call again with the same answers (one flag, one alert per clinician); the retrying task of
+    a failed save calls it too.
     """
-    flag = RiskFlag.objects.select_for_update().filter(
-        client=client, status=RiskFlag.Status.OPEN).first()
+    _require_client(client)
+    positive = instrument_get(instrument).safety_positive(answers)
+    if not positive:
+        return None
+    with transaction.atomic():
+        return risk_flag_raise(client=client, instrument=instrument, positive=positive)
+
+
+def risk_flag_raise(*, client: User, instrument: str, positive: Mapping[str, int],
+                    response: ScreeningResponse | None = None) -> RiskFlag:
+    """Open a risk flag (or keep the open one) and alert the clinician(s) about these safety
+    answers. Runs inside the caller's transaction.
+
+    Alerts go once per clinician for each distinct set of positive answers: the same answers
+    sent again (a half-filled page, then the whole of it) alert once; new ones (a plan, after
+    thoughts) alert again. The first complete response is linked to a flag opened on the
+    answers alone. Recipients: the assigned clinician, or every active clinician when nobody
+    is assigned, so someone always knows within a minute.
+    """
+    trigger = {"instrument": instrument, "answers": dict(positive)}
+    flag = _open_flag_locked(client)
     if flag is None:
-        flag = RiskFlag.objects.create(client=client, response=response,
-                                       opened_at=response.submitted_at)
+        try:
+            with transaction.atomic():
+                flag = RiskFlag.objects.create(
+                    client=client, response=response, trigger=trigger,
+                    opened_at=response.submitted_at if response else timezone.now())
+        except IntegrityError:
+            # Another request opened it a moment ago (one open flag per client).
+            flag = _open_flag_locked(client)
+            if flag is None:
+                raise
+    if response is not None and flag.response_id is None:
+        flag.response = response
+        flag.save(update_fields=["response"])
+    answered = ",".join(f"{code}={value}" for code, value in sorted(positive.items()))
     for clinician in risk_alert_recipients(client=client):
         notification_schedule(
             recipient=clinician,
             kind=Notification.Kind.RISK_ALERT,
-            dedupe_key=f"risk-alert:{response.public_id}:{clinician.pk}",
+            dedupe_key=f"risk-alert:{flag.public_id}:{instrument}:{answered}:{clinician.pk}",
             due_at=timezone.now(),
             context={"flag_id": str(flag.public_id)},
         )
     return flag
+
+
+def _open_flag_locked(client: User) -> RiskFlag | None:
+    return RiskFlag.objects.select_for_update().filter(
+        client=client, status=RiskFlag.Status.OPEN).first()
 
 
 def risk_alert_recipients(*, client: User) -> list[User]:

@@ -12,20 +12,24 @@ alerted even if the client closes the tab on the crisis page.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clients.access import clinician_is_assigned
+from clients.forms import PhoneForm
 from clients.models import AccessLog
 from clients.selectors import client_profile_for_client
-from clients.services import access_log_record
+from clients.services import access_log_record, client_phone_set
 from portal.lib.access import client_required, clinician_required
 from screening import services
 from screening.charts import screening_chart
@@ -47,6 +51,7 @@ from screening.instruments import (
 )
 from screening.instruments.self_assessment import COACHING_INDICATORS, THERAPY_INDICATORS
 from screening.instruments.who5 import LOW_ITEM, LOW_WELLBEING
+from screening.middleware import SAFETY_PENDING_KEY
 from screening.models import RiskFlag, Route, ScreeningResponse
 from screening.routing import reason_for_client, route_compute
 from screening.selectors import (
@@ -59,21 +64,21 @@ from screening.selectors import (
     latest_responses,
     open_risk_flags_for_clinician,
     reasons_for_clinician,
+    resolved_risk_flags_for_clinician,
     response_for_client,
     risk_flag_for_clinician,
     route_reasons_for_clinician,
     screening_history_for_clinician,
+    told_clinician_name,
 )
 from screening.services import risk_flag_resolve, screening_submit, screening_submit_many
+from screening.tasks import safety_answers_report_later
 
 DRAFT_KEY = "screening_draft"
 RETAKE_INSTRUMENTS = (PHQ9.code, GAD7.code, WHO5.code)
 
-# --- Access ---------------------------------------------------------------------------------
-
-
-
-
+logger = logging.getLogger(__name__)
+PARTIAL_KEY = "screening_partial"
 
 
 # --- The draft ------------------------------------------------------------------------------
@@ -103,12 +108,29 @@ def _first_missing_step(draft: dict[str, Any], before: str | None = None) -> str
     return None
 
 
-def _is_safety_positive(code: str, answers: dict[str, int]) -> bool:
-    if code == SAFETY.code:
-        return any(answers.values())
-    if code == PHQ9.code:
-        return answers.get("item9", 0) > 0
-    return False
+def _partial(request: HttpRequest, code: str) -> dict[str, int]:
+    """What was answered on a page that was sent with a safety answer but not complete: shown
+    again when the person comes back to it, never counted as done."""
+    partial = request.session.get(PARTIAL_KEY)
+    return partial.get(code, {}) if isinstance(partial, dict) else {}
+
+
+def _partial_save(request: HttpRequest, code: str, answers: dict[str, int] | None) -> None:
+    partial = request.session.get(PARTIAL_KEY)
+    partial = dict(partial) if isinstance(partial, dict) else {}
+    if answers:
+        partial[code] = answers
+    else:
+        partial.pop(code, None)
+    if partial:
+        request.session[PARTIAL_KEY] = partial
+    else:
+        request.session.pop(PARTIAL_KEY, None)
+
+
+def _as_sent(request: HttpRequest) -> dict[str, list[str]]:
+    """The answers as they came, every value of every field: nothing is validated yet."""
+    return {key: request.POST.getlist(key) for key in request.POST}
 
 
 # --- Client pages ---------------------------------------------------------------------------
@@ -141,10 +163,13 @@ def step(request: HttpRequest, instrument: str) -> HttpResponse:
     index = WIZARD_ORDER.index(instrument)
     if request.method == "POST":
         form = instrument_form(current, data=request.POST)
+        if current.safety_positive(_as_sent(request)):
+            return _safety_first(request, current, form, draft=draft)
         if form.is_valid():
             return _step_done(request, draft, current, form.answers)
     else:
-        form = instrument_form(current, initial=draft.get(instrument))
+        form = instrument_form(current, initial=draft.get(instrument)
+                               or _partial(request, instrument))
 
     previous = WIZARD_ORDER[index - 1] if index else None
     return render(request, "screening/step.html", {
@@ -159,21 +184,72 @@ def step(request: HttpRequest, instrument: str) -> HttpResponse:
     })
 
 
+def _safety_first(request: HttpRequest, instrument: Instrument, form,
+                  *, draft: dict[str, dict[str, int]] | None) -> HttpResponse:
+    """A page sent with a safety answer above zero (rule 1), whatever else it holds.
+
+    Complete and valid: it is submitted now, not at the end of the wizard; the safety screen
+    answered before (all no) goes with PHQ-9, so the route sees both. Anything less (a question
+    left blank, a value out of range): the flag opens and the clinicians are alerted on the
+    safety answers alone, and what was answered is kept for when the person comes back. If
+    the database refuses either, the crisis page is shown all the same and a retrying task
+    writes the flag. ``draft`` is the wizard's (None for a retake)."""
+    code = instrument.code
+    sent = _as_sent(request)
+    try:
+        if form.is_valid():
+            now = {code: form.answers}
+            if draft is not None and code == PHQ9.code and SAFETY.code in draft:
+                now = {SAFETY.code: draft[SAFETY.code], **now}
+            try:
+                _submit(request, now)
+            except ValidationError:
+                # A safety draft from an older version of the screen: the answers sent now
+                # still count.
+                services.safety_answers_report(client=request.user, instrument=code,
+                                               answers=sent)
+            else:
+                if draft is not None:
+                    for submitted in now:
+                        draft.pop(submitted, None)
+                    _draft_save(request, draft)
+                _partial_save(request, code, None)
+        else:
+            services.safety_answers_report(client=request.user, instrument=code, answers=sent)
+            _partial_save(request, code, {
+                item: value for item, value in form.cleaned_data.items()
+                if value not in (None, "")})
+    except DatabaseError:
+        logger.critical("SAFETY: the safety-positive answers of client %s (%s) could not be "
+                        "saved; the risk flag is left to a retrying task", request.user.pk,
+                        code, exc_info=True)
+        _safety_report_later(request, instrument=code,
+                                     positive=instrument.safety_positive(sent))
+        return _crisis_page(request, queued=True)
+    return redirect("screening:crisis")
+
+
+def _safety_report_later(request: HttpRequest, *, instrument: str,
+                                 positive: dict[str, int]) -> None:
+    """Hand the flag to the retrying task; with the broker down as well, keep it in the
+    session, where the next request of this person tries again (SafetyPendingMiddleware)."""
+    try:
+        safety_answers_report_later(client=request.user, instrument=instrument,
+                                    answers=positive)
+    except Exception:
+        logger.critical("SAFETY: the retrying task for client %s could not be queued either; "
+                        "kept in the session for the next request", request.user.pk,
+                        exc_info=True)
+        pending = list(request.session.get(SAFETY_PENDING_KEY) or [])
+        pending.append({"instrument": instrument, "answers": positive})
+        request.session[SAFETY_PENDING_KEY] = pending
+
+
 def _step_done(request: HttpRequest, draft: dict[str, dict[str, int]], instrument: Instrument,
                answers: dict[str, int]) -> HttpResponse:
     code = instrument.code
-    if _is_safety_positive(code, answers):
-        # Submit now: the flag and the clinician's alert must not wait for the last step. The
-        # safety screen answered before (all no) goes with PHQ-9, so the route sees both.
-        now = {code: answers}
-        if code == PHQ9.code and SAFETY.code in draft:
-            now = {SAFETY.code: draft.pop(SAFETY.code), **now}
-        draft.pop(code, None)
-        _submit(request, now)
-        _draft_save(request, draft)
-        return redirect("screening:crisis")
-
     draft[code] = answers
+    _partial_save(request, code, None)
     _draft_save(request, draft)
     missing = _first_missing_step(draft)
     if missing is not None:
@@ -209,11 +285,10 @@ def retake(request: HttpRequest, instrument: str) -> HttpResponse:
         raise Http404("This questionnaire cannot be retaken on its own.")
     current = INSTRUMENTS[instrument]
     form = instrument_form(current, data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and current.safety_positive(_as_sent(request)):
+        return _safety_first(request, current, form, draft=None)
     if request.method == "POST" and form.is_valid():
-        response = screening_submit(client=request.user, instrument=instrument,
-                                    answers=form.answers)
-        if SAFETY_RISK in response.flags:
-            return redirect("screening:crisis")
+        screening_submit(client=request.user, instrument=instrument, answers=form.answers)
         messages.success(request, "Thank you. Your answers are saved and your clinician can "
                                   "see them.")
         return redirect("screening:results")
@@ -227,22 +302,48 @@ def retake(request: HttpRequest, instrument: str) -> HttpResponse:
     })
 
 
+@require_http_methods(["GET", "POST"])
 def crisis(request: HttpRequest) -> HttpResponse:
-    """Public: crisis resources must reach anyone, signed in or not."""
-    context: dict[str, Any] = {"told": False, "clinician_name": "", "resume": None}
+    """Public: crisis resources must reach anyone, signed in or not. A client may leave a
+    number the practice can call them on today (optional, one field)."""
+    phone_form = None
     user = request.user
     if user.is_authenticated and user.is_client:
-        # Only say the practice was told when it was: an open flag means an alert went out.
-        context["told"] = has_open_risk_flag(user)
-        if context["told"]:
-            profile = client_profile_for_client(client=user)
-            clinician = profile.clinician if profile else None
-            if clinician is not None:
-                display = getattr(clinician, "clinician_profile", None)
-                context["clinician_name"] = (display.display_name if display else "") \
-                    or clinician.full_name
+        phone_form = PhoneForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and phone_form.is_valid():
+            client_phone_set(client=user, phone=phone_form.cleaned_data["phone"])
+            messages.success(request, "Thank you. The practice can call you on "
+                                      f"{phone_form.cleaned_data['phone']}.")
+            return redirect("screening:crisis")
+    elif request.method == "POST":
+        return redirect("screening:crisis")
+    return _crisis_page(request, phone_form=phone_form)
+
+
+def _crisis_page(request: HttpRequest, *, queued: bool = False,
+                 phone_form=None) -> HttpResponse:
+    """The crisis page. It renders whatever the database does: the resources come first and
+    need nothing; what the practice was told is read only if it can be (``queued``: the flag
+    is with the retrying task, so the alert is on its way)."""
+    context: dict[str, Any] = {"told": queued, "queued": queued, "clinician_name": "",
+                               "resume": None, "phone_form": phone_form, "phone": ""}
+    user = request.user
+    if user.is_authenticated and user.is_client:
+        if phone_form is None and not queued:
+            phone_form = context["phone_form"] = PhoneForm()
+        try:
+            if not queued:
+                # Only say the practice was told when it was: an open flag means an alert went
+                # out.
+                context["told"] = has_open_risk_flag(user)
+            if context["told"]:
+                profile = client_profile_for_client(client=user)
+                context["clinician_name"] = told_clinician_name(profile)
+                context["phone"] = profile.phone if profile else ""
+        except DatabaseError:
+            logger.exception("crisis page: the client's record could not be read")
         draft = _draft(request)
-        if draft:
+        if draft or request.session.get(PARTIAL_KEY):
             context["resume"] = _first_missing_step(draft)
     return render(request, "screening/crisis.html", context)
 
@@ -316,7 +417,7 @@ FLAG_BADGES = {
 
 @dataclass(frozen=True)
 class HistoryRow:
-    response: ScreeningResponse
+    response: ScreeningResponse | None
     title: str
     score: str
     band: str
@@ -369,7 +470,9 @@ def _client_history_page(request: HttpRequest, client, *, override_form=None,
     history = screening_history_for_clinician(clinician=request.user, client=client)
     sees_therapy = history["sees_therapy"]
     recommendation = history["recommendations"][0] if history["recommendations"] else None
-    if override_form is None and recommendation is not None:
+    # Read-only for a clinician who is not the client's own (clients.access): no override.
+    assigned = clinician_is_assigned(clinician=request.user, client=client)
+    if override_form is None and recommendation is not None and assigned:
         override_form = RouteOverrideForm(initial={"route": recommendation.effective_route})
     flags = history["flags"]
     return render(request, "screening/client_history.html", {
@@ -378,7 +481,8 @@ def _client_history_page(request: HttpRequest, client, *, override_form=None,
         "recommendation": recommendation,
         "reasons": route_reasons_for_clinician(recommendation, sees_therapy=sees_therapy)
         if recommendation else [],
-        "override_form": override_form,
+        "override_form": override_form if assigned else None,
+        "assigned": assigned,
         # The responses are already without PHQ-9 and GAD-7 behind the firewall; their panels
         # go too, so not even an empty "PHQ-9 total" axis is drawn.
         "chart": screening_chart(history["responses"], zone=request.user.zone,
@@ -401,6 +505,8 @@ def client_history(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
 def route_override(request: HttpRequest, client_id: uuid.UUID,
                    recommendation_id: uuid.UUID) -> HttpResponse:
     client = client_for_clinician(clinician=request.user, public_id=client_id)
+    if not clinician_is_assigned(clinician=request.user, client=client):
+        raise Http404("Only the client's own clinician changes the route.")
     recommendation = current_recommendation(client=client)
     if recommendation is None:
         raise Http404("No recommendation.")
@@ -426,10 +532,42 @@ def route_override(request: HttpRequest, client_id: uuid.UUID,
 
 @clinician_required
 def risk_flags(request: HttpRequest) -> HttpResponse:
-    # Oldest first: the client who has waited longest is seen first.
-    flags = sorted(open_risk_flags_for_clinician(clinician=request.user),
-                   key=lambda flag: (flag.opened_at, flag.pk))
-    return render(request, "screening/risk_flags.html", {"flags": flags})
+    """Open flags, oldest first (the client who has waited longest is seen first); the
+    "Resolved" tab: the latest resolved flags the clinician may read, newest first."""
+    resolved_tab = request.GET.get("tab") == "resolved"
+    if resolved_tab:
+        flags = resolved_risk_flags_for_clinician(clinician=request.user)
+    else:
+        flags = sorted(open_risk_flags_for_clinician(clinician=request.user),
+                       key=lambda flag: (flag.opened_at, flag.pk))
+    return render(request, "screening/risk_flags.html", {
+        "flags": flags, "resolved_tab": resolved_tab})
+
+
+@dataclass(frozen=True)
+class SentAnswers:
+    """The safety answers a flag opened on before any response was complete, in the shape
+    ``route_compute`` and the flag page read."""
+
+    answers: dict[str, int]
+    total: None = None
+    band: str = ""
+    flags: tuple[str, ...] = (SAFETY_RISK,)
+
+
+def _trigger_row(flag: RiskFlag) -> HistoryRow | None:
+    instrument = INSTRUMENTS.get(flag.trigger.get("instrument", ""))
+    if instrument is None:
+        return None
+    answers = flag.trigger.get("answers", {})
+    answered = []
+    for item in instrument.items:
+        if item.code in answers:
+            value = answers[item.code]
+            label = next((o.label for o in item.options if o.value == value), str(value))
+            answered.append(Answered(item.code, item.text, value, label))
+    return HistoryRow(response=None, title="Safety answers (sent before the page was complete)",
+                      score="", band="", flags=[FLAG_BADGES[SAFETY_RISK]], answered=answered)
 
 
 @clinician_required
@@ -456,8 +594,13 @@ def risk_flag(request: HttpRequest, flag_id: uuid.UUID) -> HttpResponse:
     # sees it, why it opened and the safety answers; only a PHQ-9's other answers are hidden.
     sees_therapy = clinician_sees_therapy(request.user)
     response = flag.response
-    _, reasons = route_compute({response.instrument: response})
-    row, firewalled = _flag_row(response, sees_therapy=sees_therapy)
+    if response is not None:
+        _, reasons = route_compute({response.instrument: response})
+        row, firewalled = _flag_row(response, sees_therapy=sees_therapy)
+    else:
+        _, reasons = route_compute({flag.trigger.get("instrument", ""):
+                                    SentAnswers(dict(flag.trigger.get("answers", {})))})
+        row, firewalled = _trigger_row(flag), False
     access_log_record(request=request, client=flag.client, what=AccessLog.What.RISK_FLAG,
                       detail=str(flag.public_id))
     return render(request, "screening/risk_flag.html", {
@@ -466,6 +609,8 @@ def risk_flag(request: HttpRequest, flag_id: uuid.UUID) -> HttpResponse:
         "form": form,
         "row": row,
         "firewalled": firewalled,
+        "phone": flag.client.client_profile.phone,
+        "assigned": clinician_is_assigned(clinician=request.user, client=flag.client),
         "reasons": reasons_for_clinician(
             [reason.as_json() for reason in reasons
              if reason.code in ("safety_positive", "phq9_item9")],

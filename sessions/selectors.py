@@ -115,6 +115,33 @@ def service_types_bookable() -> QuerySet[ServiceType]:
 # why not (booking_eligibility, which every booking service checks again).
 
 
+COACHING_AT_RISK = (
+    "Coaching can't be booked or moved right now: your clinician will be in touch first. If "
+    "you need support now, call or text 988. A therapy consultation is still available.")
+
+
+# The same refusal as a clinician reads it (their own booking for the client, a move).
+COACHING_AT_RISK_FOR_STAFF = (
+    "This client has an open risk flag: coaching can't be booked or moved until a clinician "
+    "resolves it. Therapy stays bookable.")
+
+
+def refusal_for_staff(reason: str) -> str:
+    return COACHING_AT_RISK_FOR_STAFF if reason == COACHING_AT_RISK else reason
+
+
+def coaching_time_refusal(*, client: User, service_type: ServiceType) -> str | None:
+    """Rule 1, the one predicate for coaching time: why no coaching appointment may be created
+    or moved for this client now (an open risk flag), or None. Every service that creates or
+    moves an appointment asks it (book, reschedule by either party, series, waitlist offers and
+    the booking they lead to, a clinician booking for a client), and the save itself asks it
+    once more under the calendar lock. Therapy is never refused here. One query, for coaching
+    only."""
+    if service_type.service_line == ServiceLine.COACHING and has_open_risk_flag(client):
+        return COACHING_AT_RISK
+    return None
+
+
 def booking_eligibility(*, client: User, clinician: User, service_type: ServiceType,
                         by: User | None = None) -> str | None:
     """Why this client cannot book this service type with this clinician, or None.
@@ -136,10 +163,9 @@ def booking_eligibility(*, client: User, clinician: User, service_type: ServiceT
     if by != client and assigned not in (None, clinician.pk):
         return "This client is assigned to another clinician."
     line = service_type.service_line
-    if line == ServiceLine.COACHING and has_open_risk_flag(client):
-        return ("Coaching can't be booked right now: your clinician will be in touch first. If "
-                "you need support now, call or text 988. A therapy consultation is still "
-                "available.")
+    refusal = coaching_time_refusal(client=client, service_type=service_type)
+    if refusal:
+        return refusal
     if service_type.kind == ServiceKind.CONSULTATION:
         return None
     if assigned != clinician.pk:

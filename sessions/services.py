@@ -32,7 +32,12 @@ from sessions.models import (
     ServiceType,
     WaitlistEntry,
 )
-from sessions.selectors import available_slots, booking_eligibility, local_to_utc
+from sessions.selectors import (
+    available_slots,
+    booking_eligibility,
+    coaching_time_refusal,
+    local_to_utc,
+)
 
 NO_OVERLAP_CONSTRAINT = "booking_appointment_no_overlap"
 
@@ -79,7 +84,13 @@ def _offered(*, clinician: User, service_type: ServiceType, start: datetime,
 
 
 def _save_guarded(appointment: Appointment) -> None:
-    """Save inside a savepoint; the exclusion constraint's refusal is SlotUnavailable."""
+    """Save inside a savepoint; the exclusion constraint's refusal is SlotUnavailable. Every
+    appointment that is created or moved is saved here, so rule 1 is asked here too, under the
+    clinician's lock: a flag opened a moment ago still stops coaching time."""
+    refusal = coaching_time_refusal(client=appointment.client,
+                                    service_type=appointment.service_type)
+    if refusal:
+        raise BookingNotAllowed(refusal)
     try:
         with transaction.atomic():
             appointment.save()
@@ -134,6 +145,10 @@ def appointment_reschedule(*, appointment: Appointment, start: datetime,
     if appointment.status != AppointmentStatus.BOOKED:
         raise ValidationError("Only a booked appointment can be moved.")
     _require_party(appointment, by)
+    refusal = coaching_time_refusal(client=appointment.client,
+                                    service_type=appointment.service_type)
+    if refusal:
+        raise BookingNotAllowed(refusal)
     if by == appointment.client:
         if in_late_window(appointment):
             raise ValidationError(
@@ -293,6 +308,10 @@ def _waitlist_offer(*, appointment: Appointment, freed_start: datetime) -> None:
         status=WaitlistEntry.Status.WAITING).exclude(client=appointment.client)
     stagger = timedelta(minutes=settings.WAITLIST_OFFER_STAGGER_MINUTES)
     now = timezone.now()
+    # A client who may not have this time now (rule 1) is not offered it.
+    waiting = [entry for entry in waiting.select_related("client")
+               if not coaching_time_refusal(client=entry.client,
+                                            service_type=appointment.service_type)]
     for place, entry in enumerate(waiting):
         notification_schedule(
             recipient=entry.client,

@@ -41,6 +41,7 @@ from sessions.selectors import (
     appointment_for_clinician,
     appointments_for_clinician_between,
     clinician_zone,
+    refusal_for_staff,
     service_types_bookable,
 )
 from sessions.services import (
@@ -257,7 +258,7 @@ def _book(request: HttpRequest, form: BookForClientForm, zone: ZoneInfo) -> Http
                                            service_type=service_type, start=form.start,
                                            by=request.user)
     except BookingNotAllowed as error:
-        form.add_error(None, f"This can't be booked: {error}")
+        form.add_error(None, f"This can't be booked: {refusal_for_staff(str(error))}")
         return None
     except SlotUnavailable:
         form.add_error("time", TAKEN)
@@ -326,6 +327,8 @@ def appointment(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse
                                            by=request.user)
                 except SlotUnavailable:
                     move_form.add_error("time", TAKEN)
+                except BookingNotAllowed as error:
+                    move_form.add_error(None, refusal_for_staff(str(error)))
                 except ValidationError as error:
                     form_add_service_errors(move_form, error)
                 else:

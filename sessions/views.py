@@ -55,6 +55,7 @@ from sessions.selectors import (
     appointments_upcoming_for_client,
     available_slots,
     booking_eligibility,
+    coaching_time_refusal,
     service_type_bookable_for_client,
     service_types_bookable_for_client,
     waitlist_entries_for_client,
@@ -436,6 +437,12 @@ def reschedule(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
     page_url = reverse("booking:reschedule", args=[appointment.public_id])
     if context["late"]:
         return render(request, "booking/client/reschedule.html", context)
+    refusal = coaching_time_refusal(client=request.user, service_type=appointment.service_type)
+    if refusal:
+        # Rule 1: no moving coaching time while a flag is open; the service refuses it too.
+        context["error"] = refusal
+        context["refused"] = True
+        return render(request, "booking/client/reschedule.html", context)
 
     if "start" in request.GET:
         start = _slot_or_404(request).cleaned_data["start"]
@@ -446,6 +453,8 @@ def reschedule(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
             except SlotUnavailable:
                 messages.error(request, TAKEN)
                 return redirect(day_url)
+            except BookingNotAllowed as exc:
+                context["error"] = str(exc)
             except ValidationError as exc:
                 context["error"] = " ".join(exc.messages)
             else:

@@ -150,11 +150,12 @@ def _practice(clinician, make_client, n: int) -> None:
 def _dashboard(client, clinician, django_assert_num_queries) -> str:
     client.force_login(clinician)
     # 1. session  2. user  3. MFA check  4. caseload (names and zones)  5. the week's
-    # appointments  needs attention: 6. open risk flags  7. the newest PHQ-9/GAD-7 totals
-    # beside the ones before (window functions)  8. WHO-5s of the last 30 days  9. active
-    # goals with their last check-in and quiet hours (subqueries)  10. week-old
-    # recommendations with nothing booked since  11. current consent documents
-    # 12. signatures  13. acknowledgements
+    # appointments with their clients' profiles (had someone on the schedule not been the
+    # clinician's own: one more, which of them they may open)  needs attention: 6. open risk
+    # flags  7. the newest PHQ-9/GAD-7 totals beside the ones before (window functions)
+    # 8. WHO-5s of the last 30 days  9. active goals with their last check-in and quiet hours
+    # (subqueries)  10. week-old recommendations with nothing booked since  11. current
+    # consent documents  12. signatures  13. acknowledgements
     with django_assert_num_queries(13):
         response = client.get(reverse("home") + "?attention=all")
     assert response.status_code == 200

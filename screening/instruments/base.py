@@ -33,6 +33,8 @@ class Item:
     asked_when: Callable[[Mapping[str, int]], bool] | None = None
     # How a yes reads back to the client ("You told us that ..."); for yes/no items.
     told_us: str = ""
+    # A safety item: any answer above zero is a safety risk (rule 1 of DESIGN.md).
+    safety: bool = False
 
     @property
     def values(self) -> frozenset[int]:
@@ -114,9 +116,41 @@ class Instrument:
             raise ValidationError(errors)
         return cleaned
 
+    def safety_positive(self, answers: Mapping[str, object]) -> dict[str, int]:
+        """The safety items answered above zero, judged on the answers as they came: this is the
+        one rule of what a safety-positive answer is (rule 1), used by the scorers, the routing
+        and the pages that take answers.
+
+        It never raises and needs no other answer to be valid, so a form left half-filled or
+        invalid elsewhere still shows help. A value is read as a whole number (a form's "2", a
+        list of several submitted values, an int); anything above zero counts, even a value
+        that is not one of the item's options: the rule errs on the side of showing help.
+        """
+        positive: dict[str, int] = {}
+        for item in self.items:
+            if not item.safety or item.code not in answers:
+                continue
+            raw = answers[item.code]
+            values = raw if isinstance(raw, list | tuple) else [raw]
+            highest = max((_as_whole_number(value) for value in values), default=0)
+            if highest > 0:
+                positive[item.code] = highest
+        return positive
+
     def score(self, answers: Mapping[str, object]) -> Score:
         """Validate and score. Pure: the same answers always give the same score."""
         return self.scorer(self.clean(answers))
+
+
+def _as_whole_number(value: object) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value).strip()[:8])
+    except ValueError:
+        return 0
 
 
 def sum_scored(instrument_items: tuple[Item, ...], answers: Mapping[str, int]) -> int:

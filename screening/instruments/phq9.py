@@ -46,7 +46,7 @@ ITEMS = (
                   "opposite — being so fidgety or restless that you have been moving around a "
                   "lot more than usual", FREQUENCY),
     Item("item9", "Thoughts that you would be better off dead or of hurting yourself in some "
-                  "way", FREQUENCY),
+                  "way", FREQUENCY, safety=True),
     Item("item10", "If you checked off any problems, how difficult have these problems made it "
                    "for you to do your work, take care of things at home, or get along with "
                    "other people?", DIFFICULTY, scored=False,
@@ -64,7 +64,7 @@ BANDS = (
 
 def score(answers: Mapping[str, int]) -> Score:
     total = sum_scored(ITEMS, answers)
-    flags = (SAFETY_RISK,) if answers["item9"] > 0 else ()
+    flags = (SAFETY_RISK,) if PHQ9.safety_positive(answers) else ()
     return Score(total=total, band=PHQ9.band_for(total), flags=flags)
 
 

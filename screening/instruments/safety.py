@@ -10,17 +10,19 @@ from screening.instruments.base import SAFETY_RISK, YES_NO, Instrument, Item, Sc
 
 ITEMS = (
     Item("s1", "In the past month, have you had thoughts that you would be better off dead, or "
-               "thoughts of hurting yourself?", YES_NO),
+               "thoughts of hurting yourself?", YES_NO, safety=True),
     Item("s2", "In the past month, have you had a plan or the intention to act on thoughts like "
-               "these?", YES_NO),
+               "these?", YES_NO, safety=True),
     Item("s3", "In the past three months, have you done anything, started to do anything, or "
-               "prepared to do anything to end your life or to hurt yourself?", YES_NO),
-    Item("s4", "In the past month, have you had thoughts of harming someone else?", YES_NO),
+               "prepared to do anything to end your life or to hurt yourself?", YES_NO,
+         safety=True),
+    Item("s4", "In the past month, have you had thoughts of harming someone else?", YES_NO,
+         safety=True),
 )
 
 
 def score(answers: Mapping[str, int]) -> Score:
-    positive = [item.code for item in ITEMS if answers[item.code] == 1]
+    positive = SAFETY.safety_positive(answers)
     return Score(total=len(positive), band="", flags=(SAFETY_RISK,) if positive else ())
 
 

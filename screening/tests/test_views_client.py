@@ -304,7 +304,7 @@ def test_crisis_page_without_a_clinician_says_the_practice_was_told(client, make
     screening_submit(client=lone, instrument="safety", answers={**ints(SAFETY_NO), "s1": 1})
     client.force_login(lone)
     body = client.get(reverse("screening:crisis")).content.decode()
-    assert "We have let the practice's clinicians know" in body
+    assert "The practice's clinicians have been told" in body
 
 
 # --- Results --------------------------------------------------------------------------------

@@ -80,7 +80,7 @@ def test_a_coaching_client_at_risk_is_offered_the_therapy_consultation(make_clie
     for code in COACHING:
         reason = booking_eligibility(client=person, clinician=clinician,
                                      service_type=service_type(code))
-        assert reason.startswith("Coaching can't be booked right now")
+        assert reason.startswith("Coaching can't be booked or moved right now")
         assert "A therapy consultation is still available." in reason
     for code in ("therapy-intake", "therapy-session"):
         with pytest.raises(Http404):

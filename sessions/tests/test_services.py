@@ -110,7 +110,7 @@ def test_an_open_risk_flag_blocks_coaching_but_not_therapy(dana, client_user):
     sign_consent(client_user, "coaching")
     screening_submit(client=client_user, instrument="safety", answers=answers("safety", s1=1))
     for code in ("coaching-consultation", "coaching-session"):
-        with pytest.raises(BookingNotAllowed, match="Coaching can't be booked right now"):
+        with pytest.raises(BookingNotAllowed, match="Coaching can't be booked or moved right now"):
             appointment_book(client=client_user, clinician=dana, service_type=service_type(code),
                              start=TUESDAY_10)
     therapy = appointment_book(client=client_user, clinician=dana,

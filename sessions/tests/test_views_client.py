@@ -343,16 +343,16 @@ def test_coaching_is_blocked_while_a_risk_flag_is_open(client, alex, clinician):
                      answers={"s1": 1, "s2": 0, "s3": 0, "s4": 0})
     client.force_login(alex)
     body = client.get(reverse("booking:choose_type")).content.decode()
-    assert "Coaching can&#x27;t be booked right now" in body
+    assert "Coaching can&#x27;t be booked or moved right now" in body
     assert reverse("booking:pick_time", args=["coaching-consultation"]) + '"' not in body
     assert reverse("booking:pick_time", args=["therapy-consultation"]) + '"' in body
 
     body = client.get(reverse("booking:pick_time", args=["coaching-session"])).content.decode()
-    assert "Coaching can&#x27;t be booked right now" in body
+    assert "Coaching can&#x27;t be booked or moved right now" in body
     assert "?start=" not in body
     response = client.post(reverse("booking:confirm", args=["coaching-consultation"])
                            + "?start=2026-03-03T14:00:00Z")
-    assert "Coaching can&#x27;t be booked right now" in response.content.decode()
+    assert "Coaching can&#x27;t be booked or moved right now" in response.content.decode()
     assert not Appointment.objects.exists()
 
     # Therapy consultation stays bookable.
