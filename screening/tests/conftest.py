@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 import pytest
+from django.db import connection
 
 from screening.instruments import INSTRUMENTS
 
@@ -30,3 +33,36 @@ def full_set(*, safety=None, phq9=None, gad7=None, who5=None, self_assessment=No
 @pytest.fixture
 def answers_for():
     return answers
+
+
+@pytest.fixture
+def screening_writes_fail() -> Iterator[Callable[[], None]]:
+    """A real fault in the database: every insert into the screening tables is refused by a
+    trigger. Yields a function that lifts the fault (the database is back)."""
+    tables = ("screening_screeningresponse", "screening_riskflag")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("CREATE OR REPLACE FUNCTION tandem_injected_fault() RETURNS trigger "
+                           "AS $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$ "
+                           "LANGUAGE plpgsql")
+            for table in tables:
+                cursor.execute(f"CREATE TRIGGER injected_fault BEFORE INSERT OR UPDATE ON "
+                               f"{table} FOR EACH ROW EXECUTE FUNCTION tandem_injected_fault()")
+        else:
+            for table in tables:
+                for event in ("INSERT", "UPDATE"):
+                    cursor.execute(f"CREATE TRIGGER injected_fault_{table}_{event} BEFORE "
+                                   f"{event} ON {table} BEGIN "
+                                   f"SELECT RAISE(ABORT, 'injected fault'); END")
+
+    def lift() -> None:
+        with connection.cursor() as cursor:
+            for table in tables:
+                if connection.vendor == "postgresql":
+                    cursor.execute(f"DROP TRIGGER IF EXISTS injected_fault ON {table}")
+                else:
+                    for event in ("INSERT", "UPDATE"):
+                        cursor.execute(f"DROP TRIGGER IF EXISTS injected_fault_{table}_{event}")
+
+    yield lift
+    lift()
