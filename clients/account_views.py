@@ -36,7 +36,7 @@ def contact_page(request: HttpRequest) -> HttpResponse:
     profile = request.user.client_profile
     form = PhoneForm(request.POST if request.method == "POST" else None,
                      initial={"phone": profile.phone})
-    form.fields["phone"].label = "Phone number (optional)"
+    form.fields["phone"].label = "Phone number"
     if request.method == "POST" and form.is_valid():
         client_phone_set(client=request.user, phone=form.cleaned_data["phone"])
         messages.success(request, "Your phone number is saved." if form.cleaned_data["phone"]

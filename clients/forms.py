@@ -17,7 +17,7 @@ def time_zone_choices() -> list[tuple[str, str]]:
 
 class PhoneField(forms.CharField):
     def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("label", "Phone number (optional)")
+        kwargs.setdefault("label", "Phone number")
         kwargs.setdefault("required", False)
         kwargs.setdefault("max_length", 32)
         kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "tel",
@@ -32,7 +32,7 @@ class PhoneForm(forms.Form):
     """The crisis page's one question, and the account page's contact details."""
 
     phone = PhoneField(
-        label="A number the practice can call you on today (optional)",
+        label="A number the practice can call you on today",
         help_text="Only the practice's clinicians see it. We never send it in an email.",
     )
 
