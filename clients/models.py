@@ -396,6 +396,11 @@ class ClinicianNote(models.Model):
                                related_name="+")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     text_encrypted = models.BinaryField(editable=False)
+    # The line the text belongs to (clients.access.free_text_line): a therapist's note may hold
+    # scores or medication and is never shown to a coaching-only clinician. Notes written
+    # before this was kept count as therapy (fail closed).
+    service_line = models.CharField(max_length=16, default="therapy",
+                                    choices=[("therapy", "Therapy"), ("coaching", "Coaching")])
 
     class Meta:
         ordering = ["-created_at", "-pk"]

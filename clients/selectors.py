@@ -11,6 +11,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from clients.access import clients_assigned_q, lines_for_staff, require_assigned
 from clients.models import (
     AccessLog,
     ClientProfile,
@@ -35,9 +36,7 @@ def client_profile_for_client(*, client: User) -> ClientProfile | None:
 def clients_for_clinician(*, clinician: User) -> QuerySet[User]:
     """The active client accounts assigned to this clinician: all a clinician may see (rule 8)."""
     return (
-        User.objects.filter(
-            role=Role.CLIENT, is_active=True, client_profile__clinician=clinician
-        )
+        User.objects.filter(clients_assigned_q(clinician=clinician))
         .select_related("client_profile")
         .order_by("full_name", "email")
     )
@@ -188,7 +187,7 @@ def clinician_notes_decrypt(notes: list[ClinicianNote]) -> list[NoteRead]:
 def clinician_notes_for_clinician(*, clinician: User, client: User) -> list[NoteRead]:
     """The notes about one of the clinician's own clients, newest first, decrypted (one
     query); 404 for anyone else's client."""
-    if not clinician.is_clinician or client.client_profile.clinician_id != clinician.pk:
-        raise Http404
+    require_assigned(clinician=clinician, client=client)
     return clinician_notes_decrypt(
-        list(ClinicianNote.objects.filter(client=client).select_related("author")))
+        list(ClinicianNote.objects.filter(client=client, service_line__in=lines_for_staff(
+            clinician)).select_related("author")))

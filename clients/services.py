@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from clients.access import clinician_is_assigned, free_text_line
 from clients.models import (
     CONSENT_KIND_SERVICE_LINE,
     AccessLog,
@@ -308,8 +309,7 @@ def clinician_note_add(*, client: User, author: User, text: str) -> ClinicianNot
     """A private note about a client by their assigned clinician. Only its ciphertext is
     stored. Raises ValidationError (``text`` for what the author can correct) when the author is
     not the client's clinician or the text is empty or too long."""
-    profile = ClientProfile.objects.filter(user=client).only("clinician_id").first()
-    if not author.is_clinician or profile is None or profile.clinician_id != author.pk:
+    if not clinician_is_assigned(clinician=author, client=client):
         raise ValidationError("Only the client's clinician writes notes about them.")
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
@@ -318,4 +318,5 @@ def clinician_note_add(*, client: User, author: User, text: str) -> ClinicianNot
         raise ValidationError({"text": f"Keep a note under {NOTE_MAX_LENGTH:,} characters."})
     return ClinicianNote.objects.create(
         client=client, author=author, created_at=timezone.now(),
+        service_line=free_text_line(author),
         text_encrypted=notes_cipher().encrypt(text.encode()))

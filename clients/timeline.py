@@ -16,16 +16,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.http import Http404
 from django.urls import reverse
 
+from clients.access import lines_for_staff, require_assigned
 from clients.models import ClinicianNote, ConsentSignature, ServiceLine, User
 from clients.selectors import NoteRead, clinician_notes_decrypt
 from goals.models import CheckIn, Comment, Goal
 from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse
 from screening.selectors import (  # the firewall: one rule with the screening pages
     THERAPY_INSTRUMENTS,
-    clinician_sees_therapy,
+    override_note_for_clinician,
     route_reasons_for_clinician,
 )
 from sessions.models import Appointment
@@ -88,11 +88,9 @@ def kinds_from_query(values: Iterable[str]) -> list[str]:
 def timeline_sources(*, clinician: User, client: User) -> Sources:
     """Every source of the client's timeline, each in one query (ten with the clinician's
     profile); 404 unless the client is assigned to this clinician."""
-    if not clinician.is_clinician or client.client_profile.clinician_id != clinician.pk:
-        raise Http404
-    sees_therapy = clinician_sees_therapy(clinician)
-    lines = [ServiceLine.COACHING, ServiceLine.THERAPY] if sees_therapy \
-        else [ServiceLine.COACHING]
+    require_assigned(clinician=clinician, client=client)
+    lines = lines_for_staff(clinician)
+    sees_therapy = ServiceLine.THERAPY in lines
     responses = ScreeningResponse.objects.filter(client=client)
     if not sees_therapy:
         responses = responses.exclude(instrument__in=THERAPY_INSTRUMENTS)
@@ -116,8 +114,8 @@ def timeline_sources(*, clinician: User, client: User) -> Sources:
                        .select_related("goal").order_by("-at", "-pk")),
         comments=list(Comment.objects.filter(goal__client=client, goal__service_line__in=lines)
                       .select_related("goal", "author").order_by("-created_at", "-pk")),
-        notes=clinician_notes_decrypt(list(ClinicianNote.objects.filter(client=client)
-                                           .select_related("author"))),
+        notes=clinician_notes_decrypt(list(ClinicianNote.objects.filter(
+            client=client, service_line__in=lines).select_related("author"))),
     )
 
 
@@ -170,7 +168,9 @@ def timeline_events(sources: Sources, *, client: User, clinician: User,
                     recommendation.overridden_at, "route",
                     f"Path set to {recommendation.get_override_route_display()} by "
                     f"{_person(recommendation.overridden_by)}",
-                    recommendation.override_note, history, "warning"))
+                    override_note_for_clinician(recommendation,
+                                                sees_therapy=sources.sees_therapy),
+                    history, "warning"))
     if "flag" in wanted:
         for flag in sources.flags:
             url = reverse("screening:risk_flag", args=[flag.public_id])

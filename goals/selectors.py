@@ -17,6 +17,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from clients.access import clients_assigned_q, lines_for_staff, require_assigned
 from clients.models import User
 from goals.cadence import Schedule, period_dates, reminder_at
 from goals.models import ActionStep, CheckIn, Comment, Goal, ReminderPreference, ServiceLine
@@ -26,11 +27,6 @@ def _lines_for_client(client: User) -> list[str]:
     profile = client.client_profile
     return [line for line, uses in ((ServiceLine.THERAPY, profile.has_therapy),
                                     (ServiceLine.COACHING, profile.has_coaching)) if uses]
-
-
-def _lines_for_clinician(clinician: User) -> list[str]:
-    profile = clinician.clinician_profile
-    return [ServiceLine.COACHING] + ([ServiceLine.THERAPY] if profile.sees_therapy else [])
 
 
 def _with_details(goals: QuerySet[Goal]) -> QuerySet[Goal]:
@@ -55,10 +51,9 @@ def goal_for_client(*, client: User, public_id) -> Goal:
 
 
 def goals_for_clinician(*, clinician: User, client: User) -> list[Goal]:
-    if not clinician.is_clinician or client.client_profile.clinician_id != clinician.pk:
-        raise Http404
+    require_assigned(clinician=clinician, client=client)
     return list(_with_details(Goal.objects.filter(
-        client=client, service_line__in=_lines_for_clinician(clinician))))
+        client=client, service_line__in=lines_for_staff(clinician))))
 
 
 def goal_for_clinician(*, clinician: User, public_id) -> Goal:
@@ -66,8 +61,8 @@ def goal_for_clinician(*, clinician: User, public_id) -> Goal:
     if not clinician.is_clinician:
         raise Http404
     return get_object_or_404(_with_details(Goal.objects.filter(
-        client__client_profile__clinician=clinician,
-        service_line__in=_lines_for_clinician(clinician))), public_id=public_id)
+        clients_assigned_q(clinician=clinician, prefix="client"),
+        service_line__in=lines_for_staff(clinician))), public_id=public_id)
 
 
 def check_in_for_client(*, client: User, public_id) -> CheckIn:

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from clients.access import clinician_is_assigned
 from clients.models import User
 from goals.cadence import SEARCH_DAYS, period_dates, period_of, reminder_at
 from goals.models import (
@@ -40,7 +41,7 @@ WHO5_INTERVAL = timedelta(days=7)
 # --- who may do what --------------------------------------------------------------------------
 
 def _is_their_clinician(user: User, client: User) -> bool:
-    return user.is_clinician and client.client_profile.clinician_id == user.pk
+    return clinician_is_assigned(clinician=user, client=client)
 
 
 def _require_client_or_clinician(goal_client: User, by: User) -> None:

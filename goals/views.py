@@ -22,13 +22,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clients.access import client_for_staff, lines_for_staff
 from clients.models import AccessLog, User
-from clients.selectors import clients_for_clinician
 from clients.services import access_log_record
 from goals import services
 from goals.charts import goal_chart, number
@@ -371,26 +371,20 @@ def reminders(request: HttpRequest) -> HttpResponse:
 # --- Clinician pages ------------------------------------------------------------------------
 
 
-def _client_for_clinician(clinician: User, client_id: uuid.UUID) -> User:
-    return get_object_or_404(clients_for_clinician(clinician=clinician), public_id=client_id)
-
-
 def _clinician_lines(clinician: User, client: User) -> list[str]:
     """The lines the clinician may set goals in for this client: ones the client uses, and
     therapy only if the clinician provides it."""
-    sees_therapy = clinician.clinician_profile.sees_therapy
-    return [line for line in _client_lines(client)
-            if line == ServiceLine.COACHING or sees_therapy]
+    seen = lines_for_staff(clinician)
+    return [line for line in _client_lines(client) if line in seen]
 
 
 @clinician_required
 def clinician_goals(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
-    client = _client_for_clinician(request.user, client_id)
+    client = client_for_staff(request=request, public_id=client_id, what=AccessLog.What.GOALS)
     goals_list = goals_for_clinician(clinician=request.user, client=client)
     preference = reminder_preference_get(client)
     lines = _clinician_lines(request.user, client)
     rows = _rows(goals_list, preference)
-    access_log_record(request=request, client=client, what=AccessLog.What.GOALS)
     return render(request, "goals/clinician_goals.html", {
         "client": client,
         "sections": [{"line": line,
@@ -404,7 +398,7 @@ def clinician_goals(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
 @clinician_required
 @require_http_methods(["GET", "POST"])
 def clinician_goal_new(request: HttpRequest, client_id: uuid.UUID, line: str) -> HttpResponse:
-    client = _client_for_clinician(request.user, client_id)
+    client = client_for_staff(request=request, public_id=client_id, what=AccessLog.What.GOALS)
     if line not in _clinician_lines(request.user, client):
         raise Http404("No such service line.")
     form = goal_form_class(line)(request.POST or None)

@@ -21,11 +21,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from clients.access import clients_assigned_q
 from clients.models import (
     ClinicianProfile,
     ConsentDocument,
     ConsentSignature,
-    Role,
     ServiceLines,
     User,
 )
@@ -179,8 +179,7 @@ class _Scope:
 
     def mine(self, prefix: str = "client") -> Q:
         """The rows of the clinician's active assigned clients (as a join, not an id list)."""
-        return Q(**{f"{prefix}__client_profile__clinician": self.clinician,
-                    f"{prefix}__is_active": True, f"{prefix}__role": Role.CLIENT})
+        return clients_assigned_q(clinician=self.clinician, prefix=prefix)
 
     @cached_property
     def sees_therapy(self) -> Exists:

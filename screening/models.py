@@ -70,6 +70,10 @@ class RouteRecommendation(models.Model):
     # A clinician may override the computed route; both are kept.
     override_route = models.CharField(max_length=16, choices=Route.choices, blank=True)
     override_note = models.TextField(blank=True)
+    # The line the note belongs to (clients.access.free_text_line): a therapist's reasons may
+    # carry scores or medication and are never shown to a coaching-only clinician. Notes from
+    # before this was kept count as therapy (fail closed).
+    override_note_line = models.CharField(max_length=16, default="therapy", blank=True)
     overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                       null=True, blank=True, related_name="+")
     overridden_at = models.DateTimeField(null=True, blank=True)

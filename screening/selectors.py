@@ -11,7 +11,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from clients.access import clients_visible_q
+from clients.access import clients_assigned_q, clients_visible_q
+from clients.access import clinician_sees_therapy as clinician_sees_therapy
 from clients.models import ClientProfile, User
 from screening.instruments import INSTRUMENTS
 from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse
@@ -33,14 +34,6 @@ THERAPY_SAFETY_ITEMS: dict[str, tuple[str, ...]] = {
 }
 
 
-def clinician_sees_therapy(clinician: User) -> bool:
-    """Whether the clinician's profile provides therapy (one query unless cached on the user)."""
-    try:
-        return clinician.clinician_profile.sees_therapy
-    except User.clinician_profile.RelatedObjectDoesNotExist:
-        return False  # no profile says nothing about therapy: fail closed
-
-
 def reasons_for_clinician(reasons: Iterable[Mapping[str, Any]], *,
                           sees_therapy: bool) -> list[str]:
     """Route reasons with their numbers; behind the firewall, without PHQ-9 and GAD-7 (PHQ-9
@@ -58,6 +51,15 @@ def reasons_for_clinician(reasons: Iterable[Mapping[str, Any]], *,
         else:
             shown.append(reason_for_clinician(reason))
     return shown
+
+
+def override_note_for_clinician(recommendation: RouteRecommendation, *,
+                                sees_therapy: bool) -> str:
+    """A clinician's note on a changed route, unless it was written in the therapy line and the
+    reader provides coaching only (the firewall on free text)."""
+    if not sees_therapy and recommendation.override_note_line != "coaching":
+        return ""
+    return recommendation.override_note
 
 
 def route_reasons_for_clinician(recommendation: RouteRecommendation, *,
@@ -189,7 +191,7 @@ def who5_reviews_for_clinician(*, clinician: User, now=None) -> list[ScreeningRe
     dropped by 10 points or more: coaching clients who are struggling are noticed. One query."""
     now = now or timezone.now()
     recent = (ScreeningResponse.objects
-              .filter(client__client_profile__clinician=clinician, client__is_active=True,
+              .filter(clients_assigned_q(clinician=clinician, prefix="client"),
                       instrument="who5", submitted_at__gte=now - timedelta(days=WHO5_REVIEW_DAYS))
               .select_related("client").order_by("client_id", "-submitted_at", "-pk"))
     latest: dict[int, ScreeningResponse] = {}

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from clients.access import free_text_line
 from clients.models import Role, User
 from notifications.models import Notification
 from notifications.services import notification_schedule, notifications_cancel_pending
@@ -123,9 +124,11 @@ def route_override(*, recommendation: RouteRecommendation, route: str, note: str
         raise ValidationError({"route": "Choose one of the routes."})
     recommendation.override_route = route
     recommendation.override_note = note
+    recommendation.override_note_line = free_text_line(by)
     recommendation.overridden_by = by
     recommendation.overridden_at = timezone.now()
-    recommendation.save(update_fields=["override_route", "override_note", "overridden_by",
+    recommendation.save(update_fields=["override_route", "override_note", "override_note_line",
+                                       "overridden_by",
                                        "overridden_at"])
     return recommendation
 

@@ -63,6 +63,7 @@ from screening.selectors import (
     has_open_risk_flag,
     latest_responses,
     open_risk_flags_for_clinician,
+    override_note_for_clinician,
     reasons_for_clinician,
     resolved_risk_flags_for_clinician,
     response_for_client,
@@ -482,6 +483,8 @@ def _client_history_page(request: HttpRequest, client, *, override_form=None,
         "reasons": route_reasons_for_clinician(recommendation, sees_therapy=sees_therapy)
         if recommendation else [],
         "override_form": override_form if assigned else None,
+        "override_note": override_note_for_clinician(recommendation, sees_therapy=sees_therapy)
+        if recommendation else "",
         "assigned": assigned,
         # The responses are already without PHQ-9 and GAD-7 behind the firewall; their panels
         # go too, so not even an empty "PHQ-9 total" axis is drawn.
