@@ -1,17 +1,14 @@
 """The client's consent pages: the overview, reading and signing one document, and a copy of
-what they signed. Clients only: staff get a 403 page (they see consent status through the
-clinician's client views and Django admin, not by signing)."""
+what they signed. Clients only: staff get a 404, as on every client page (they see consent
+status through the clinician's client views and Django admin, not by signing)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from functools import wraps
 
 from allauth.core.internal.httpkit import get_client_ip
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -21,17 +18,7 @@ from clients.forms import ConsentSignForm
 from clients.models import ConsentKind
 from clients.selectors import consent_signature_for_client, consent_status_for_client
 from clients.services import consent_sign
-
-
-def client_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_client:
-            raise PermissionDenied("These pages are for clients.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+from portal.lib.access import client_required
 
 
 @client_required
