@@ -17,6 +17,7 @@ from clients.models import (
     ClinicianProfile,
     ConsentDocument,
     ConsentSignature,
+    Role,
     User,
 )
 from clients.record import client_record_zip
@@ -98,7 +99,6 @@ class ClinicianProfileInline(admin.StackedInline):
 
 @admin.register(User)
 class UserAdmin(RecordExportAdmin, AccessLoggedAdmin, DjangoUserAdmin):
-    client_path = ""  # the user is the client (staff pages are not logged)
 
     form = TandemUserChangeForm
     add_form = TandemUserCreationForm
@@ -139,7 +139,6 @@ class UserAdmin(RecordExportAdmin, AccessLoggedAdmin, DjangoUserAdmin):
 
 @admin.register(ClientProfile)
 class ClientProfileAdmin(RecordExportAdmin, AccessLoggedAdmin):
-    client_path = "user"
 
     list_display = ["user", "service_lines", "status", "clinician", "discreet_mode", "created_at"]
     list_filter = ["service_lines", "status", "discreet_mode"]
@@ -158,6 +157,12 @@ class ClinicianProfileAdmin(admin.ModelAdmin):
     list_filter = ["service_lines"]
     search_fields = ["display_name", "user__email", "user__full_name"]
     list_select_related = ["user"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A clinician's profile belongs to a clinician: the choice lists no client by name.
+        if db_field.name == "user":
+            kwargs["queryset"] = User.objects.filter(role=Role.CLINICIAN)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(ConsentDocument)

@@ -327,6 +327,7 @@ class AccessLog(models.Model):
         NOTE = "note", "Clinician note"
         ADMIN = "admin", "Record in the admin"
         EXPORT = "export", "Record export"
+        LIST = "list", "Named in a list of clients"
 
     at = models.DateTimeField(db_index=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -46,7 +46,7 @@ def clients_for_clinician_brief(*, clinician: User) -> QuerySet[User]:
     """The same people as ``clients_for_clinician`` with only who they are (name, zone, public
     id): what the dashboard needs of a caseload of hundreds, at a third of the cost."""
     return (clients_for_clinician(clinician=clinician).select_related(None)
-            .only("public_id", "email", "full_name", "time_zone"))
+            .only("public_id", "email", "full_name", "time_zone", "role"))
 
 
 def user_counts_by_role() -> dict[str, int]:

@@ -3,7 +3,8 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from clients.models import ClientStatus
+from clients.models import AccessLog, ClientStatus
+from clients.services import access_log_record_many
 from portal.caseload import (
     LINE_FILTERS,
     caseload_filters,
@@ -21,6 +22,8 @@ def caseload(request: HttpRequest) -> HttpResponse:
     instruments = caseload_instruments(clinician=request.user)
     rows, page = caseload_for_clinician(clinician=request.user, instruments=instruments,
                                         page=request.GET.get("page"), **filters)
+    access_log_record_many(request=request, clients=[row.client for row in rows],
+                           what=AccessLog.What.LIST, detail="caseload")
     return render(request, "clients/caseload.html", {
         "rows": rows,
         "page": page,

@@ -48,7 +48,6 @@ class GoalAdmin(AccessLoggedAdmin):
 
 @admin.register(CheckIn)
 class CheckInAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
-    client_path = "goal__client"
 
     list_display = ["goal", "client", "at", "value", "practice_count", "rating", "confidence"]
     list_filter = ["goal__service_line"]
@@ -63,7 +62,6 @@ class CheckInAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
 
 @admin.register(Comment)
 class CommentAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
-    client_path = "goal__client"
 
     list_display = ["goal", "client", "author", "created_at"]
     list_filter = ["goal__service_line"]

@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "clients.middleware.StaffMFARequiredMiddleware",
     "clients.middleware.UserTimeZoneMiddleware",
     "screening.middleware.SafetyPendingMiddleware",
+    "clients.admin_access.AdminAccessLogMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"

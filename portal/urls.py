@@ -2,10 +2,13 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from clients.admin_access import autocomplete_logged
 from portal import health, views
 
 # Django admin signs in through allauth, so the same MFA stage and rate limits apply there.
 admin.site.login = secure_admin_login(admin.site.login)
+# The autocomplete lists people by name: a staff read of each client listed (rule 8).
+admin.site.autocomplete_view = autocomplete_logged(admin.site.autocomplete_view)
 admin.site.site_header = "Tandem practice admin"
 admin.site.site_title = "Tandem admin"
 

@@ -16,11 +16,13 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from clients.access import client_ids_visible
+from clients.models import AccessLog
 from clients.selectors import (
     client_profile_for_client,
     clients_for_clinician_brief,
     user_counts_by_role,
 )
+from clients.services import access_log_record_many
 from portal.attention import needs_attention_for_clinician
 from portal.lib.access import clinician_required
 from portal.services import attention_acknowledge
@@ -135,6 +137,12 @@ def _clinician_home(request: HttpRequest) -> HttpResponse:
     schedule = _schedule(clinician, now=now)
     attention = needs_attention_for_clinician(clinician=clinician, now=now, clients=caseload)
     show_all = request.GET.get("attention") == "all"
+    shown = attention if show_all else attention[:ATTENTION_SHOWN]
+    # Every client named on the page is a read of their record (rule 8): one INSERT.
+    access_log_record_many(request=request, what=AccessLog.What.LIST, detail="dashboard",
+                           clients=[*(item.client for item in shown),
+                                    *(appointment.client for day in schedule
+                                      for appointment in day.appointments)])
     return render(request, "portal/home_clinician.html", {
         "today": schedule[0].day,
         "caseload_count": len(caseload),
@@ -143,7 +151,7 @@ def _clinician_home(request: HttpRequest) -> HttpResponse:
         "schedule_count": sum(len(day.appointments) for day in schedule),
         # The most urgent first; a long list is cut (rendering hundreds of items with their
         # forms is slow and nobody reads them) with a link to all of it.
-        "needs_attention": attention if show_all else attention[:ATTENTION_SHOWN],
+        "needs_attention": shown,
         "attention_hidden": 0 if show_all else max(0, len(attention) - ATTENTION_SHOWN),
         "attention_count": len(attention),
         "flag_count": sum(1 for item in attention if not item.can_acknowledge),

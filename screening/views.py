@@ -29,7 +29,7 @@ from clients.access import clinician_is_assigned
 from clients.forms import PhoneForm
 from clients.models import AccessLog
 from clients.selectors import client_profile_for_client
-from clients.services import access_log_record, client_phone_set
+from clients.services import access_log_record, access_log_record_many, client_phone_set
 from portal.lib.access import client_required, clinician_required
 from screening import services
 from screening.charts import screening_chart
@@ -543,6 +543,8 @@ def risk_flags(request: HttpRequest) -> HttpResponse:
     else:
         flags = sorted(open_risk_flags_for_clinician(clinician=request.user),
                        key=lambda flag: (flag.opened_at, flag.pk))
+    access_log_record_many(request=request, clients=[flag.client for flag in flags],
+                           what=AccessLog.What.LIST, detail="risk flags")
     return render(request, "screening/risk_flags.html", {
         "flags": flags, "resolved_tab": resolved_tab})
 

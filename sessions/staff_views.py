@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods
 
 from clients.models import AccessLog, User
 from clients.selectors import clients_for_clinician
-from clients.services import access_log_record
+from clients.services import access_log_record, access_log_record_many
 from portal.lib.access import clinician_required
 from sessions.models import (
     ACTIVE_STATUSES,
@@ -123,6 +123,8 @@ def week(request: HttpRequest) -> HttpResponse:
         # the Sunday before).
         index = max(0, (appointment.start.astimezone(zone).date() - monday).days)
         days[min(index, 6)].appointments.append(appointment)
+    access_log_record_many(request=request, what=AccessLog.What.LIST, detail="schedule",
+                           clients=[a.client for day in days for a in day.appointments])
     return render(request, "booking/clinician/week.html", {
         "days": days,
         "monday": monday,
@@ -235,6 +237,9 @@ def book_for_client(request: HttpRequest) -> HttpResponse:
                 return done
     else:
         form = BookForClientForm(initial={**default_when(zone), "repeat": ""}, **options)
+    # The form lists the clinician's clients by name.
+    access_log_record_many(request=request, clients=list(options["clients"]),
+                           what=AccessLog.What.LIST, detail="booking form")
     return render(request, "booking/clinician/book.html", {
         "form": form,
         "working_zone": zone,

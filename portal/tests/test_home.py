@@ -67,7 +67,8 @@ def test_client_home_does_not_show_other_people(client, client_user, stranger, o
     assert other_clinician.full_name not in body
 
 
-def _clinician_home_body(client, clinician, home_url, django_assert_num_queries) -> str:
+def _clinician_home_body(client, clinician, home_url, django_assert_num_queries, *,
+                         names_clients: bool = False) -> str:
     client.force_login(clinician)
     # 1. session  2. user  3. MFA check of the staff middleware (authenticator exists)
     # 4. caseload with each client's route (subqueries)  5. appointments of today and the next
@@ -76,8 +77,9 @@ def _clinician_home_body(client, clinician, home_url, django_assert_num_queries)
     # last 30 days  9. active goals with reminder preferences and their last check-in
     # (subqueries)  10. week-old recommendations with nothing
     # booked since  11. current consent documents  12. the caseload's signatures
-    # 13. the clinician's acknowledgements
-    with django_assert_num_queries(13):
+    # 13. the clinician's acknowledgements  and, when the page names a client (on the schedule
+    # or in the list), 14. their access-log rows (one INSERT)
+    with django_assert_num_queries(14 if names_clients else 13):
         response = client.get(home_url)
     assert response.status_code == 200
     return response.content.decode()
@@ -198,7 +200,8 @@ def test_clinician_home_lists_open_flags_at_a_fixed_cost(
         other = make_client(clinician=clinician)
         screening_submit_many(client=other, answers_by_instrument=full_set(
             self_assessment={"c1": 1}))
-    body = _clinician_home_body(client, clinician, home_url, django_assert_num_queries)
+    body = _clinician_home_body(client, clinician, home_url, django_assert_num_queries,
+                                names_clients=True)
     assert "Open risk flag" in body
     assert client_user.full_name in body
     assert stranger.full_name not in body  # another clinician's client
@@ -253,7 +256,8 @@ def test_homes_show_the_next_appointment_and_todays_sessions(
         assert "Tuesday 5 January at 11:00, with Dana Reyes." in body
         assert reverse("booking:detail", args=[first.public_id]) in body
 
-        body = _clinician_home_body(client, clinician, home_url, django_assert_num_queries)
+        body = _clinician_home_body(client, clinician, home_url, django_assert_num_queries,
+                                names_clients=True)
         # Dana reads in America/Chicago: 16:00 UTC is 10:00; the cancelled 22:00 is left out.
         assert "10:00–10:20" in body
         assert ">Client 21</a>" in body
@@ -274,7 +278,8 @@ def test_clinician_home_notices_a_struggling_coaching_client(
     screening_submit(client=client_user, instrument="who5", answers=who5(20))  # 80%
     screening_submit(client=client_user, instrument="who5", answers=who5(17))  # 68%: dropped
     screening_submit(client=stranger, instrument="who5", answers=who5(5))  # not Dana's client
-    body = _clinician_home_body(client, clinician, home_url, django_assert_num_queries)
+    body = _clinician_home_body(client, clinician, home_url, django_assert_num_queries,
+                                names_clients=True)
     assert "Wellbeing check" in body
     assert "WHO-5 68%" in body and "10 points or more below" in body
     assert stranger.full_name not in body

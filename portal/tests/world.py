@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 import time_machine
 from django.contrib import admin
@@ -148,10 +149,14 @@ def admin_urls(world: World) -> dict[str, str]:
     """The changelist, change, history and autocomplete pages of every registered model, the
     change and history pages on one of the world's objects where it has one."""
     urls: dict[str, str] = {}
-    for model in admin.site._registry:
+    for model, model_admin in admin.site._registry.items():
         meta = model._meta
         base = f"admin:{meta.app_label}_{meta.model_name}"
         urls[f"{base}_changelist"] = reverse(f"{base}_changelist")
+        for name in model_admin.autocomplete_fields:
+            urls[f"{base}_autocomplete_{name}"] = reverse("admin:autocomplete") + "?" + \
+                urlencode({"app_label": meta.app_label, "model_name": meta.model_name,
+                           "field_name": name, "term": ""})
         obj = _world_object_of(world, model)
         if obj is not None:
             urls[f"{base}_change"] = reverse(f"{base}_change", args=[obj.pk])

@@ -100,9 +100,9 @@ def test_the_dashboard_opens_a_new_client_read_only_and_logs_it(client, dana, ne
                      service_type=service_type("therapy-consultation"), start=TUESDAY_10,
                      by=dana)
     client.force_login(dana)
-    # The dashboard's thirteen (portal/tests/test_dashboard.py) and one more: which of the
-    # people on the schedule who are not the clinician's own they may open.
-    with django_assert_num_queries(14):
+    # The dashboard's (portal/tests/test_dashboard.py) and one more: which of the people on
+    # the schedule who are not the clinician's own they may open.
+    with django_assert_num_queries(15):
         dashboard = client.get(reverse("home")).content.decode()
     assert history_url(newcomer) in dashboard
     assert f'href="{reverse("caseload:timeline", args=[newcomer.public_id])}"' not in dashboard
@@ -169,7 +169,8 @@ def test_the_resolved_tab_costs_the_same_whatever_the_flags(client, clinician, m
             client.post(reverse("screening:risk_flag", args=[flag.public_id]),
                         {"note": "Reached them."})
         # 1. session  2. user  3. MFA check  4. the resolved flags with client and resolver
-        with django_assert_num_queries(4):
+        # 5. the access-log rows of the clients listed
+        with django_assert_num_queries(5):
             page = client.get(url)
         assert page.content.decode().count("Reached") == 0  # notes stay on the flag page
         assert RiskFlag.objects.filter(status="resolved").count() >= count

@@ -167,8 +167,9 @@ def test_week_shows_every_status(signed_in, clinician, client_user):
 
 def _week_body(client, django_assert_num_queries) -> str:
     # 1. session  2. user  3. MFA check of the staff middleware  4. the week's appointments
-    # with their clients and service types (one join)
-    with django_assert_num_queries(4):
+    # with their clients and service types (one join)  5. the access-log rows of the clients
+    # on the schedule (one INSERT)
+    with django_assert_num_queries(5):
         page = client.get(WEEK, {"week": "2026-10-19"})
     assert page.status_code == 200
     return page.content.decode()
@@ -292,9 +293,10 @@ def test_exception_errors_next_to_the_field_and_nothing_saved(signed_in, data, f
 
 def test_book_page_offers_only_their_own_clients(signed_in, client_user, stranger,
                                                  django_assert_num_queries):
-    # 1. session  2. user  3. MFA check  4. the clinician's profile (zone)  5. their clients
-    # 6. the active service types
-    with django_assert_num_queries(6):
+    # 1. session  2. user  3. MFA check  4. the clinician's profile (zone)  5. their clients,
+    # for the access log  6. the access-log rows of them (the form names each; one INSERT)
+    # 7. their clients again, as the form's choices  8. the active service types
+    with django_assert_num_queries(8):
         body = signed_in.get(BOOK).content.decode()
     assert client_user.full_name in body and str(client_user.public_id) in body
     assert stranger.full_name not in body
@@ -382,9 +384,10 @@ def test_a_weekly_series_keeps_its_local_time_across_dst_and_reports_collisions(
     ]
     assert (series.count, series.interval_weeks, series.time_zone) == (6, 1, "America/New_York")
 
-    # 1. session  2. user  3. MFA check  4. the clinician's profile  5. the series with its
-    # client and type  6. its appointments  7. their clients  8. the service types
-    with django_assert_num_queries(8):
+    # 1. session  2. user  3. MFA check  4. the clinician's profile  5. their clients and
+    # 6. their access-log rows (the form names each)  7. the series with its client and type
+    # 8. its appointments  9. their clients, as the form's choices  10. the service types
+    with django_assert_num_queries(10):
         body = signed_in.get(page["Location"]).content.decode()
     assert "5 of 6 booked" in body
     assert "1 occurrence was not booked" in body
