@@ -56,7 +56,6 @@ SWEEP_TIME_BUDGET = timedelta(seconds=40)
 # A delivery task is killed after CELERY_TASK_TIME_LIMIT seconds; a row still `sending` this long
 # after that was abandoned mid-send.
 STUCK_MARGIN = timedelta(seconds=60)
-FIRST_RETRY_SECONDS = 60
 ERROR_MAX_LENGTH = 2000
 SWEEP_HEARTBEAT = "notifications.sweep"
 
@@ -427,7 +426,8 @@ def retry_backoff(*, attempts: int) -> int:
     at half the broker's visibility timeout (a longer countdown would make Redis hand the
     waiting message to a second worker)."""
     cap = min(30 * 60, settings.CELERY_BROKER_VISIBILITY_TIMEOUT // 2)
-    return min(FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0), cap)
+    first = settings.NOTIFICATIONS_FIRST_RETRY_SECONDS
+    return min(first * 2 ** max(attempts - 1, 0), cap)
 
 
 def _describe(exc: BaseException) -> str:

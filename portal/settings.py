@@ -372,6 +372,8 @@ BOOKING_SLOT_GRID_MINUTES = env_int("TANDEM_SLOT_GRID_MINUTES", 15)
 WAITLIST_OFFER_STAGGER_MINUTES = env_int("TANDEM_WAITLIST_STAGGER_MINUTES", 15)
 # How many times the outbox tries one message before it is marked failed.
 NOTIFICATIONS_MAX_ATTEMPTS = env_int("TANDEM_NOTIFICATIONS_MAX_ATTEMPTS", 5)
+# The wait before the first retry of a temporary SMTP failure (doubling each time after).
+NOTIFICATIONS_FIRST_RETRY_SECONDS = env_int("TANDEM_NOTIFICATIONS_FIRST_RETRY_SECONDS", 60)
 # How long a closed client's health record is kept (shown on /account/close/). Closing an
 # account deactivates it; nothing is deleted (see clients.services.account_close).
 RECORD_RETENTION_YEARS = env_int("TANDEM_RECORD_RETENTION_YEARS", 7)
