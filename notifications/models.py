@@ -52,7 +52,7 @@ class Notification(models.Model):
         help_text='Names the event, e.g. "welcome:42": scheduling it twice makes one row.',
     )
     scope = models.CharField(
-        max_length=120, blank=True, db_index=True,
+        max_length=120, blank=True,
         help_text='What the row is about, e.g. "appointment:<uuid>" (see notifications.keys): '
                   "cancelling the cause cancels its rows by this, never by a key prefix.",
     )
@@ -83,7 +83,11 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "due_at"], name="notif_status_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="notif_status_due_idx"),
+            # Cancelling a cause, and the planner's "no live reminder for this goal" anti-join.
+            models.Index(fields=["scope", "status"], name="notif_scope_status_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="sent") | Q(sent_at__isnull=False),
