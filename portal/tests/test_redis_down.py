@@ -58,3 +58,22 @@ def test_failed_logins_are_still_limited_with_redis_down(client, client_user, re
     response = client.post("/accounts/login/", {"login": client_user.email,
                                                 "password": TEST_PASSWORD})
     assert response.status_code != 302
+
+
+@pytest.mark.needs_redis
+def test_the_cache_goes_back_to_redis_when_it_returns(tmp_path, monkeypatch):
+    from notifications.tests.faults import private_redis
+    from portal.lib import cache as failsafe
+
+    monkeypatch.setattr(failsafe, "RETRY_AFTER", 0.0)
+    with private_redis(tmp_path) as redis:
+        cache = failsafe.FailSafeRedisCache(redis.url, {"OPTIONS": {
+            "socket_connect_timeout": 0.5, "socket_timeout": 0.5}})
+        cache.set("shared", 1)
+        redis.stop()
+        cache.set("during", 2)  # Redis is gone: kept in this process's memory
+        assert cache.get("during") == 2
+        redis.start()  # an empty Redis (no persistence) on the same port
+        assert cache.get("during") is None  # answered by Redis again
+        cache.set("after", 3)
+        assert cache.redis_available and cache.get("after") == 3
