@@ -36,8 +36,8 @@ from goals.models import (
 from notifications import keys
 from notifications.clock import outbox_now
 from notifications.models import Notification
+from notifications.selectors import notification_rows_for_planner, notifications_live_in_scope
 from notifications.services import (
-    LIVE_STATUSES,
     notification_move,
     notification_schedule,
     notification_withdraw,
@@ -263,10 +263,6 @@ class _ReminderRow:
     merged: bool
 
 
-_ROW_FIELDS = ("pk", "scope", "status", "due_at", "enqueued_at", "attempts", "context",
-               "merged_into_id")
-
-
 def _reminder_row(values: tuple, *, now: datetime) -> _ReminderRow:
     pk, _scope, status, due_at, enqueued_at, attempts, context, merged_into_id = values
     period = (context or {}).get("period")
@@ -323,8 +319,8 @@ def check_in_reminder_plan(*, goal: Goal) -> Notification | None:
     preference = reminder_preference_for(goal.client)
     checked = set(goal.check_ins.filter(period__gte=now.date() - timedelta(days=2))
                   .values_list("period", flat=True))
-    rows = [_reminder_row(values, now=now) for values in Notification.objects.filter(
-        scope=str(scope), kind=CHECK_IN).values_list(*_ROW_FIELDS)]
+    rows = [_reminder_row(values, now=now) for values in notification_rows_for_planner(
+        scopes=[str(scope)], kind=CHECK_IN)]
     target = _next_reminder(goal, preference=preference, checked=checked,
                             done=_periods_done(rows), now=now)
     planned: Notification | None = None
@@ -356,8 +352,7 @@ def check_in_reminders_plan_missing(*, limit: int = PLAN_MISSING_LIMIT) -> int:
     goals the practice has (goals without a reminder; their recent check-ins; their outbox
     rows; one insert), at most ``limit`` goals a run. Returns how many goals it planned for."""
     now = outbox_now()
-    live = Notification.objects.filter(scope=OuterRef("outbox_scope"), kind=CHECK_IN,
-                                       status__in=LIVE_STATUSES)
+    live = notifications_live_in_scope(scope=OuterRef("outbox_scope"), kind=CHECK_IN)
     goals = list(
         Goal.objects.filter(status=GoalStatus.ACTIVE, client__is_active=True)
         .exclude(service_line=ServiceLine.THERAPY, approved_at__isnull=True)
@@ -379,9 +374,8 @@ def check_in_reminders_plan_missing(*, limit: int = PLAN_MISSING_LIMIT) -> int:
             period__gte=now.date() - timedelta(days=2)).values_list("goal_id", "period"):
         checked[goal_id].add(period)
     rows: dict[str, list[_ReminderRow]] = defaultdict(list)
-    for values in Notification.objects.filter(
-            scope__in=[goal.outbox_scope for goal in goals], kind=CHECK_IN,
-    ).values_list(*_ROW_FIELDS):
+    for values in notification_rows_for_planner(
+            scopes=[goal.outbox_scope for goal in goals], kind=CHECK_IN):
         rows[values[1]].append(_reminder_row(values, now=now))
     plans = []
     for goal in goals:

@@ -28,6 +28,23 @@ def notification_for_delivery(*, notification_id: int) -> Notification:
     )
 
 
+PLANNER_ROW_FIELDS = ("pk", "scope", "status", "due_at", "enqueued_at", "attempts", "context",
+                      "merged_into_id")
+LIVE_STATUSES = (Status.PENDING, Status.SENDING)
+
+
+def notification_rows_for_planner(*, scopes: list[str], kind: str) -> list[tuple]:
+    """What a planner reads of the rows of some scopes: PLANNER_ROW_FIELDS, as tuples."""
+    return list(Notification.objects.filter(scope__in=scopes, kind=kind)
+                .values_list(*PLANNER_ROW_FIELDS))
+
+
+def notifications_live_in_scope(*, scope, kind: str) -> QuerySet[Notification]:
+    """Rows of ``kind`` in a scope (a value or an OuterRef) that are pending or being sent:
+    for ``Exists(...)`` in a planner's set-based query."""
+    return Notification.objects.filter(scope=scope, kind=kind, status__in=LIVE_STATUSES)
+
+
 def sweep_last_finished(name: str = "notifications.sweep") -> tuple[datetime | None, datetime]:
     """When the sweep last finished, and the database's time now (to compare the two)."""
     heartbeat = SweepHeartbeat.objects.filter(name=name).first()
