@@ -549,3 +549,18 @@ def notification_resend(*, notification: Notification, by: User) -> bool:
             notifications_enqueue_on_commit(notification_ids=[notification.pk], enqueued_at=now)
     notification.refresh_from_db()
     return bool(updated)
+
+
+def notification_close(*, notification: Notification, by: User) -> bool:
+    """A person found the message in the mail server's log (or heard from the recipient) and
+    clears it without sending again: a ``needs_review`` or ``failed`` row becomes cancelled,
+    with who closed it in its error text. Returns False for a row in any other status."""
+    note = f"\n\nClosed without resending by {by.full_name or by.email} ({by.pk})."
+    updated = Notification.objects.filter(
+        pk=notification.pk, status__in=[Status.FAILED, Status.NEEDS_REVIEW]
+    ).update(status=Status.CANCELLED, last_error=Concat(F("last_error"), Value(note)))
+    if updated:
+        logger.info("notification %s closed without resending by user %s", notification.pk,
+                    by.pk)
+    notification.refresh_from_db()
+    return bool(updated)

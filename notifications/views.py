@@ -18,7 +18,7 @@ from notifications.selectors import (
     notification_review_token,
     notifications_needing_review_for,
 )
-from notifications.services import ResendRefused, notification_resend
+from notifications.services import ResendRefused, notification_close, notification_resend
 
 
 def _staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -56,4 +56,18 @@ def review_resend(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, "Queued to send again, with the same Message-ID.")
         else:
             messages.warning(request, "Not resent: it is no longer failed or waiting for review.")
+    return redirect("notifications:review")
+
+
+@_staff_required
+@require_POST
+def review_close(request: HttpRequest, token: str) -> HttpResponse:
+    """It arrived (found in the mail log, or the recipient says so): clear it, send nothing."""
+    notification = notification_needing_review_for(user=request.user, token=token)
+    if notification is None:
+        raise Http404("No such message.")
+    if notification_close(notification=notification, by=request.user):
+        messages.success(request, "Closed without sending again.")
+    else:
+        messages.warning(request, "Not closed: it is no longer failed or waiting for review.")
     return redirect("notifications:review")

@@ -98,7 +98,7 @@ def test_smtp_refusals_retry_or_fail_and_a_dropped_reply_needs_review(make_clien
                                                                       tmp_path):
     people = clients(make_client, 5, prefix="smtp")
     scripts = {people[0].email: ["451"],       # refused before DATA, then accepted: a retry
-               people[1].email: ["550"],       # permanent: failed at once
+               people[1].email: ["451", "550"],  # 4xx: retried; then 5xx: failed at once
                people[2].email: ["drop"],      # stored, no reply: needs review, never retried
                people[3].email: ["552-data"],  # refused after the message: a definite failure
                }                               # people[4]: accepted at once
@@ -114,13 +114,14 @@ def test_smtp_refusals_retry_or_fail_and_a_dropped_reply_needs_review(make_clien
         result = tally("SMTP 4xx, 5xx, dropped reply", server.handler, rows)
 
     statuses = [(row.status, row.attempts) for row in rows]
-    assert statuses == [(Status.SENT, 2), (Status.FAILED, 1), (Status.NEEDS_REVIEW, 1),
+    assert statuses == [(Status.SENT, 2), (Status.FAILED, 2), (Status.NEEDS_REVIEW, 1),
                         (Status.FAILED, 1), (Status.SENT, 1)]
     assert "550" in rows[1].last_error and "552" in rows[3].last_error
     assert "may have stored it" in rows[2].last_error
     assert all(".outbox." in row.message_id for row in rows)
     assert (result.once, result.needs_review, result.failed) == (2, 1, 2)
     assert server.handler.refused[people[0].email] == 1
+    assert server.handler.refused[people[1].email] == 2
     result.assert_exactly_once()
 
 

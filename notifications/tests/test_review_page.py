@@ -101,6 +101,18 @@ def test_resend_queues_the_message_again(admin_client, rows, enqueued,
     assert enqueued.ids == [rows["welcome"].pk]
 
 
+def test_a_message_that_arrived_is_closed_without_sending(client, clinician, rows, enqueued):
+    client.force_login(clinician)
+    token = notification_review_token(rows["reminder"])
+    response = client.post(reverse("notifications:review_close", args=[token]), follow=True)
+    assert "Closed without sending again." in response.content.decode()
+    rows["reminder"].refresh_from_db()
+    assert rows["reminder"].status == Status.CANCELLED
+    assert "Closed without resending by Dana Reyes" in rows["reminder"].last_error
+    assert enqueued.ids == []
+    assert "reminder" not in listed(client.get(URL))
+
+
 @pytest.mark.parametrize("extra", [0, 8])
 def test_the_page_costs_the_same_queries_with_more_rows(client, clinician, client_user, rows,
                                                         extra, django_assert_num_queries):
