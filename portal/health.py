@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -119,8 +119,3 @@ def readyz(request):
     results, details = run_checks()
     failed = [name for name in READINESS if results.get(name) != "ok"]
     return JsonResponse(_body(results, details, failed=failed), status=503 if failed else 200)
-
-
-# Sweeps this old or older are stale (also shown in the admin's heartbeat list).
-def sweep_stale_after() -> timedelta:
-    return timedelta(seconds=settings.OUTBOX_SWEEP_STALE_AFTER)
