@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Tests run in parallel on every core; override with `make test PYTEST_WORKERS=0`.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint clean
+.PHONY: run test faults lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,13 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not faults" $(PYTEST_ARGS)
+
+# The long fault suite with real processes (needs PostgreSQL and Redis, like CI): a 30-second
+# Redis outage, 300 rows through two beats and four sweeps, a lost risk-alert hand-off, and the
+# quick scenarios of `make test` again. TANDEM_FAULT_REPORT=file collects each scenario's tally.
+faults: $(VENV)/.dev
+	$(BIN)/pytest -n $(PYTEST_WORKERS) notifications/tests/test_faults.py $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

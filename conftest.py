@@ -74,6 +74,10 @@ def _fast_test_settings(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Real hashing costs ~0.3 s a password; tests hash hundreds. Not a production setting.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # time_machine moves Python's clock, not PostgreSQL's: in-process tests read the outbox's
+    # time from Python. Processes the tests start (workers, sweeps) read the database's clock,
+    # as production does (notifications.clock).
+    settings.OUTBOX_CLOCK = "process"
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -1,19 +1,25 @@
 """Writes of the goals app: goals, steps, check-ins, comments, and the check-in reminders.
 
-Reminders are outbox rows (rule 6): each active goal has at most one pending reminder, for its
-next check-in day, at the client's local time outside quiet hours and not while reminders are
-paused. A check-in for that period cancels it and plans the next. Emails name no goal, metric
-or service line (rule 7).
+Reminders are outbox rows (rule 6), planned when something changes them, in that transaction:
+each active goal has one planned reminder, for its next check-in day, at the client's local time
+outside quiet hours and not while reminders are paused. A check-in for that period withdraws it
+and plans the next. Beat's safety net (``check_in_reminders_plan_missing``) plans for goals whose
+reminder went out, in a constant number of queries. Emails name no goal, metric or service line
+(rule 7).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
-from datetime import date, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat, Replace
 from django.utils import timezone
 
 from clients.access import clinician_is_assigned
@@ -28,14 +34,27 @@ from goals.models import (
     ReminderPreference,
     ServiceLine,
 )
+from notifications import keys
+from notifications.clock import outbox_now
 from notifications.models import Notification
-from notifications.services import notification_schedule, notifications_cancel_pending
+from notifications.selectors import notification_rows_for_planner, notifications_live_in_scope
+from notifications.services import (
+    notification_move,
+    notification_schedule,
+    notification_withdraw,
+    notifications_cancel,
+    notifications_plan_many,
+)
 from screening.services import screening_submit
 
 GOAL_FIELDS = {"title", "why", "metric", "unit", "baseline", "target", "direction", "due_date",
                "skills", "practice_frequency", "cadence", "cadence_weekday", "check_in_time"}
 # Coaching clients may add a WHO-5 to a check-in once a week.
 WHO5_INTERVAL = timedelta(days=7)
+CHECK_IN = Notification.Kind.CHECK_IN_REMINDER
+Status = Notification.Status
+# The safety net plans at most this many goals a run (beat runs it every few minutes).
+PLAN_MISSING_LIMIT = 5000
 
 
 # --- who may do what --------------------------------------------------------------------------
@@ -198,7 +217,7 @@ def comment_add(*, goal: Goal, author: User, text: str,
     with transaction.atomic():
         comment = Comment.objects.create(goal=goal, check_in=check_in, author=author, text=text)
         notification_schedule(recipient=goal.client, kind=Notification.Kind.GOAL_COMMENT,
-                              dedupe_key=f"goal-comment:{comment.public_id}",
+                              dedupe_key=keys.goal_comment(comment_public_id=comment.public_id),
                               due_at=timezone.now())
     return comment
 
@@ -233,53 +252,155 @@ def reminder_preference_update(*, client: User, quiet_start: time, quiet_end: ti
     return preference
 
 
-def _reminder_key(goal: Goal, period: date) -> str:
-    return f"check-in:{goal.public_id}:{period.isoformat()}"
+@dataclass(frozen=True)
+class _ReminderRow:
+    """What the planner reads of one outbox row of a goal."""
+
+    pk: int
+    period: date | None
+    status: str
+    due_at: datetime
+    untouched: bool  # pending, never handed over or tried, not yet due: the planner may change it
+    merged: bool
 
 
-def check_in_reminder_plan(*, goal: Goal) -> Notification | None:
-    """Make the goal's single pending reminder the right one: for its next check-in day that
-    has no check-in yet, whose reminder time is still ahead, outside a pause. Idempotent."""
-    prefix = f"check-in:{goal.public_id}:"
-    client = goal.client
-    if goal.status != GoalStatus.ACTIVE or goal.needs_approval or not client.is_active:
-        notifications_cancel_pending(recipient=client, dedupe_key_prefix=prefix)
-        return None
-    preference = reminder_preference_for(client)
-    zone = client.zone
-    now = timezone.now()
+def _reminder_row(values: tuple, *, now: datetime) -> _ReminderRow:
+    pk, _scope, status, due_at, enqueued_at, attempts, context, merged_into_id = values
+    period = (context or {}).get("period")
+    return _ReminderRow(
+        pk=pk, period=date.fromisoformat(period) if period else None, status=status,
+        due_at=due_at,
+        untouched=(status == Status.PENDING and enqueued_at is None and not attempts
+                   and due_at > now),
+        merged=merged_into_id is not None)
+
+
+def _periods_done(rows: list[_ReminderRow]) -> set[date]:
+    """Periods whose reminder went out, is going out, merged into another email, or needs a
+    person: the planner plans no second one for them."""
+    return {row.period for row in rows if row.period and not row.untouched and (
+        row.status != Status.CANCELLED or row.merged)}
+
+
+def _next_reminder(goal: Goal, *, preference: ReminderPreference, checked: set[date],
+                   done: set[date], now: datetime) -> tuple[date, datetime] | None:
+    """The goal's next check-in day without a check-in or a reminder, whose reminder time is
+    still ahead and after any pause: (period, due)."""
+    zone = goal.client.zone
     today = timezone.localdate(now, timezone=zone)
-    checked = set(goal.check_ins.values_list("period", flat=True))
     start = max(today - timedelta(days=1), preference.paused_until or today)
     for period in period_dates(goal, start, today + timedelta(days=SEARCH_DAYS)):
+        if period in checked or period in done:
+            continue
         due = reminder_at(goal, period, zone=zone, quiet_start=preference.quiet_start,
                           quiet_end=preference.quiet_end)
-        if period in checked or due <= now:
-            continue
-        key = _reminder_key(goal, period)
-        Notification.objects.filter(recipient=client, status=Notification.Status.PENDING,
-                                    dedupe_key__startswith=prefix).exclude(dedupe_key=key).update(
-            status=Notification.Status.CANCELLED)
-        row = notification_schedule(recipient=client, kind=Notification.Kind.CHECK_IN_REMINDER,
-                                    dedupe_key=key, due_at=due)
-        if row.due_at != due or row.status == Notification.Status.CANCELLED:
-            # The same period planned again: a new check-in time, or resumed after a pause.
-            Notification.objects.filter(
-                pk=row.pk, status__in=[Notification.Status.PENDING, Notification.Status.CANCELLED],
-            ).update(status=Notification.Status.PENDING, due_at=due, enqueued_at=None)
-            row.refresh_from_db()
-        return row
-    notifications_cancel_pending(recipient=client, dedupe_key_prefix=prefix)
+        if due > now:
+            return period, due
     return None
 
 
+def _reminder_wanted(goal: Goal) -> bool:
+    return (goal.status == GoalStatus.ACTIVE and not goal.needs_approval
+            and goal.client.is_active)
+
+
+def check_in_reminder_plan(*, goal: Goal) -> Notification | None:
+    """Make the goal's planned reminder the right one; call it in the transaction of whatever
+    changed it (goal created or edited, check-in recorded, preferences or pause changed).
+
+    It only ever changes rows nobody has touched: a reminder that is due, handed to the
+    broker, being sent or waiting for a retry is left as it is (it will go out, or has).
+    A goal that is no longer active cancels its reminders outright (its cause is gone), and
+    closes the failed or needs-review ones. Idempotent. Returns the planned row, if any."""
+    scope = keys.goal_scope(goal.public_id)
+    if not _reminder_wanted(goal):
+        notifications_cancel(scope=scope, kinds=[CHECK_IN], reason="The goal is not active.")
+        return None
+    now = outbox_now()
+    preference = reminder_preference_for(goal.client)
+    checked = set(goal.check_ins.filter(period__gte=now.date() - timedelta(days=2))
+                  .values_list("period", flat=True))
+    rows = [_reminder_row(values, now=now) for values in notification_rows_for_planner(
+        scopes=[str(scope)], kind=CHECK_IN)]
+    target = _next_reminder(goal, preference=preference, checked=checked,
+                            done=_periods_done(rows), now=now)
+    planned: Notification | None = None
+    keep: _ReminderRow | None = None
+    if target is not None:
+        period, due = target
+        keep = next((row for row in rows if row.untouched and row.period == period), None)
+        if keep is not None:
+            if keep.due_at != due:
+                notification_move(notification_id=keep.pk, due_at=due, now=now)
+            planned = Notification.objects.get(pk=keep.pk)
+        else:
+            plan = 1 + sum(1 for row in rows if row.period == period)
+            planned = notification_schedule(
+                recipient=goal.client, kind=CHECK_IN, due_at=due,
+                dedupe_key=keys.check_in_reminder(goal_public_id=goal.public_id, period=period,
+                                                  plan=plan),
+                context={"period": period.isoformat()})
+    for row in rows:
+        if row.untouched and row is not keep:
+            notification_withdraw(notification_id=row.pk, now=now,
+                                  reason="Planned again for another time.")
+    return planned
+
+
+def check_in_reminders_plan_missing(*, limit: int = PLAN_MISSING_LIMIT) -> int:
+    """Beat's safety net: plan a reminder for every active goal that has none pending or being
+    sent (after one went out, the goal needs the next). Set-based: four queries however many
+    goals the practice has (goals without a reminder; their recent check-ins; their outbox
+    rows; one insert), at most ``limit`` goals a run. Returns how many goals it planned for."""
+    now = outbox_now()
+    live = notifications_live_in_scope(scope=OuterRef("outbox_scope"), kind=CHECK_IN)
+    goals = list(
+        Goal.objects.filter(status=GoalStatus.ACTIVE, client__is_active=True)
+        .exclude(service_line=ServiceLine.THERAPY, approved_at__isnull=True)
+        .annotate(outbox_scope=Concat(
+            Value("goal:"), Replace(Cast("public_id", CharField()), Value("-"), Value(""))))
+        .filter(~Exists(live))
+        .select_related("client", "client__reminder_preference")
+        .only("public_id", "cadence", "cadence_weekday", "check_in_time", "anchor_date",
+              "client__id", "client__time_zone", "client__is_active",
+              "client__reminder_preference__quiet_start",
+              "client__reminder_preference__quiet_end",
+              "client__reminder_preference__paused_until")
+        .order_by("pk")[:limit])
+    if not goals:
+        return 0
+    checked: dict[int, set[date]] = defaultdict(set)
+    for goal_id, period in CheckIn.objects.filter(
+            goal_id__in=[goal.pk for goal in goals],
+            period__gte=now.date() - timedelta(days=2)).values_list("goal_id", "period"):
+        checked[goal_id].add(period)
+    rows: dict[str, list[_ReminderRow]] = defaultdict(list)
+    for values in notification_rows_for_planner(
+            scopes=[goal.outbox_scope for goal in goals], kind=CHECK_IN):
+        rows[values[1]].append(_reminder_row(values, now=now))
+    plans = []
+    for goal in goals:
+        try:
+            preference = goal.client.reminder_preference
+        except ReminderPreference.DoesNotExist:
+            preference = ReminderPreference(client=goal.client)  # the defaults, unsaved
+        goal_rows = rows[goal.outbox_scope]
+        target = _next_reminder(goal, preference=preference, checked=checked[goal.pk],
+                                done=_periods_done(goal_rows), now=now)
+        if target is None:
+            continue
+        period, due = target
+        plans.append({
+            "recipient_id": goal.client_id, "kind": CHECK_IN, "due_at": due,
+            "dedupe_key": keys.check_in_reminder(
+                goal_public_id=goal.public_id, period=period,
+                plan=1 + sum(1 for row in goal_rows if row.period == period)),
+            "context": {"period": period.isoformat()},
+        })
+    notifications_plan_many(rows=plans)
+    return len(plans)
+
+
 def check_in_reminders_plan_all() -> int:
-    """Beat's safety net: plan the next reminder of every active goal (after a reminder went
-    out, its goal needs the next one). Returns how many goals were looked at."""
-    goals = Goal.objects.filter(status=GoalStatus.ACTIVE).select_related(
-        "client__client_profile")
-    count = 0
-    for goal in goals.iterator():
-        check_in_reminder_plan(goal=goal)
-        count += 1
-    return count
+    """Kept for callers of the old name: the safety net, ``check_in_reminders_plan_missing``."""
+    return check_in_reminders_plan_missing()

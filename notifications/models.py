@@ -3,11 +3,16 @@ truth; Celery only delivers what a row says is due.
 
 Life of a row::
 
-    pending --claim by a delivery task--> sending --sent--> sent
-       ^  |                                  |  \\--error, attempts left--> pending (later due_at)
-       |  |                                  |   \\--error, no attempts left--> failed
-       |  \\--notification_cancel--> cancelled \\--stuck past the task time limit--> needs_review
-       \\-------------- notification_resend (a person, in admin) <-- failed / needs_review
+    pending --claim by a delivery task--> sending --250 from the server--> sent
+       ^  |                                  |  \\--refused before DATA / 4xx, attempts left-->
+       |  |                                  |      pending (later due_at)
+       |  |                                  |--5xx, or no attempts left--> failed
+       |  |                                  |--no reply after DATA, or stuck--> needs_review
+       |  \\--cancel (exact key or scope)--> cancelled  (also closes failed / needs_review)
+       \\-------- notification_resend (a person, cause re-checked) <-- failed / needs_review
+
+Every key and scope is built in ``notifications.keys``; ``scope`` names the thing a row is about
+(an appointment, a goal) so its rows can be cancelled together without matching key prefixes.
 """
 
 from __future__ import annotations
@@ -46,6 +51,11 @@ class Notification(models.Model):
         max_length=200, unique=True,
         help_text='Names the event, e.g. "welcome:42": scheduling it twice makes one row.',
     )
+    scope = models.CharField(
+        max_length=120, blank=True,
+        help_text='What the row is about, e.g. "appointment:<uuid>" (see notifications.keys): '
+                  "cancelling the cause cancels its rows by this, never by a key prefix.",
+    )
     due_at = models.DateTimeField(help_text="When it should be sent (stored in UTC).")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -58,6 +68,14 @@ class Notification(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True,
                                       help_text="When a delivery task last took the row.")
     sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(
+        max_length=255, blank=True,
+        help_text="The Message-ID header of the last attempt, to find it in the mail server's log.",
+    )
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="The email this one went out with (one check-in email per person at once).",
+    )
     # Values for the templates only. Never clinical content (rule 7): no diagnosis, scores,
     # goal text or service line. Keys ending in "_at" hold ISO datetimes and reach the templates
     # as datetimes; "ics" is attached as a calendar file.
@@ -65,7 +83,11 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "due_at"], name="notif_status_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="notif_status_due_idx"),
+            # Cancelling a cause, and the planner's "no live reminder for this goal" anti-join.
+            models.Index(fields=["scope", "status"], name="notif_scope_status_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="sent") | Q(sent_at__isnull=False),
@@ -79,3 +101,19 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.dedupe_key})"
+
+
+class SweepHeartbeat(models.Model):
+    """When beat's periodic tasks last ran to the end, by the database's clock: /healthz and the
+    admin show it, and a sweep that stopped running is a failed check of its own."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "sweep heartbeat"
+
+    def __str__(self) -> str:
+        return self.name

@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
-from notifications.models import Notification
+from datetime import datetime
+
+from django.core import signing
+from django.db.models import Q, QuerySet
+
+from clients.models import User
+from notifications.clock import outbox_now
+from notifications.models import Notification, SweepHeartbeat
+
+Kind = Notification.Kind
+Status = Notification.Status
+
+REVIEW_STATUSES = (Status.NEEDS_REVIEW, Status.FAILED)
+APPOINTMENT_KINDS = (Kind.APPOINTMENT_CONFIRMED, Kind.APPOINTMENT_CHANGED,
+                     Kind.APPOINTMENT_CANCELLED, Kind.APPOINTMENT_REMINDER, Kind.WAITLIST_OFFER)
+ALERT_KINDS = (Kind.RISK_ALERT,)
+_REVIEW_SALT = "notifications.review"
 
 
 def notification_for_delivery(*, notification_id: int) -> Notification:
@@ -10,3 +26,64 @@ def notification_for_delivery(*, notification_id: int) -> Notification:
     return Notification.objects.select_related("recipient", "recipient__client_profile").get(
         pk=notification_id
     )
+
+
+PLANNER_ROW_FIELDS = ("pk", "scope", "status", "due_at", "enqueued_at", "attempts", "context",
+                      "merged_into_id")
+LIVE_STATUSES = (Status.PENDING, Status.SENDING)
+
+
+def notification_rows_for_planner(*, scopes: list[str], kind: str) -> list[tuple]:
+    """What a planner reads of the rows of some scopes: PLANNER_ROW_FIELDS, as tuples."""
+    return list(Notification.objects.filter(scope__in=scopes, kind=kind)
+                .values_list(*PLANNER_ROW_FIELDS))
+
+
+def notifications_live_in_scope(*, scope, kind: str) -> QuerySet[Notification]:
+    """Rows of ``kind`` in a scope (a value or an OuterRef) that are pending or being sent:
+    for ``Exists(...)`` in a planner's set-based query."""
+    return Notification.objects.filter(scope=scope, kind=kind, status__in=LIVE_STATUSES)
+
+
+def sweep_last_finished(name: str = "notifications.sweep") -> tuple[datetime | None, datetime]:
+    """When the sweep last finished, and the database's time now (to compare the two)."""
+    heartbeat = SweepHeartbeat.objects.filter(name=name).first()
+    return (heartbeat.last_finished_at if heartbeat else None), outbox_now()
+
+
+def _review_filter(user: User) -> Q | None:
+    """Which rows needing review a staff member may see: a practice admin all of them; a
+    clinician the appointment messages of their own clients and their own, and the alerts
+    sent to them. Anyone else none."""
+    if user.is_practice_admin:
+        return Q()
+    if user.is_clinician:
+        return (Q(recipient=user, kind__in=APPOINTMENT_KINDS + ALERT_KINDS)
+                | Q(recipient__client_profile__clinician=user, kind__in=APPOINTMENT_KINDS))
+    return None
+
+
+def notifications_needing_review_for(*, user: User, limit: int = 200) -> QuerySet[Notification]:
+    """Failed and needs-review rows this person may act on, newest first."""
+    allowed = _review_filter(user)
+    if allowed is None:
+        return Notification.objects.none()
+    return (Notification.objects.filter(allowed, status__in=REVIEW_STATUSES)
+            .select_related("recipient").order_by("-due_at", "-pk")[:limit])
+
+
+def notification_review_token(notification: Notification) -> str:
+    """An opaque name of a row for a URL (rows have sequential ids)."""
+    return signing.dumps(notification.pk, salt=_REVIEW_SALT)
+
+
+def notification_needing_review_for(*, user: User, token: str) -> Notification | None:
+    """The row a token names, if this person may act on it (else None: the view 404s)."""
+    allowed = _review_filter(user)
+    if allowed is None:
+        return None
+    try:
+        pk = signing.loads(token, salt=_REVIEW_SALT)
+    except signing.BadSignature:
+        return None
+    return (Notification.objects.filter(allowed, pk=pk).select_related("recipient").first())

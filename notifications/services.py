@@ -1,53 +1,78 @@
-"""Writes to the outbox: schedule, claim, deliver, resend, cancel.
+"""Writes to the outbox: schedule, cancel, plan-safe changes, sweep, deliver, resend.
 
 Exactly once (rule 6 of DESIGN.md) rests on one step: a delivery task may send only after it
 moved the row from ``pending`` to ``sending`` with a conditional ``UPDATE`` that matched it. Any
 number of tasks for one row (a kick and a sweep, two sweeps, a broker redelivery, a retry) can
 run; one wins the claim and the others return. A row left in ``sending`` (the worker died
-mid-send) is never sent again by the machine: a person decides in admin (``needs_review``).
+mid-send), or one whose SMTP server took the message and gave no reply, is never sent again by
+the machine: a person decides (``needs_review``, see notifications/views.py).
+
+Time comes from one clock, the database's (notifications.clock): "due", "stale" and "stuck"
+never depend on a worker's own clock.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import make_msgid
 from typing import Any
 
 from billiard.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from clients.models import User
+from notifications import smtp
+from notifications.clock import outbox_now
 from notifications.emails import notification_email_build
-from notifications.models import Notification
+from notifications.keys import OutboxKey, Scope
+from notifications.models import Notification, SweepHeartbeat
 from notifications.selectors import notification_for_delivery
 
 logger = logging.getLogger(__name__)
 
 Status = Notification.Status
+Kind = Notification.Kind
 
 # A row handed to the broker this long ago and still pending is handed over again by the sweep
 # (the message was lost: broker restarted without persistence, publish failed half-way, ...).
 REENQUEUE_AFTER = timedelta(minutes=10)
-# A sweep (once a minute) claims at most this many rows; the rest wait for the next one.
-SWEEP_BATCH_SIZE = 500
+# Risk alerts must reach the clinician within a minute even when their hand-off was lost: the
+# sweep (every SWEEP_INTERVAL seconds) hands them over again after this much less.
+URGENT_KINDS = frozenset({Kind.RISK_ALERT})
+URGENT_REENQUEUE_AFTER = timedelta(seconds=20)
+# The sweep claims rows in small batches and publishes each batch before claiming the next, so a
+# sweep killed mid-publish strands at most one batch; it keeps going while rows are due, for at
+# most SWEEP_TIME_BUDGET (below the task's soft time limit).
+SWEEP_BATCH_SIZE = 50
+SWEEP_TIME_BUDGET = timedelta(seconds=40)
 # A delivery task is killed after CELERY_TASK_TIME_LIMIT seconds; a row still `sending` this long
 # after that was abandoned mid-send.
 STUCK_MARGIN = timedelta(seconds=60)
-FIRST_RETRY_SECONDS = 60
 ERROR_MAX_LENGTH = 2000
+SWEEP_HEARTBEAT = "notifications.sweep"
+
+LIVE_STATUSES = (Status.PENDING, Status.SENDING)
+CLOSABLE_STATUSES = (Status.PENDING, Status.FAILED, Status.NEEDS_REVIEW)
 
 
 @dataclass(frozen=True)
 class DeliveryOutcome:
     """What a delivery attempt did. ``retry_in`` is set when the task should try again."""
 
-    status: str  # "sent", "skipped", "retry", "failed", "needs_review", "cancelled"
+    status: str  # "sent", "skipped", "retry", "failed", "needs_review", "cancelled", "merged"
     retry_in: int | None = None
+
+
+class ResendRefused(Exception):
+    """The reason for the message no longer holds; the text says why, for the person."""
 
 
 def _now() -> datetime:
@@ -61,13 +86,14 @@ def notification_schedule(
     *,
     recipient: User,
     kind: str,
-    dedupe_key: str,
+    dedupe_key: str | OutboxKey,
     due_at: datetime,
     context: dict[str, Any] | None = None,
 ) -> Notification:
     """Add a message to the outbox; call it inside the transaction of whatever caused it.
 
-    Idempotent on ``dedupe_key``: scheduling the same event again returns the existing row
+    ``dedupe_key`` comes from notifications.keys (an ``OutboxKey`` also carries the row's
+    scope). Idempotent on the key: scheduling the same event again returns the existing row
     untouched, whatever its status (a sent welcome is never reset; a cancelled one stays
     cancelled). A row already due is handed to the broker when the transaction commits, so it
     leaves in seconds; the sweep is the safety net. A future row waits for the sweep: never a
@@ -77,13 +103,16 @@ def notification_schedule(
         raise ValueError(f"Unknown notification kind {kind!r}.")
     if timezone.is_naive(due_at):
         raise ValueError("due_at must be an aware datetime.")
+    scope = dedupe_key.scope if isinstance(dedupe_key, OutboxKey) else None
+    # Only whether to kick it now; whether it is due is the sweep's call, by the database clock.
     now = _now()
     due_now = due_at <= now
     notification, created = Notification.objects.get_or_create(
-        dedupe_key=dedupe_key,
+        dedupe_key=str(dedupe_key),
         defaults={
             "recipient": recipient,
             "kind": kind,
+            "scope": str(scope) if scope else "",
             "due_at": due_at,
             "context": context or {},
             "enqueued_at": now if due_now else None,
@@ -96,51 +125,104 @@ def notification_schedule(
 
 def welcome_schedule(*, user: User) -> Notification:
     """The welcome email, once per account, after its email address is verified."""
-    return notification_schedule(
-        recipient=user,
-        kind=Notification.Kind.WELCOME,
-        dedupe_key=f"welcome:{user.pk}",
-        due_at=_now(),
-    )
+    from notifications import keys
+
+    return notification_schedule(recipient=user, kind=Notification.Kind.WELCOME,
+                                 dedupe_key=keys.welcome(user=user), due_at=_now())
 
 
-def notification_cancel(*, dedupe_key: str) -> bool:
-    """Cancel a message that has not been sent (an appointment was cancelled, ...).
+# --- cancelling -------------------------------------------------------------------------------
+
+
+def notification_cancel(*, dedupe_key: str | OutboxKey) -> bool:
+    """Cancel one message, by its exact key, that has not been sent.
 
     Only a ``pending`` row can be cancelled; returns False when there is none (never scheduled,
     already sent, being sent right now, failed). Call it in the caller's transaction.
     """
     return bool(
-        Notification.objects.filter(dedupe_key=dedupe_key, status=Status.PENDING).update(
+        Notification.objects.filter(dedupe_key=str(dedupe_key), status=Status.PENDING).update(
             status=Status.CANCELLED
         )
     )
 
 
+def _close(rows, *, reason: str) -> int:
+    """Cancel the pending rows and close the failed / needs-review ones: their cause is gone,
+    so nobody may resend them."""
+    cancelled = rows.filter(status=Status.PENDING).update(status=Status.CANCELLED,
+                                                          last_error=reason)
+    closed = rows.filter(status__in=[Status.FAILED, Status.NEEDS_REVIEW]).update(
+        status=Status.CANCELLED,
+        last_error=Concat(F("last_error"), Value(f"\n\nClosed without sending: {reason}")))
+    return cancelled + closed
+
+
+def notifications_cancel(*, scope: Scope, reason: str,
+                         kinds: Iterable[str] | None = None) -> int:
+    """Cancel every unsent message of a scope (an appointment cancelled or moved, a goal
+    archived), optionally only of some kinds, and close its failed and needs-review rows.
+    A row being sent at this moment is left alone: it is the truth already. Returns how many."""
+    if not isinstance(scope, Scope):
+        raise TypeError("notifications_cancel takes a Scope from notifications.keys.")
+    rows = Notification.objects.filter(scope=str(scope))
+    if kinds is not None:
+        rows = rows.filter(kind__in=list(kinds))
+    return _close(rows, reason=reason)
+
+
+def notifications_cancel_for_recipient(*, recipient: User, reason: str) -> int:
+    """Every unsent message to this person (their account closed)."""
+    return _close(Notification.objects.filter(recipient=recipient), reason=reason)
+
+
 def notifications_cancel_pending(*, recipient: User, dedupe_key_prefix: str) -> int:
-    """Cancel every pending message to this person whose key starts with the prefix (a newer
-    invitation replaces an older one, ...). Returns how many."""
+    """Deprecated: cancel by ``notifications_cancel(scope=...)`` or the exact key instead.
+
+    Kept importable for callers not moved yet (screening's measures invitations, account
+    closure, which passes ""). Cancels this person's pending messages whose key starts with
+    the prefix; returns how many."""
     return Notification.objects.filter(
         recipient=recipient, status=Status.PENDING, dedupe_key__startswith=dedupe_key_prefix
     ).update(status=Status.CANCELLED)
 
 
-def notification_resend(*, notification: Notification, by: User) -> bool:
-    """Send a ``failed`` or ``needs_review`` message again, now, with a fresh set of attempts.
+# --- changes a planner may make ---------------------------------------------------------------
+# A planner (check-in reminders) may change only a row nobody has touched yet: pending, not
+# handed to the broker, never attempted, and not yet due. A row that is due, handed over,
+# being sent or waiting for a retry is left exactly as it is.
 
-    Returns False (and changes nothing) for a row in any other status. ``last_error`` is kept
-    so the history of the row stays readable; a new failure overwrites it.
-    """
-    now = _now()
-    with transaction.atomic():
-        updated = Notification.objects.filter(
-            pk=notification.pk, status__in=[Status.FAILED, Status.NEEDS_REVIEW]
-        ).update(status=Status.PENDING, due_at=now, attempts=0, enqueued_at=now)
-        if updated:
-            logger.info("notification %s resent by user %s", notification.pk, by.pk)
-            notifications_enqueue_on_commit(notification_ids=[notification.pk], enqueued_at=now)
-    notification.refresh_from_db()
-    return bool(updated)
+
+def _untouched(*, now: datetime) -> Q:
+    return Q(status=Status.PENDING, enqueued_at__isnull=True, attempts=0, due_at__gt=now)
+
+
+def notification_withdraw(*, notification_id: int, reason: str, now: datetime) -> bool:
+    """Cancel a planned message that is no longer wanted, if nobody has touched it yet."""
+    return bool(Notification.objects.filter(_untouched(now=now), pk=notification_id).update(
+        status=Status.CANCELLED, last_error=reason))
+
+
+def notification_move(*, notification_id: int, due_at: datetime, now: datetime) -> bool:
+    """Move a planned message to another time, if nobody has touched it yet."""
+    return bool(Notification.objects.filter(_untouched(now=now), pk=notification_id).update(
+        due_at=due_at))
+
+
+def notifications_plan_many(*, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert planned future messages in one statement; a key that exists already is left
+    as it is (two planners at once make one row). Each dict holds recipient_id, kind,
+    dedupe_key (an OutboxKey), due_at and context. Returns how many rows were given."""
+    objects = []
+    for row in rows:
+        key: OutboxKey = row["dedupe_key"]
+        objects.append(Notification(
+            recipient_id=row["recipient_id"], kind=row["kind"], dedupe_key=key.value,
+            scope=str(key.scope) if key.scope else "", due_at=row["due_at"],
+            context=row.get("context") or {}))
+    if objects:
+        Notification.objects.bulk_create(objects, ignore_conflicts=True)
+    return len(objects)
 
 
 # --- the sweep --------------------------------------------------------------------------------
@@ -148,7 +230,9 @@ def notification_resend(*, notification: Notification, by: User) -> bool:
 
 def _due_for_enqueue(*, now: datetime):
     return Notification.objects.filter(status=Status.PENDING, due_at__lte=now).filter(
-        Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=now - REENQUEUE_AFTER)
+        Q(enqueued_at__isnull=True)
+        | Q(enqueued_at__lte=now - REENQUEUE_AFTER)
+        | Q(kind__in=list(URGENT_KINDS), enqueued_at__lte=now - URGENT_REENQUEUE_AFTER)
     )
 
 
@@ -158,7 +242,7 @@ def notifications_claim_due(*, now: datetime, limit: int = SWEEP_BATCH_SIZE) -> 
     Two sweeps at the same moment never both get a row. On PostgreSQL the rows are locked with
     ``SKIP LOCKED`` (a second sweep passes over them instead of waiting); elsewhere each row is
     claimed with a conditional ``UPDATE`` that matches only if nobody moved its ``enqueued_at``
-    since we read it. The caller enqueues the ids after commit.
+    since we read it. The caller publishes the ids.
     """
     due = _due_for_enqueue(now=now).order_by("due_at", "pk")
     with transaction.atomic():
@@ -180,7 +264,7 @@ def notifications_flag_stuck(*, now: datetime) -> int:
     """Move rows abandoned in ``sending`` to ``needs_review``; returns how many.
 
     The worker died between the claim and the end of the send, so nobody knows whether the mail
-    left. Sending again could send it twice; a person checks and resends from admin.
+    left. Sending again could send it twice; a person checks and resends.
     """
     limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) + STUCK_MARGIN
     count = Notification.objects.filter(
@@ -188,38 +272,90 @@ def notifications_flag_stuck(*, now: datetime) -> int:
     ).update(
         status=Status.NEEDS_REVIEW,
         last_error="Delivery was interrupted after it started; the email may or may not have "
-                   "been sent. Check with the recipient before resending.",
+                   "been sent. Look for its Message-ID in the mail server's log before "
+                   "resending.",
     )
     if count:
         logger.warning("%d notification(s) were stuck in sending and need review", count)
     return count
 
 
+def notifications_sweep(*, batch_size: int = SWEEP_BATCH_SIZE,
+                        budget: timedelta = SWEEP_TIME_BUDGET) -> dict[str, int]:
+    """Flag abandoned sends, then hand due rows to the broker batch by batch (each published
+    before the next is claimed) while rows are due and the time budget lasts. Stops at the
+    first batch the broker refuses: those rows are released for the next sweep. Records the
+    sweep's heartbeat when it finishes."""
+    started = time.monotonic()
+    now = outbox_now()
+    flagged = notifications_flag_stuck(now=now)
+    enqueued = batches = 0
+    broker_down = False
+    while True:
+        ids = notifications_claim_due(now=now, limit=batch_size)
+        if not ids:
+            break
+        batches += 1
+        if connection.in_atomic_block:  # called inside a transaction: publish after it commits
+            notifications_enqueue_on_commit(notification_ids=ids, enqueued_at=now)
+            published = len(ids)
+        else:
+            published = _publish(notification_ids=ids, enqueued_at=now)
+        enqueued += published
+        if published < len(ids):
+            broker_down = True
+            break
+        if len(ids) < batch_size or time.monotonic() - started >= budget.total_seconds():
+            break
+        now = outbox_now()
+    heartbeat_record(name=SWEEP_HEARTBEAT, result={
+        "enqueued": enqueued, "needs_review": flagged, "batches": batches,
+        "broker_down": broker_down})
+    return {"enqueued": enqueued, "needs_review": flagged}
+
+
+def heartbeat_record(*, name: str, result: dict[str, Any]) -> None:
+    """The periodic task ``name`` ran to the end now (by the database clock)."""
+    now = outbox_now()
+    if SweepHeartbeat.objects.filter(name=name).update(last_finished_at=now, last_result=result):
+        return
+    try:
+        with transaction.atomic():
+            SweepHeartbeat.objects.create(name=name, last_finished_at=now, last_result=result)
+    except IntegrityError:  # another sweep created it a moment ago
+        SweepHeartbeat.objects.filter(name=name).update(last_finished_at=now,
+                                                        last_result=result)
+
+
 def notifications_enqueue_on_commit(*, notification_ids: Sequence[int],
                                     enqueued_at: datetime) -> None:
     """After the current transaction commits, hand one delivery task per row to the broker.
 
-    A broker that is down must not break the caller (a signup, a sweep): the error is logged
-    and the rows not handed over get ``enqueued_at`` cleared, so the next sweep (a minute later)
-    tries again. Were even that write to fail, the sweep takes them after REENQUEUE_AFTER.
+    A broker that is down must not break the caller (a signup, a booking): the error is logged
+    and the rows not handed over get ``enqueued_at`` cleared, so the next sweep tries again.
+    Were even that write to fail, the sweep takes them after REENQUEUE_AFTER (urgent kinds
+    after URGENT_REENQUEUE_AFTER).
     """
     ids = list(notification_ids)
-    if not ids:
-        return
+    if ids:
+        transaction.on_commit(lambda: _publish(notification_ids=ids, enqueued_at=enqueued_at))
 
-    def publish() -> None:
-        from notifications.tasks import deliver  # the tasks module imports this one
 
-        for index, notification_id in enumerate(ids):
-            try:
-                deliver.delay(notification_id)
-            except Exception:
-                logger.exception("could not enqueue delivery of notification %s; the sweep "
-                                 "will try again", notification_id)
-                _release(notification_ids=ids[index:], enqueued_at=enqueued_at)
-                return  # the broker is down: do not wait on it once per row
+def _publish(*, notification_ids: Sequence[int], enqueued_at: datetime) -> int:
+    """Publish one delivery task per id; returns how many were handed over. At the first
+    error the rest are released (the broker is down: do not wait on it once per row)."""
+    from notifications.tasks import deliver  # the tasks module imports this one
 
-    transaction.on_commit(publish)
+    ids = list(notification_ids)
+    for index, notification_id in enumerate(ids):
+        try:
+            deliver.delay(notification_id)
+        except Exception:
+            logger.exception("could not enqueue delivery of notification %s; the sweep "
+                             "will try again", notification_id)
+            _release(notification_ids=ids[index:], enqueued_at=enqueued_at)
+            return index
+    return len(ids)
 
 
 def _release(*, notification_ids: list[int], enqueued_at: datetime) -> None:
@@ -235,17 +371,54 @@ def _release(*, notification_ids: list[int], enqueued_at: datetime) -> None:
 
 
 # Kinds of which a person gets one email however many are due at once (check-in reminders of
-# several goals): the first claimed row stands for the others due by then, which are cancelled.
+# several goals): the first row to take the person's claim stands for the others due within
+# MERGE_WINDOW of it, which are cancelled with ``merged_into`` pointing at it.
 MERGED_KINDS = frozenset({Notification.Kind.CHECK_IN_REMINDER})
 MERGE_WINDOW = timedelta(minutes=1)
 
 
-def _merge_due_siblings(notification: Notification, *, now: datetime) -> None:
-    Notification.objects.filter(
-        recipient_id=notification.recipient_id, kind=notification.kind, status=Status.PENDING,
-        due_at__lte=now + MERGE_WINDOW,
-    ).exclude(pk=notification.pk).update(
-        status=Status.CANCELLED, last_error=f"Sent together with notification {notification.pk}.")
+def _merge_claim(notification: Notification, *, now: datetime) -> Notification | None:
+    """Under the recipient's lock: return the sibling this row's email went (or goes) out
+    with, or make this row the one that sends and fold the due siblings into it.
+
+    A row that passed here as the sender has its ``message_id`` set before the lock is let go,
+    so a concurrent delivery for the same person finds it and merges into it; two can never
+    both send. (The lock is the person's row: deliveries for other people do not wait.)
+    """
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=notification.recipient_id).exists()
+        siblings = Notification.objects.filter(
+            recipient_id=notification.recipient_id, kind=notification.kind,
+        ).exclude(pk=notification.pk)
+        low = notification.due_at - MERGE_WINDOW
+        high = notification.due_at + MERGE_WINDOW
+        sender = siblings.filter(
+            Q(status=Status.SENDING) & ~Q(message_id="")
+            | Q(status__in=[Status.SENT, Status.NEEDS_REVIEW], merged_into__isnull=True),
+            due_at__gte=low, due_at__lte=high,
+        ).order_by("claimed_at", "pk").first()
+        if sender is not None:
+            Notification.objects.filter(pk=notification.pk, status=Status.SENDING).update(
+                status=Status.CANCELLED, merged_into=sender,
+                last_error=f"Sent together with notification {sender.pk}.")
+            return sender
+        message_id = _message_id_for(notification)
+        Notification.objects.filter(pk=notification.pk).update(message_id=message_id)
+        notification.message_id = message_id
+        siblings.filter(status=Status.PENDING, due_at__lte=max(now, notification.due_at)
+                        + MERGE_WINDOW).update(
+            status=Status.CANCELLED, merged_into=notification,
+            last_error=f"Sent together with notification {notification.pk}.")
+    return None
+
+
+def _message_id_for(notification: Notification) -> str:
+    """One Message-ID per row, kept across attempts and resends: a person can find it in the
+    mail server's log, and many mail systems drop a second copy with the same id."""
+    if notification.message_id:
+        return notification.message_id
+    domain = settings.PRACTICE_EMAIL_ADDRESS.rpartition("@")[2] or "tandem.invalid"
+    return make_msgid(idstring=f"outbox.{notification.pk}", domain=domain)
 
 
 def retry_backoff(*, attempts: int) -> int:
@@ -253,7 +426,8 @@ def retry_backoff(*, attempts: int) -> int:
     at half the broker's visibility timeout (a longer countdown would make Redis hand the
     waiting message to a second worker)."""
     cap = min(30 * 60, settings.CELERY_BROKER_VISIBILITY_TIMEOUT // 2)
-    return min(FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0), cap)
+    first = settings.NOTIFICATIONS_FIRST_RETRY_SECONDS
+    return min(first * 2 ** max(attempts - 1, 0), cap)
 
 
 def _describe(exc: BaseException) -> str:
@@ -263,8 +437,12 @@ def _describe(exc: BaseException) -> str:
 
 def notification_deliver(*, notification_id: int) -> DeliveryOutcome:
     """Claim the row, render and send its email, record the result. Safe to call any number of
-    times for one row: only the call that moves it from pending to sending sends."""
-    now = _now()
+    times for one row: only the call that moves it from pending to sending sends.
+
+    What the SMTP server said decides what happens next (notifications.smtp): refused before
+    the message or a 4xx is retried later; a 5xx fails at once; no reply after the message was
+    handed over needs a person (it may have arrived)."""
+    now = outbox_now()
     claimed = Notification.objects.filter(pk=notification_id, status=Status.PENDING).update(
         status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=now
     )
@@ -277,32 +455,112 @@ def notification_deliver(*, notification_id: int) -> DeliveryOutcome:
         row.update(status=Status.CANCELLED, last_error="The recipient's account is inactive.")
         return DeliveryOutcome("cancelled")
     if notification.kind in MERGED_KINDS:
-        _merge_due_siblings(notification, now=now)
+        if _merge_claim(notification, now=now) is not None:
+            return DeliveryOutcome("merged")
+    elif not notification.message_id:
+        notification.message_id = _message_id_for(notification)
+        row.update(message_id=notification.message_id)
 
     try:
         message = notification_email_build(notification=notification)
+        message.extra_headers["Message-ID"] = notification.message_id
         message.send()
     except SoftTimeLimitExceeded as exc:
         # The send hung until the time limit: it may have gone through.
         row.update(status=Status.NEEDS_REVIEW, last_error=_describe(exc))
         return DeliveryOutcome("needs_review")
     except Exception as exc:
-        error = _describe(exc)
-        if notification.attempts < settings.NOTIFICATIONS_MAX_ATTEMPTS:
-            delay = retry_backoff(attempts=notification.attempts)
-            due_at = _now() + timedelta(seconds=delay)
-            # enqueued_at = the moment the retry's countdown ends, so the sweep leaves the row
-            # to that retry and steps in only if it never arrives.
-            row.update(status=Status.PENDING, due_at=due_at, enqueued_at=due_at,
-                       last_error=error)
-            logger.warning("notification %s attempt %d failed, retry in %ds: %s",
-                           notification_id, notification.attempts, delay, error)
-            return DeliveryOutcome("retry", retry_in=delay)
-        row.update(status=Status.FAILED, last_error=error)
-        logger.error("notification %s failed after %d attempts: %s",
-                     notification_id, notification.attempts, error)
-        return DeliveryOutcome("failed")
+        return _record_failure(notification, row, exc)
 
     # Unconditional on status: the mail is gone, so "sent" is the truth whatever happened.
-    Notification.objects.filter(pk=notification_id).update(status=Status.SENT, sent_at=_now())
+    Notification.objects.filter(pk=notification_id).update(status=Status.SENT,
+                                                           sent_at=outbox_now())
     return DeliveryOutcome("sent")
+
+
+def _record_failure(notification: Notification, row, exc: BaseException) -> DeliveryOutcome:
+    error = _describe(exc)
+    outcome = smtp.classify(exc)
+    if outcome is smtp.AmbiguousFailure:
+        row.update(status=Status.NEEDS_REVIEW, last_error=error)
+        logger.error("notification %s may or may not have been delivered (%s): needs review",
+                     notification.pk, error)
+        return DeliveryOutcome("needs_review")
+    if outcome is smtp.PermanentFailure or \
+            notification.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
+        row.update(status=Status.FAILED, last_error=error)
+        logger.error("notification %s failed after %d attempt(s): %s",
+                     notification.pk, notification.attempts, error)
+        return DeliveryOutcome("failed")
+    delay = retry_backoff(attempts=notification.attempts)
+    due_at = outbox_now() + timedelta(seconds=delay)
+    # enqueued_at = the moment the retry's countdown ends, so the sweep leaves the row to that
+    # retry and steps in only if it never arrives.
+    row.update(status=Status.PENDING, due_at=due_at, enqueued_at=due_at, last_error=error)
+    logger.warning("notification %s attempt %d failed, retry in %ds: %s",
+                   notification.pk, notification.attempts, delay, error)
+    return DeliveryOutcome("retry", retry_in=delay)
+
+
+# --- resending (a person decides) -------------------------------------------------------------
+
+# Does the reason for a message still hold? Apps above the outbox register one check per kind
+# (portal.outbox_causes, at start-up): it returns None when it does, or why not, in words for
+# the person who asked to resend.
+CauseCheck = Callable[[Notification], "str | None"]
+_cause_checks: dict[str, CauseCheck] = {}
+
+
+def cause_check_register(*, kind: str, check: CauseCheck) -> None:
+    _cause_checks[kind] = check
+
+
+def notification_resend_refusal(*, notification: Notification) -> str | None:
+    """Why this message may not be sent again, or None when it may."""
+    if notification.status not in (Status.FAILED, Status.NEEDS_REVIEW):
+        return "Only failed or needs-review notifications can be resent."
+    if not notification.recipient.is_active:
+        return "The recipient's account is closed."
+    check = _cause_checks.get(notification.kind)
+    return check(notification) if check else None
+
+
+def notification_resend(*, notification: Notification, by: User) -> bool:
+    """Send a ``failed`` or ``needs_review`` message again, now, with a fresh set of attempts,
+    after checking that its reason still holds (the appointment still booked at that time, the
+    goal still active, the flag still open).
+
+    Returns False (and changes nothing) for a row in any other status; raises ResendRefused
+    when the reason is gone. ``last_error`` is kept so the history of the row stays readable;
+    the Message-ID is kept too, so the resent copy carries the same id as the first attempt.
+    """
+    if notification.status not in (Status.FAILED, Status.NEEDS_REVIEW):
+        return False
+    refusal = notification_resend_refusal(notification=notification)
+    if refusal:
+        raise ResendRefused(refusal)
+    now = _now()
+    with transaction.atomic():
+        updated = Notification.objects.filter(
+            pk=notification.pk, status__in=[Status.FAILED, Status.NEEDS_REVIEW]
+        ).update(status=Status.PENDING, due_at=now, attempts=0, enqueued_at=now)
+        if updated:
+            logger.info("notification %s resent by user %s", notification.pk, by.pk)
+            notifications_enqueue_on_commit(notification_ids=[notification.pk], enqueued_at=now)
+    notification.refresh_from_db()
+    return bool(updated)
+
+
+def notification_close(*, notification: Notification, by: User) -> bool:
+    """A person found the message in the mail server's log (or heard from the recipient) and
+    clears it without sending again: a ``needs_review`` or ``failed`` row becomes cancelled,
+    with who closed it in its error text. Returns False for a row in any other status."""
+    note = f"\n\nClosed without resending by {by.full_name or by.email} ({by.pk})."
+    updated = Notification.objects.filter(
+        pk=notification.pk, status__in=[Status.FAILED, Status.NEEDS_REVIEW]
+    ).update(status=Status.CANCELLED, last_error=Concat(F("last_error"), Value(note)))
+    if updated:
+        logger.info("notification %s closed without resending by user %s", notification.pk,
+                    by.pk)
+    notification.refresh_from_db()
+    return bool(updated)

@@ -5,33 +5,24 @@ from __future__ import annotations
 import logging
 
 from celery import Task, shared_task
-from django.utils import timezone
 
-from notifications.services import (
-    notification_deliver,
-    notifications_claim_due,
-    notifications_enqueue_on_commit,
-    notifications_flag_stuck,
-)
+from notifications.services import notification_deliver, notifications_sweep
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(name="notifications.tasks.sweep_due")
 def sweep_due() -> dict[str, int]:
-    """Run by beat every minute: flag abandoned sends, hand due rows to the broker.
-
-    The claim commits before anything is published; a broker that is down is logged and the
-    rows stay pending for the next sweep (see notifications_enqueue_on_commit).
+    """Run by beat every SWEEP_INTERVAL seconds: flag abandoned sends, hand due rows to the
+    broker in small batches. Running late, twice or four times at once is harmless (each row is
+    claimed by one sweep), so the task has no expiry: a worker whose clock is ahead must not
+    throw it away. A broker that is down is logged and the rows stay pending for the next one.
     """
-    now = timezone.now()
-    flagged = notifications_flag_stuck(now=now)
-    claimed = notifications_claim_due(now=now)
-    notifications_enqueue_on_commit(notification_ids=claimed, enqueued_at=now)
-    if claimed or flagged:
+    result = notifications_sweep()
+    if result["enqueued"] or result["needs_review"]:
         logger.info("sweep: %d notification(s) enqueued, %d flagged for review",
-                    len(claimed), flagged)
-    return {"enqueued": len(claimed), "needs_review": flagged}
+                    result["enqueued"], result["needs_review"])
+    return result
 
 
 # max_retries=None: the row counts attempts (NOTIFICATIONS_MAX_ATTEMPTS), not Celery.

@@ -133,11 +133,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: broker and cache ----------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
+    # Redis going away must not take sign-in with it (allauth's rate limits count in this
+    # cache): the fail-safe backend answers from a per-process memory cache while Redis is
+    # unreachable, so limits still hold (per process) and every page keeps working.
+    # https://docs.djangoproject.com/en/5.2/topics/cache/#redis
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.lib.cache.FailSafeRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "tandem",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -179,21 +184,34 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A page that hands a message to a broker that is down waits a few seconds at most, then the
+# row waits for the sweep (notifications.services.notifications_enqueue_on_commit).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0,
+                                    "interval_step": 0.2, "interval_max": 0.5}
 CELERY_TASK_DEFAULT_QUEUE = env_str("TANDEM_CELERY_QUEUE") or "tandem"
-# A plain interval in seconds, not a crontab: beat's interval does not move with local time.
+# Plain intervals in seconds, not crontabs: beat's interval does not move with local time. No
+# "expires": a late or doubled sweep is harmless, and an expiry shorter than a worker's clock
+# skew would make that worker discard every sweep. The sweep runs often enough for a lost risk
+# alert to be handed over again within a minute (URGENT_REENQUEUE_AFTER + this interval).
+OUTBOX_SWEEP_INTERVAL = env_int("TANDEM_SWEEP_INTERVAL_SECONDS", 20)
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep-due": {
         "task": "notifications.tasks.sweep_due",
-        "schedule": 60.0,
-        "options": {"expires": 55},
+        "schedule": float(OUTBOX_SWEEP_INTERVAL),
     },
-    # Each active goal's next check-in reminder, planned again after one went out.
+    # The safety net of check-in reminders (constant in queries): goals whose reminder went
+    # out get the next one. Every change to a goal plans its reminder at once.
     "goals-plan-check-in-reminders": {
         "task": "goals.tasks.plan_check_in_reminders",
-        "schedule": 15 * 60.0,
-        "options": {"expires": 14 * 60},
+        "schedule": 5 * 60.0,
     },
 }
+# /healthz reports the sweep as stale when it has not finished for this long.
+OUTBOX_SWEEP_STALE_AFTER = max(3 * OUTBOX_SWEEP_INTERVAL, 180)
+# The outbox decides "due" by the database's clock (notifications.clock); the in-process tests
+# set "process" because time_machine cannot move PostgreSQL's clock.
+OUTBOX_CLOCK = "database"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Accounts -------------------------------------------------------------------------------
@@ -256,7 +274,9 @@ if _demo_mfa_code:
 # --- Email ----------------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/topics/email/#email-backends
 if env_str("EMAIL_HOST"):
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    # Django's SMTP backend, step by step, so the outbox knows whether a failure came before
+    # or after the message was handed over (notifications/smtp.py).
+    EMAIL_BACKEND = "notifications.smtp.EmailBackend"
     EMAIL_HOST = env_str("EMAIL_HOST")
     EMAIL_PORT = env_int("EMAIL_PORT", 587)
     EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
@@ -354,6 +374,8 @@ BOOKING_SLOT_GRID_MINUTES = env_int("TANDEM_SLOT_GRID_MINUTES", 15)
 WAITLIST_OFFER_STAGGER_MINUTES = env_int("TANDEM_WAITLIST_STAGGER_MINUTES", 15)
 # How many times the outbox tries one message before it is marked failed.
 NOTIFICATIONS_MAX_ATTEMPTS = env_int("TANDEM_NOTIFICATIONS_MAX_ATTEMPTS", 5)
+# The wait before the first retry of a temporary SMTP failure (doubling each time after).
+NOTIFICATIONS_FIRST_RETRY_SECONDS = env_int("TANDEM_NOTIFICATIONS_FIRST_RETRY_SECONDS", 60)
 # How long a closed client's health record is kept (shown on /account/close/). Closing an
 # account deactivates it; nothing is deleted (see clients.services.account_close).
 RECORD_RETENTION_YEARS = env_int("TANDEM_RECORD_RETENTION_YEARS", 7)

@@ -18,6 +18,8 @@ urlpatterns = [
     path("account/", include("clients.account_urls")),
     path("clinician/attention/ack/", views.attention_ack, name="attention_ack"),
     path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("staff/messages/review/", include("notifications.urls")),
     path("", include("screening.urls")),
     path("clinician/clients/", include("clients.staff_urls")),
     path("", include("sessions.urls")),

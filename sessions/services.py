@@ -19,8 +19,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clients.models import ClinicianProfile, User
+from notifications import keys
 from notifications.models import Notification
-from notifications.services import notification_schedule, notifications_cancel_pending
+from notifications.services import notification_schedule, notifications_cancel
 from sessions.calendar import appointment_ics
 from sessions.models import (
     ACTIVE_STATUSES,
@@ -316,8 +317,9 @@ def _waitlist_offer(*, appointment: Appointment, freed_start: datetime) -> None:
         notification_schedule(
             recipient=entry.client,
             kind=Notification.Kind.WAITLIST_OFFER,
-            dedupe_key=f"waitlist-offer:{entry.public_id}:{appointment.public_id}:"
-                       f"{freed_start.isoformat()}",
+            dedupe_key=keys.waitlist_offer(entry_public_id=entry.public_id,
+                                           appointment_public_id=appointment.public_id,
+                                           freed_start=freed_start),
             due_at=now + stagger * place,
             context={"start_at": freed_start.isoformat()},
         )
@@ -326,18 +328,18 @@ def _waitlist_offer(*, appointment: Appointment, freed_start: datetime) -> None:
 # --- reminders and emails ---------------------------------------------------------------------
 
 
-def _reminder_prefix(appointment: Appointment) -> str:
-    return f"appointment-reminder:{appointment.public_id}:"
-
-
 def _reminders_cancel(appointment: Appointment) -> None:
-    for person in (appointment.client, appointment.clinician):
-        notifications_cancel_pending(recipient=person,
-                                     dedupe_key_prefix=_reminder_prefix(appointment))
+    """The appointment's reminders stop: pending ones are cancelled (even one already handed
+    to the broker: its delivery finds it cancelled) and failed or needs-review ones closed, so
+    nobody resends a reminder for a time that is gone."""
+    notifications_cancel(scope=keys.appointment_scope(appointment.public_id),
+                         kinds=[Notification.Kind.APPOINTMENT_REMINDER],
+                         reason="The appointment was moved, cancelled or has taken place.")
 
 
 def _reminders_reschedule(appointment: Appointment) -> None:
-    """Cancel the appointment's pending reminders and schedule the ones for its time now. A
+    """Cancel the appointment's reminders and schedule the ones for its time now, keyed by its
+    version (``sequence``): moved away and back, the final time gets reminders of its own. A
     reminder whose moment has passed (booked at short notice) is not sent at all."""
     _reminders_cancel(appointment)
     now = timezone.now()
@@ -348,7 +350,8 @@ def _reminders_reschedule(appointment: Appointment) -> None:
         notification_schedule(
             recipient=appointment.client,
             kind=Notification.Kind.APPOINTMENT_REMINDER,
-            dedupe_key=f"{_reminder_prefix(appointment)}{appointment.start.isoformat()}:{hours}h",
+            dedupe_key=keys.appointment_reminder(appointment_public_id=appointment.public_id,
+                                                 sequence=appointment.sequence, hours=hours),
             due_at=due,
             context={"start_at": appointment.start.isoformat()},
         )
@@ -362,7 +365,10 @@ def _notify_both(appointment: Appointment, *, kind: str) -> None:
         notification_schedule(
             recipient=person,
             kind=kind,
-            dedupe_key=f"{kind}:{appointment.public_id}:{appointment.sequence}:{person.pk}",
+            dedupe_key=keys.appointment_message(kind=kind,
+                                                appointment_public_id=appointment.public_id,
+                                                sequence=appointment.sequence,
+                                                person_id=person.pk),
             due_at=timezone.now(),
             context={
                 "start_at": appointment.start.isoformat(),

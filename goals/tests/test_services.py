@@ -256,7 +256,7 @@ def test_beat_plans_the_next_reminder_after_one_went_out(client_user):
     Notification.objects.filter(pk=today.pk).update(status="sent", sent_at=today.due_at)
     with time_machine.travel(datetime(2027, 3, 1, 23, 30, tzinfo=UTC), tick=False):
         assert plan_check_in_reminders() == 1
-        assert plan_check_in_reminders() == 1  # twice: still one pending row
+        assert plan_check_in_reminders() == 0  # twice: still one pending row
     [tomorrow] = pending_reminders(client_user)
     assert tomorrow.due_at == datetime(2027, 3, 2, 18, 0, tzinfo=NEW_YORK)
 
@@ -266,4 +266,5 @@ def test_beat_schedule_runs_the_planner():
 
     schedule = settings.CELERY_BEAT_SCHEDULE["goals-plan-check-in-reminders"]
     assert schedule["task"] == "goals.tasks.plan_check_in_reminders"
-    assert schedule["schedule"] == 900.0
+    assert schedule["schedule"] == 300.0
+    assert "expires" not in schedule.get("options", {})

@@ -193,21 +193,35 @@ def worker_environment(*, queue: str, smtp_port: int, var_dir, settings) -> dict
     }
 
 
+SKEWED_CELERY = Path(__file__).with_name("skewed_celery.py")
+
+
+def celery_command(*, clock_offset: float | None = None) -> list[str]:
+    """`python -m celery`, or the same with the process's clock moved by ``clock_offset``
+    seconds (time_machine inside the process: a worker whose clock is off)."""
+    if clock_offset is None:
+        return [sys.executable, "-m", "celery"]
+    return [sys.executable, str(SKEWED_CELERY), str(clock_offset)]
+
+
 def worker_start(*, queue: str, smtp_port: int, var_dir, settings,
-                 name: str = "worker") -> WorkerProcess:
-    """Start a real `celery -A portal worker` on ``queue`` and wait until it answers a ping."""
+                 name: str = "worker", extra_env: dict[str, str] | None = None,
+                 clock_offset: float | None = None, beat: bool = False) -> WorkerProcess:
+    """Start a real `celery -A portal worker` on ``queue`` and wait until it answers a ping.
+    ``beat`` embeds beat in it (its schedule file in ``var_dir``)."""
     from portal.celery import app
 
     node = f"{queue}-{name}@tandem-tests"
     log_path = var_dir / f"{name}.log"
+    beat_args = ["-B", "-s", str(var_dir / f"{name}-beat-schedule")] if beat else []
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo",
-             "-Q", queue, "-n", node, "--without-mingle", "--without-gossip",
-             "--without-heartbeat", "-l", "info"],
+            [*celery_command(clock_offset=clock_offset), "-A", "portal", "worker",
+             "--pool=solo", "-Q", queue, "-n", node, "--without-mingle", "--without-gossip",
+             "--without-heartbeat", "-l", "info", *beat_args],
             cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT,
-            env=worker_environment(queue=queue, smtp_port=smtp_port, var_dir=var_dir,
-                                   settings=settings),
+            env={**worker_environment(queue=queue, smtp_port=smtp_port, var_dir=var_dir,
+                                      settings=settings), **(extra_env or {})},
         )
     worker = WorkerProcess(queue=queue, node=node, log_path=log_path, process=process)
 

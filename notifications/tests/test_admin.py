@@ -115,3 +115,28 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = client.get(CHANGELIST)
     assert response.status_code == 302
     assert "login" in response["Location"]
+
+
+def test_the_admin_shows_when_the_sweep_last_ran(admin_client, client_user):
+    from notifications.services import notifications_sweep
+
+    notifications_sweep()
+    response = admin_client.get(reverse("admin:notifications_sweepheartbeat_changelist"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "notifications.sweep" in body
+    assert "seconds ago (database clock)" in body.lower()
+
+
+def test_the_admin_resend_refuses_a_message_whose_reason_is_gone(admin_client, client_user):
+    from notifications import keys
+
+    row = make(client_user, "gone", Status.NEEDS_REVIEW, attempts=1,
+               scope=str(keys.appointment_scope("0f8fad5b-d9cb-469f-a165-70867728950e")),
+               context={"start_at": timezone.now().isoformat()})
+    Notification.objects.filter(pk=row.pk).update(kind=Notification.Kind.APPOINTMENT_REMINDER)
+    response = admin_client.post(CHANGELIST, {"action": "resend", "_selected_action": [row.pk]},
+                                 follow=True)
+    assert "Refused, their reason no longer holds" in response.content.decode()
+    row.refresh_from_db()
+    assert row.status == Status.NEEDS_REVIEW

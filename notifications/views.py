@@ -1,0 +1,73 @@
+"""The staff page of messages that need a person: failed ones, and ones that may or may not
+have arrived (``needs_review``). Practice admins see every row; a clinician sees the appointment
+messages of their own clients and their own, and the alerts sent to them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from notifications.selectors import (
+    notification_needing_review_for,
+    notification_review_token,
+    notifications_needing_review_for,
+)
+from notifications.services import ResendRefused, notification_close, notification_resend
+
+
+def _staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not (request.user.is_practice_admin or request.user.is_clinician):
+            raise Http404("This page is for staff.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@_staff_required
+def review_list(request: HttpRequest) -> HttpResponse:
+    rows = list(notifications_needing_review_for(user=request.user))
+    # Whether each reason still holds is checked when someone presses Resend, not here: the
+    # list stays at a fixed number of queries.
+    items = [{"row": row, "token": notification_review_token(row)} for row in rows]
+    return render(request, "notifications/review.html", {"items": items})
+
+
+@_staff_required
+@require_POST
+def review_resend(request: HttpRequest, token: str) -> HttpResponse:
+    notification = notification_needing_review_for(user=request.user, token=token)
+    if notification is None:
+        raise Http404("No such message.")
+    try:
+        resent = notification_resend(notification=notification, by=request.user)
+    except ResendRefused as refusal:
+        messages.error(request, f"Not resent: {refusal}")
+    else:
+        if resent:
+            messages.success(request, "Queued to send again, with the same Message-ID.")
+        else:
+            messages.warning(request, "Not resent: it is no longer failed or waiting for review.")
+    return redirect("notifications:review")
+
+
+@_staff_required
+@require_POST
+def review_close(request: HttpRequest, token: str) -> HttpResponse:
+    """It arrived (found in the mail log, or the recipient says so): clear it, send nothing."""
+    notification = notification_needing_review_for(user=request.user, token=token)
+    if notification is None:
+        raise Http404("No such message.")
+    if notification_close(notification=notification, by=request.user):
+        messages.success(request, "Closed without sending again.")
+    else:
+        messages.warning(request, "Not closed: it is no longer failed or waiting for review.")
+    return redirect("notifications:review")
