@@ -21,7 +21,8 @@ class StaffMFARequiredMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.open_prefixes = ("/accounts/", "/healthz", "/" + settings.STATIC_URL.lstrip("/"))
+        self.open_prefixes = ("/accounts/", "/healthz", "/readyz",
+                              "/" + settings.STATIC_URL.lstrip("/"))
 
     def __call__(self, request):
         user = request.user

@@ -30,7 +30,7 @@ from clients.models import (
     ServiceLines,
     User,
 )
-from notifications.services import notifications_cancel_pending
+from notifications.services import notifications_cancel_for_recipient
 
 
 @transaction.atomic
@@ -298,7 +298,7 @@ def account_close(*, request: AccountClosureRequest, by: User) -> AccountClosure
     ClientProfile.objects.filter(user=client).update(status=ClientStatus.CLOSED)
     # Delivery also skips inactive recipients and the planners plan nothing for them, so no
     # reminder is created after this one update.
-    notifications_cancel_pending(recipient=client, dedupe_key_prefix="")
+    notifications_cancel_for_recipient(recipient=client, reason="The account was closed.")
     request.refresh_from_db()
     return request
 

@@ -13,6 +13,7 @@ start of a key: ``Scope`` can only be built by the functions here.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
@@ -80,11 +81,14 @@ def welcome(*, user: User) -> OutboxKey:
     return OutboxKey(f"welcome:{user.pk}")
 
 
-def risk_alert(*, response_public_id: uuid.UUID | str, clinician_id: int,
-               flag_public_id: uuid.UUID | str | None = None) -> OutboxKey:
-    """One alert per safety-positive response and clinician (the format screening has used)."""
-    scope = risk_flag_scope(flag_public_id) if flag_public_id else None
-    return OutboxKey(f"risk-alert:{response_public_id}:{clinician_id}", scope)
+def risk_alert(*, flag_public_id: uuid.UUID | str, instrument: str,
+               positive: Mapping[str, int], clinician_id: int) -> OutboxKey:
+    """One alert per clinician for each distinct set of safety answers on a flag: the same
+    answers sent again (a half-filled page, then the whole of it) alert once; new ones (a plan,
+    after thoughts) alert again."""
+    answered = ",".join(f"{code}={value}" for code, value in sorted(positive.items()))
+    return OutboxKey(f"risk-alert:{flag_public_id}:{instrument}:{answered}:{clinician_id}",
+                     risk_flag_scope(flag_public_id))
 
 
 def measures_invitation(*, client_id: int, line: str,

@@ -176,17 +176,6 @@ def notifications_cancel_for_recipient(*, recipient: User, reason: str) -> int:
     return _close(Notification.objects.filter(recipient=recipient), reason=reason)
 
 
-def notifications_cancel_pending(*, recipient: User, dedupe_key_prefix: str) -> int:
-    """Deprecated: cancel by ``notifications_cancel(scope=...)`` or the exact key instead.
-
-    Kept importable for callers not moved yet (screening's measures invitations, account
-    closure, which passes ""). Cancels this person's pending messages whose key starts with
-    the prefix; returns how many."""
-    return Notification.objects.filter(
-        recipient=recipient, status=Status.PENDING, dedupe_key__startswith=dedupe_key_prefix
-    ).update(status=Status.CANCELLED)
-
-
 # --- changes a planner may make ---------------------------------------------------------------
 # A planner (check-in reminders) may change only a row nobody has touched yet: pending, not
 # handed to the broker, never attempted, and not yet due. A row that is due, handed over,

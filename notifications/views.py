@@ -13,6 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from clients.models import AccessLog
+from clients.services import access_log_record_many
 from notifications.selectors import (
     notification_needing_review_for,
     notification_review_token,
@@ -38,6 +40,9 @@ def review_list(request: HttpRequest) -> HttpResponse:
     # Whether each reason still holds is checked when someone presses Resend, not here: the
     # list stays at a fixed number of queries.
     items = [{"row": row, "token": notification_review_token(row)} for row in rows]
+    # The list names its recipients: a staff read of each client named (rule 8).
+    access_log_record_many(request=request, clients=[row.recipient for row in rows],
+                           what=AccessLog.What.LIST, detail="messages to review")
     return render(request, "notifications/review.html", {"items": items})
 
 

@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from clients.access import free_text_line
 from clients.models import Role, User
+from notifications import keys
 from notifications.models import Notification
-from notifications.services import notification_schedule, notifications_cancel_pending
+from notifications.services import notification_schedule, notifications_cancel
 from screening.instruments import GAD7, PHQ9, WHO5, instrument_get
 from screening.instruments.who5 import WHO5_DROP, WHO5_DROP_POINTS
 from screening.models import RiskFlag, Route, RouteRecommendation, ScreeningResponse
@@ -178,12 +179,12 @@ def risk_flag_raise(*, client: User, instrument: str, positive: Mapping[str, int
     if response is not None and flag.response_id is None:
         flag.response = response
         flag.save(update_fields=["response"])
-    answered = ",".join(f"{code}={value}" for code, value in sorted(positive.items()))
     for clinician in risk_alert_recipients(client=client):
         notification_schedule(
             recipient=clinician,
             kind=Notification.Kind.RISK_ALERT,
-            dedupe_key=f"risk-alert:{flag.public_id}:{instrument}:{answered}:{clinician.pk}",
+            dedupe_key=keys.risk_alert(flag_public_id=flag.public_id, instrument=instrument,
+                                       positive=positive, clinician_id=clinician.pk),
             due_at=timezone.now(),
             context={"flag_id": str(flag.public_id)},
         )
@@ -223,6 +224,10 @@ def risk_flag_resolve(*, flag: RiskFlag, note: str, by: User,
         resolution_note=note)
     if not updated:
         raise ValidationError("This flag was already resolved.")
+    # An alert not sent yet (a lost hand-off, a mail server down) has nothing left to say.
+    notifications_cancel(scope=keys.risk_flag_scope(flag.public_id),
+                         kinds=[Notification.Kind.RISK_ALERT],
+                         reason="The risk flag was resolved.")
     flag.refresh_from_db()
     return flag
 
@@ -240,11 +245,12 @@ def measures_invitations_schedule(*, client: User,
     if profile.has_coaching and WHO5.code in taken:
         lines.append("coaching")
     for line in lines:
-        prefix = f"measures-invitation:{client.pk}:{line}:"
-        notifications_cancel_pending(recipient=client, dedupe_key_prefix=prefix)
+        notifications_cancel(scope=keys.measures_scope(client_id=client.pk, line=line),
+                             reason="A newer answer replaces this invitation.")
         notification_schedule(
             recipient=client,
             kind=Notification.Kind.MEASURES_INVITATION,
-            dedupe_key=prefix + str(responses[0].public_id),
+            dedupe_key=keys.measures_invitation(client_id=client.pk, line=line,
+                                                response_public_id=responses[0].public_id),
             due_at=responses[0].submitted_at + INVITATION_INTERVAL,
         )

@@ -24,6 +24,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from clients.models import ConsentSignature, User
 from clients.services import clinician_note_add
 from goals.services import check_in_record, comment_add, goal_create
+from notifications.models import Notification
+from notifications.selectors import notification_review_token
 from portal.models import AttentionAcknowledgement
 from screening.services import screening_submit, screening_submit_many
 from screening.tests.conftest import answers, full_set
@@ -70,6 +72,10 @@ def world_build(*, owner: User, stranger: User, clinician: User) -> World:
             clinician=clinician, client=owner, rule="missed_check_ins",
             fingerprint="goal:1", note="Called them.")
         calendar_feed_regenerate(user=owner)
+        # A reminder to the owner whose send was ambiguous: a person must decide.
+        stuck = Notification.objects.filter(recipient=owner,
+                                            kind=Notification.Kind.APPOINTMENT_REMINDER).first()
+        Notification.objects.filter(pk=stuck.pk).update(status=Notification.Status.NEEDS_REVIEW)
         waitlist_join(client=owner, clinician=clinician,
                       service_type=service_type("therapy-consultation"))
     return World(owner=owner, stranger=stranger, clinician=clinician, objects={
@@ -81,6 +87,7 @@ def world_build(*, owner: User, stranger: User, clinician: User) -> World:
         "signature": ConsentSignature.objects.filter(client=owner).first(),
         "feed": CalendarFeed.objects.get(user=owner),
         "waitlist": WaitlistEntry.objects.get(client=owner),
+        "needs_review": Notification.objects.get(pk=stuck.pk),
     })
 
 
@@ -127,7 +134,8 @@ def param_value(world: World, route: Route, param: str) -> Any:
         "flag_id": objects["flag"].public_id,
         "recommendation_id": objects["recommendation"].public_id,
         "entry_id": objects["waitlist"].public_id,
-        "token": objects["feed"].token,
+        "token": notification_review_token(objects["needs_review"])
+        if route.name.startswith("notifications:") else objects["feed"].token,
         "public_id": objects["signature"].public_id,
         "code": "therapy-consultation",
         "kind": "therapy",
