@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Tests run in parallel on every core; override with `make test PYTEST_WORKERS=0`.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# The benchmark suite (bench/README.md): needs DATABASE_URL (PostgreSQL) and REDIS_URL. QUICK=1
+# runs every part tiny and short, as CI does: it checks the harness and the report, not figures.
+bench: $(VENV)/.dev
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.run $(if $(QUICK),--quick)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
