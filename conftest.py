@@ -62,11 +62,19 @@ def pytest_runtest_setup(item):
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(settings):
-    """A cache namespace per test: allauth's rate-limit counters never leak between tests or
-    between parallel workers sharing one Redis."""
-    cache = dict(settings.CACHES["default"])
-    cache["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
-    settings.CACHES = {"default": cache}
+    """A cache namespace per test for every alias: allauth's rate-limit counters and cached
+    sessions never leak between tests or between parallel workers sharing one Redis."""
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {alias: {**cache, "KEY_PREFIX": f"{prefix}-{alias}"}
+                       for alias, cache in settings.CACHES.items()}
+
+
+@pytest.fixture(autouse=True)
+def _sessions_in_the_database(settings):
+    """Sessions straight from the database in every test but those of the session store
+    (portal/tests/test_sessions.py): with Redis configured a session is read from its cache,
+    which would take the session query out of every pinned query count in CI only."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 
 @pytest.fixture(autouse=True)

@@ -138,8 +138,22 @@ if REDIS_URL:
             "KEY_PREFIX": "tandem",
         }
     }
+    # Sessions are read through a cache of their own (portal/lib/sessions.py): a signed-in
+    # request then reads Redis, not PostgreSQL, and with Redis down it reads PostgreSQL. Short
+    # timeouts, so an unreachable Redis costs a quarter of a second at most, never a hang.
+    # https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cached-sessions
+    CACHES["sessions"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "tandem-sessions",
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+    }
+    SESSION_ENGINE = "portal.lib.sessions"
+    SESSION_CACHE_ALIAS = "sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# How long a session's cached copy lives at most (the session itself lives SESSION_COOKIE_AGE).
+SESSION_CACHE_SECONDS = 15 * 60
 
 # --- Celery ---------------------------------------------------------------------------------
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
