@@ -464,7 +464,7 @@ class Sink:
             return self.total
 
 
-def start_workers(env: dict[str, str], queue: str) -> list[subprocess.Popen]:
+def start_workers(env: dict[str, str], queue: str) -> tuple[list[subprocess.Popen], list[str]]:
     from portal.celery import app
 
     workers = []
@@ -483,7 +483,7 @@ def start_workers(env: dict[str, str], queue: str) -> list[subprocess.Popen]:
         if any(w.poll() is not None for w in workers):
             raise SystemExit("a Celery worker exited at start: see bench/var/worker-*.log")
         if len(app.control.ping(destination=nodes, timeout=0.5)) == len(nodes):
-            return workers
+            return workers, nodes
     raise SystemExit("the Celery workers did not answer a ping in 60 s")
 
 
@@ -523,7 +523,9 @@ def part_fanout(report: Report, worker_env: dict[str, str], queue: str, sink: Si
                       due_at=now - timedelta(minutes=1), context={"start_at": start_at})
          for n in range(cfg.fanout_rows)), batch_size=5000)
     rows = Notification.objects.filter(dedupe_key__startswith=f"bench-fanout:{now.timestamp()}:")
-    workers = start_workers(worker_env, queue)
+    from portal.celery import app
+
+    workers, nodes = start_workers(worker_env, queue)
     try:
         started = time.perf_counter()
         sweeps = 0
@@ -560,12 +562,17 @@ def part_fanout(report: Report, worker_env: dict[str, str], queue: str, sink: Si
                                              if batch else None),
         }
 
+        # The no-op tasks are all queued before the workers take any (they stop consuming
+        # meanwhile): the drain rate is then the workers', not this process's publishing rate.
         counter = redis.Redis.from_url(settings.REDIS_URL)
         counter.delete(COUNTER_KEY)
+        app.control.cancel_consumer(queue, destination=nodes, reply=True, timeout=10)
         started = time.perf_counter()
         for _ in range(cfg.noop_tasks):
             noop.delay()
         published = time.perf_counter() - started
+        started = time.perf_counter()
+        app.control.add_consumer(queue, destination=nodes, reply=True, timeout=10)
         deadline = time.monotonic() + max(120, cfg.noop_tasks / 20)
         while int(counter.get(COUNTER_KEY) or 0) < cfg.noop_tasks and time.monotonic() < deadline:
             time.sleep(0.05)
