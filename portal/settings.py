@@ -143,7 +143,7 @@ if REDIS_URL:
     # timeouts, so an unreachable Redis costs a quarter of a second at most, never a hang.
     # https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cached-sessions
     CACHES["sessions"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "portal.lib.redis_cache.SharedClientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "tandem-sessions",
         "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},

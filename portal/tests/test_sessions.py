@@ -24,7 +24,7 @@ PREFIX = "django.contrib.sessions.cached_db"
 
 def _use_session_cache(settings, location: str) -> None:
     settings.CACHES = {**settings.CACHES, "sessions": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location,
+        "BACKEND": "portal.lib.redis_cache.SharedClientRedisCache", "LOCATION": location,
         "KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", "") + "-sessions",
         "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}}}
     settings.SESSION_ENGINE = STORE
@@ -131,3 +131,10 @@ def test_sign_in_pages_and_sign_out_work_with_the_session_redis_stopped(client, 
     response = client.get(reverse("booking:appointments"))
     assert response.status_code == 200
     assert response.wsgi_request.user == client_user
+
+
+def test_the_session_cache_keeps_one_redis_client(session_cache):
+    cache = caches["sessions"]
+    assert cache._cache.get_client() is cache._cache.get_client(write=True)
+    cache.set("probe", {"a": 1}, 10)
+    assert cache.get("probe") == {"a": 1}
