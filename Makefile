@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Tests run in parallel on every core; override with `make test PYTEST_WORKERS=0`.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test faults lint clean
+.PHONY: run test faults bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ test: $(VENV)/.dev
 # quick scenarios of `make test` again. TANDEM_FAULT_REPORT=file collects each scenario's tally.
 faults: $(VENV)/.dev
 	$(BIN)/pytest -n $(PYTEST_WORKERS) notifications/tests/test_faults.py $(PYTEST_ARGS)
+
+# The benchmark suite (bench/README.md): needs DATABASE_URL (PostgreSQL) and REDIS_URL. QUICK=1
+# runs every part tiny and short, as CI does: it checks the harness and the report, not figures.
+bench: $(VENV)/.dev
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.run $(if $(QUICK),--quick)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

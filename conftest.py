@@ -62,11 +62,11 @@ def pytest_runtest_setup(item):
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(settings):
-    """A cache namespace per test: allauth's rate-limit counters never leak between tests or
-    between parallel workers sharing one Redis."""
-    cache = dict(settings.CACHES["default"])
-    cache["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
-    settings.CACHES = {"default": cache}
+    """A cache namespace per test for every alias: allauth's rate-limit counters and cached
+    sessions never leak between tests or between parallel workers sharing one Redis."""
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {alias: {**cache, "KEY_PREFIX": f"{prefix}-{alias}"}
+                       for alias, cache in settings.CACHES.items()}
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from clients.models import ClientProfile, ClientStatus, ClinicianProfile, Role, ServiceLines, User
 from goals.models import CheckIn, Goal
 from screening.instruments import GAD7, PHQ9, WHO5
-from sessions.models import Appointment, ServiceType
+from sessions.models import Appointment, ServiceType, WeeklyAvailability
 
 CLINICIANS = 5
 CLIENTS = 2_000
@@ -64,6 +64,11 @@ def seed_large(*, password: str, seed: int = 7) -> dict[str, int]:
     EmailAddress.objects.bulk_create(
         (EmailAddress(user=u, email=u.email, verified=True, primary=True)
          for u in [*clinicians, *clients]), batch_size=BATCH)
+    # Monday to Friday, 9:00 to 17:00 in their zone, like the small practice's clinicians: the
+    # slot picker then has a full calendar to search.
+    WeeklyAvailability.objects.bulk_create(
+        WeeklyAvailability(clinician=c, weekday=day, start_time=time(9), end_time=time(17))
+        for c in clinicians for day in range(5))
 
     # Appointments: each clinician's on a grid of working days, half past, half ahead,
     # so no two ever overlap (the exclusion constraint holds them to that).

@@ -35,6 +35,7 @@ from sessions.models import (
 )
 from sessions.selectors import (
     available_slots,
+    blocks_overlapping,
     booking_eligibility,
     coaching_time_refusal,
     local_to_utc,
@@ -69,11 +70,8 @@ def _lock_clinician_calendar(clinician: User) -> None:
 
 def _clinician_is_free(*, clinician: User, block_start: datetime, block_end: datetime,
                        ignore: Appointment | None = None) -> bool:
-    taken = Appointment.objects.filter(clinician=clinician, status__in=ACTIVE_STATUSES,
-                                       block_start__lt=block_end, block_end__gt=block_start)
-    if ignore is not None:
-        taken = taken.exclude(pk=ignore.pk)
-    return not taken.exists()
+    return not blocks_overlapping(clinician=clinician, start=block_start, end=block_end,
+                                  ignore=ignore).exists()
 
 
 def _offered(*, clinician: User, service_type: ServiceType, start: datetime,

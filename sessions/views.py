@@ -56,6 +56,7 @@ from sessions.selectors import (
     available_slots,
     booking_eligibility,
     coaching_time_refusal,
+    free_times,
     service_type_bookable_for_client,
     service_types_bookable_for_client,
     waitlist_entries_for_client,
@@ -174,22 +175,29 @@ def _time_picker(request: HttpRequest, *, clinician: User, service_type: Service
                  page_url: str, time_url: Callable[[datetime], str],
                  extra: dict[str, str] | None = None,
                  ignore: Appointment | None = None) -> TimePicker:
-    """Free times from today to the service type's horizon (three queries, whatever the range),
-    grouped by day in the client's zone; ``?day=`` picks the day, and the strip shows the
-    fortnight that holds it."""
+    """The fortnight of the day strip and the times of its selected day, in the client's zone;
+    ``?day=`` picks the day. The calendar is read once (three queries, whatever the range) and
+    only the days shown are computed: the fortnight that holds the requested day, or without
+    one, the first fortnight with free times (the first of its days with times selected)."""
     zone = request.user.zone
     now = timezone.now()
     today = now.astimezone(zone).date()
     last_day = (now + timedelta(days=service_type.horizon_days)).astimezone(zone).date()
-    slots = available_slots(clinician=clinician, service_type=service_type,
-                            start=_zone_midnight(today, zone),
-                            end=_zone_midnight(last_day + timedelta(days=1), zone),
-                            ignore=ignore)
-    by_day: dict[date, list[datetime]] = {}
-    for slot in slots:
-        local = slot.astimezone(zone)
-        by_day.setdefault(local.date(), []).append(local)
+    calendar = free_times(clinician=clinician, service_type=service_type,
+                          start=_zone_midnight(today, zone),
+                          end=_zone_midnight(last_day + timedelta(days=1), zone),
+                          now=now, ignore=ignore)
 
+    def fortnight(block: int) -> dict[date, list[datetime]]:
+        first = today + timedelta(days=block * DAYS_SHOWN)
+        by_day: dict[date, list[datetime]] = {}
+        for slot in calendar.between(_zone_midnight(first, zone),
+                                     _zone_midnight(first + timedelta(days=DAYS_SHOWN), zone)):
+            local = slot.astimezone(zone)
+            by_day.setdefault(local.date(), []).append(local)
+        return by_day
+
+    blocks = (last_day - today).days // DAYS_SHOWN + 1
     form = DayForm(request.GET)
     if not form.is_valid() and "day" in form.errors:
         requested = None
@@ -201,9 +209,24 @@ def _time_picker(request: HttpRequest, *, clinician: User, service_type: Service
         day_error = (f"Times can be booked online from today to "
                      f"{date_format(last_day, 'j F Y')}. Choose one of the days below.")
         requested = None
-    selected = requested or (min(by_day) if by_day else None)
+    if requested is not None:
+        block = (requested - today).days // DAYS_SHOWN
+        by_day = fortnight(block)
+        # Whether anything is free at all decides between the picker and "nothing free":
+        # other fortnights are computed only when this one has nothing.
+        any_times = bool(by_day) or any(fortnight(other) for other in range(blocks)
+                                        if other != block)
+        selected = requested
+    else:
+        block, by_day = 0, fortnight(0)
+        while not by_day and block + 1 < blocks:
+            block += 1
+            by_day = fortnight(block)
+        if not by_day:
+            block = 0
+        any_times = bool(by_day)
+        selected = min(by_day) if by_day else None
 
-    block = ((selected or today) - today).days // DAYS_SHOWN
     first = today + timedelta(days=block * DAYS_SHOWN)
     extra = extra or {}
 
@@ -225,7 +248,7 @@ def _time_picker(request: HttpRequest, *, clinician: User, service_type: Service
         times=[(local, time_url(local)) for local in by_day.get(selected, [])],
         earlier_url=day_url(max(earlier, today)) if first > today else "",
         later_url=day_url(later) if later <= last_day else "",
-        any_times=bool(by_day),
+        any_times=any_times,
         day_error=day_error,
     )
 

@@ -3,6 +3,7 @@ within notice and horizon, on the grid; right on both sides of every DST change 
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,7 +12,7 @@ import time_machine
 
 from clients.models import ClinicianProfile
 from sessions.models import AvailabilityException, WeeklyAvailability
-from sessions.selectors import available_slots
+from sessions.selectors import FreeTimes, _merged, available_slots, local_to_utc
 from sessions.services import appointment_book
 from sessions.tests.conftest import service_type, weekdays_nine_to_five
 
@@ -151,3 +152,78 @@ def test_slots_cost_three_queries_whatever_the_range(clinician, consented,
                                 end=start + timedelta(days=60))
     assert len(slots) > 100
     assert WeeklyAvailability.objects.count() == 5
+
+
+def _brute_force(calendar: FreeTimes, start: datetime, end: datetime) -> list[datetime]:
+    """Every candidate against every busy block: the finder before the sweep, kept as the
+    reference the sweep must agree with."""
+    earliest, latest = max(start, calendar.earliest), min(end, calendar.latest)
+    busy = list(zip(calendar.busy_starts, calendar.busy_ends, strict=True))
+    found = set()
+    day = earliest.astimezone(calendar.zone).date()
+    while day <= latest.astimezone(calendar.zone).date():
+        todays = calendar.exceptions.get(day, [])
+        off = [e for e in todays if e.kind == AvailabilityException.Kind.OFF]
+        if not any(e.whole_day for e in off):
+            off_ranges = [(local_to_utc(day, e.start_time, calendar.zone),
+                           local_to_utc(day, e.end_time, calendar.zone)) for e in off]
+            windows = calendar.weekly.get(day.weekday(), []) + [
+                (e.start_time, e.end_time) for e in todays
+                if e.kind == AvailabilityException.Kind.EXTRA]
+            for opens, closes in windows:
+                slot = local_to_utc(day, opens, calendar.zone)
+                while slot + calendar.duration <= local_to_utc(day, closes, calendar.zone):
+                    if (earliest <= slot < latest
+                            and not any(a < slot + calendar.duration and slot < b
+                                        for a, b in off_ranges)
+                            and not any(a < slot + calendar.duration + calendar.after
+                                        and slot - calendar.before < b for a, b in busy)):
+                        found.add(slot)
+                    slot += calendar.grid
+        day += timedelta(days=1)
+    return sorted(found)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_sweep_finds_what_checking_every_block_finds(seed):
+    """Random calendars in a DST-changing zone: hours with overlapping extra windows, time off,
+    busy blocks that overlap or touch, odd buffers and grids, a start and end mid-day."""
+    rng = random.Random(seed)
+    zone = NEW_YORK
+    first = date(2027, 3, 1)
+    weekly = {d: [(time(rng.randint(7, 10), rng.choice([0, 30])),
+                   time(rng.randint(15, 19), rng.choice([0, 15])))]
+              for d in range(7) if rng.random() < 0.8}
+    exceptions: dict[date, list[AvailabilityException]] = {}
+    for _ in range(6):
+        day = first + timedelta(days=rng.randint(0, 27))
+        kind = rng.choice(list(AvailabilityException.Kind))
+        opens = time(rng.randint(6, 14))
+        whole_day = kind == AvailabilityException.Kind.OFF and rng.random() < 0.3
+        exceptions.setdefault(day, []).append(AvailabilityException(
+            date=day, kind=kind, start_time=None if whole_day else opens,
+            end_time=None if whole_day else time(opens.hour + rng.randint(1, 6))))
+    busy = []
+    for _ in range(rng.randint(0, 120)):
+        begins = (datetime.combine(first, time(0), tzinfo=UTC)
+                  + timedelta(minutes=5 * rng.randint(0, 28 * 288)))
+        busy.append((begins, begins + timedelta(minutes=rng.choice([20, 30, 50, 60, 90]))))
+    starts, ends = _merged(busy)
+    calendar = FreeTimes(
+        zone=zone, duration=timedelta(minutes=rng.choice([20, 30, 50, 60])),
+        before=timedelta(minutes=rng.choice([0, 5, 10])),
+        after=timedelta(minutes=rng.choice([0, 10, 15])),
+        grid=timedelta(minutes=rng.choice([5, 15, 30, 60])),
+        earliest=datetime(2027, 3, 2, 15, 7, tzinfo=UTC),
+        latest=datetime(2027, 3, 27, 18, 0, tzinfo=UTC),
+        weekly=weekly, exceptions=exceptions, busy_starts=starts, busy_ends=ends)
+    start = datetime.combine(first, time(0), tzinfo=UTC)
+    end = start + timedelta(days=28)
+    unmerged = FreeTimes(**{**calendar.__dict__, "busy_starts": [b[0] for b in busy],
+                            "busy_ends": [b[1] for b in busy]})
+    assert calendar.between(start, end) == _brute_force(unmerged, start, end)
+    # Any part of the range agrees with the whole.
+    part_start = start + timedelta(days=9, hours=13)
+    whole = calendar.between(start, end)
+    assert calendar.between(part_start, part_start + timedelta(days=5)) == [
+        s for s in whole if part_start <= s < part_start + timedelta(days=5)]

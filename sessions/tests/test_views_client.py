@@ -23,6 +23,7 @@ from screening.services import screening_submit
 from sessions.models import (
     Appointment,
     AppointmentStatus,
+    AvailabilityException,
     ServiceType,
     WaitlistEntry,
     WeeklyAvailability,
@@ -631,3 +632,22 @@ def test_reschedule_queries(client, alex, clinician, django_assert_num_queries):
         assert client.get(url).status_code == 200
     with django_assert_num_queries(6):
         assert client.get(url, {"start": "2026-03-06T16:00:00Z"}).status_code == 200
+
+
+def test_the_picker_opens_on_the_first_fortnight_with_times(client, alex, clinician):
+    """Only the fortnight shown is computed: with the first 20 days off, the page opens on the
+    second fortnight and its first free day; a day asked for in the empty first fortnight shows
+    that fortnight with no times, and still offers the picker (times exist later)."""
+    for offset in range(20):  # 2 to 21 March off
+        AvailabilityException.objects.create(
+            clinician=clinician, date=NOW.date() + timedelta(days=offset),
+            kind=AvailabilityException.Kind.OFF)
+    client.force_login(alex)
+    pick_url = reverse("booking:pick_time", args=["therapy-consultation"])
+    body = client.get(pick_url).content.decode()
+    assert "Times on Monday 23 March" in body
+    assert "← Earlier dates" in body
+    body = client.get(pick_url, {"day": "2026-03-04"}).content.decode()
+    assert "Times on Wednesday 4 March" in body
+    assert "Later dates →" in body
+    assert "Tell me if an earlier time opens" in body
