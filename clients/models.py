@@ -110,6 +110,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         return zoneinfo.ZoneInfo(self.time_zone)
 
 
+# Days as Python numbers them (date.weekday()): goals' cadences and clinicians' hours.
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
 class ServiceLine(models.TextChoices):
     """One service line: what an appointment type, a goal or a consent belongs to."""
 

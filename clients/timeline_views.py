@@ -6,9 +6,8 @@ import uuid
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -17,6 +16,7 @@ from clients.models import AccessLog, ConsentKind
 from clients.selectors import client_for_clinician_assigned
 from clients.services import NOTE_MAX_LENGTH, access_log_record, clinician_note_add
 from clients.timeline import KINDS, kinds_from_query, timeline_events, timeline_sources
+from portal.lib.access import clinician_required
 from screening.charts import screening_chart
 from screening.selectors import THERAPY_INSTRUMENTS, route_reasons_for_clinician
 
@@ -31,12 +31,10 @@ class ClinicianNoteForm(forms.Form):
     )
 
 
-@login_required
+@clinician_required
 @require_http_methods(["GET", "POST"])
 def timeline(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     """GET: the page (one access-log row). POST: add a note, then back to the page."""
-    if not request.user.is_clinician:
-        raise Http404("These pages are for clinicians.")
     client = client_for_clinician_assigned(clinician=request.user, public_id=client_id)
     here = reverse("caseload:timeline", args=[client.public_id])
     form = ClinicianNoteForm(request.POST if request.method == "POST" else None)

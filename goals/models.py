@@ -18,7 +18,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
-from clients.models import ServiceLine
+from clients.models import ServiceLine, Weekday
 
 
 class GoalStatus(models.TextChoices):
@@ -40,15 +40,6 @@ class Cadence(models.TextChoices):
     FORTNIGHTLY = "fortnightly", "Every two weeks"
     MONTHLY = "monthly", "Every month"
 
-
-class Weekday(models.IntegerChoices):
-    MONDAY = 0, "Monday"
-    TUESDAY = 1, "Tuesday"
-    WEDNESDAY = 2, "Wednesday"
-    THURSDAY = 3, "Thursday"
-    FRIDAY = 4, "Friday"
-    SATURDAY = 5, "Saturday"
-    SUNDAY = 6, "Sunday"
 
 
 ZERO_TO_TEN = [MaxValueValidator(10)]

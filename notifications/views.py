@@ -4,11 +4,7 @@ messages of their own clients and their own, and the alerts sent to them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -21,20 +17,10 @@ from notifications.selectors import (
     notifications_needing_review_for,
 )
 from notifications.services import ResendRefused, notification_close, notification_resend
+from portal.lib.access import staff_required
 
 
-def _staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not (request.user.is_practice_admin or request.user.is_clinician):
-            raise Http404("This page is for staff.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-@_staff_required
+@staff_required
 def review_list(request: HttpRequest) -> HttpResponse:
     rows = list(notifications_needing_review_for(user=request.user))
     # Whether each reason still holds is checked when someone presses Resend, not here: the
@@ -46,7 +32,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
     return render(request, "notifications/review.html", {"items": items})
 
 
-@_staff_required
+@staff_required
 @require_POST
 def review_resend(request: HttpRequest, token: str) -> HttpResponse:
     notification = notification_needing_review_for(user=request.user, token=token)
@@ -64,7 +50,7 @@ def review_resend(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("notifications:review")
 
 
-@_staff_required
+@staff_required
 @require_POST
 def review_close(request: HttpRequest, token: str) -> HttpResponse:
     """It arrived (found in the mail log, or the recipient says so): clear it, send nothing."""

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from clients.models import ServiceLine
+from clients.models import ServiceLine, Weekday
 
 
 class ServiceKind(models.TextChoices):
@@ -94,14 +94,7 @@ class ServiceType(models.Model):
 class WeeklyAvailability(models.Model):
     """Recurring hours, as wall-clock times in the clinician's own zone."""
 
-    class Weekday(models.IntegerChoices):
-        MONDAY = 0, "Monday"
-        TUESDAY = 1, "Tuesday"
-        WEDNESDAY = 2, "Wednesday"
-        THURSDAY = 3, "Thursday"
-        FRIDAY = 4, "Friday"
-        SATURDAY = 5, "Saturday"
-        SUNDAY = 6, "Sunday"
+    Weekday = Weekday  # one definition, in clients.models
 
     clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                   related_name="weekly_availability")

@@ -189,6 +189,15 @@ def available_slots(*, clinician: User, service_type: ServiceType, start: dateti
                       now=now, ignore=ignore).between(start, end)
 
 
+def slot_is_offered(*, clinician: User, service_type: ServiceType, start: datetime,
+                    ignore: Appointment | None = None) -> bool:
+    """Is ``start`` one of the free slots a client may pick (the booking page, the booking
+    service and a move all ask this)?"""
+    return start in available_slots(clinician=clinician, service_type=service_type,
+                                    start=start, end=start + timedelta(seconds=1),
+                                    ignore=ignore)
+
+
 def service_types_bookable() -> QuerySet[ServiceType]:
     return ServiceType.objects.filter(is_active=True)
 

@@ -34,11 +34,11 @@ from sessions.models import (
     WaitlistEntry,
 )
 from sessions.selectors import (
-    available_slots,
     blocks_overlapping,
     booking_eligibility,
     coaching_time_refusal,
     local_to_utc,
+    slot_is_offered,
 )
 
 NO_OVERLAP_CONSTRAINT = "booking_appointment_no_overlap"
@@ -74,13 +74,6 @@ def _clinician_is_free(*, clinician: User, block_start: datetime, block_end: dat
                                   ignore=ignore).exists()
 
 
-def _offered(*, clinician: User, service_type: ServiceType, start: datetime,
-             ignore: Appointment | None = None) -> bool:
-    """Is ``start`` one of the free slots a client may pick?"""
-    return start in available_slots(clinician=clinician, service_type=service_type,
-                                    start=start, end=start + timedelta(seconds=1),
-                                    ignore=ignore)
-
 
 def _save_guarded(appointment: Appointment) -> None:
     """Save inside a savepoint; the exclusion constraint's refusal is SlotUnavailable. Every
@@ -112,7 +105,7 @@ def appointment_book(*, client: User, clinician: User, service_type: ServiceType
                                  service_type=service_type, by=by)
     if reason:
         raise BookingNotAllowed(reason)
-    if by != clinician and not _offered(clinician=clinician, service_type=service_type,
+    if by != clinician and not slot_is_offered(clinician=clinician, service_type=service_type,
                                         start=start):
         raise SlotUnavailable("That time is not available.")
     end, block_start, block_end = _block(service_type, start)
@@ -153,8 +146,9 @@ def appointment_reschedule(*, appointment: Appointment, start: datetime,
             raise ValidationError(
                 "It is too close to the appointment to move it online. Please contact your "
                 "clinician, or cancel it.")
-        if not _offered(clinician=appointment.clinician, service_type=appointment.service_type,
-                        start=start, ignore=appointment):
+        if not slot_is_offered(clinician=appointment.clinician,
+                               service_type=appointment.service_type, start=start,
+                               ignore=appointment):
             raise SlotUnavailable("That time is not available.")
     old_start = appointment.start
     end, block_start, block_end = _block(appointment.service_type, start)

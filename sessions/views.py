@@ -53,12 +53,12 @@ from sessions.selectors import (
     appointments_for_feed,
     appointments_past_for_client,
     appointments_upcoming_for_client,
-    available_slots,
     booking_eligibility,
     coaching_time_refusal,
     free_times,
     service_type_bookable_for_client,
     service_types_bookable_for_client,
+    slot_is_offered,
     waitlist_entries_for_client,
     waitlist_entry_for_client,
 )
@@ -260,13 +260,6 @@ def _slot_or_404(request: HttpRequest) -> SlotForm:
     return form
 
 
-def _is_offered(*, clinician: User, service_type: ServiceType, start: datetime,
-                ignore: Appointment | None = None) -> bool:
-    return start in available_slots(clinician=clinician, service_type=service_type,
-                                    start=start, end=start + timedelta(seconds=1),
-                                    ignore=ignore)
-
-
 def _pick_time_url(service_type: ServiceType, *, day: date | None = None,
                    clinician: User | None = None, choose: bool = False) -> str:
     params = {}
@@ -375,7 +368,7 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, f"Booked: {service_type.name} on "
                                       f"{_spoken(appointment.start, zone)}.")
             return redirect("booking:detail", appointment_id=appointment.public_id)
-    elif reason is None and not _is_offered(clinician=clinician, service_type=service_type,
+    elif reason is None and not slot_is_offered(clinician=clinician, service_type=service_type,
                                             start=start):
         messages.warning(request, NOT_OFFERED)
         return redirect(back_url)
@@ -484,7 +477,7 @@ def reschedule(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
                 messages.success(request,
                                  f"Moved to {_spoken(start, request.user.zone)}.")
                 return redirect("booking:detail", appointment_id=appointment.public_id)
-        elif not _is_offered(clinician=appointment.clinician,
+        elif not slot_is_offered(clinician=appointment.clinician,
                              service_type=appointment.service_type, start=start,
                              ignore=appointment):
             messages.warning(request, NOT_OFFERED)

@@ -29,3 +29,5 @@ def _role_required(attribute: str, message: str):
 client_required = _role_required("is_client", "These pages are for clients.")
 # Pages about a caseload; each still fetches the client for this clinician (or 404s).
 clinician_required = _role_required("is_clinician", "These pages are for clinicians.")
+# Pages for any member of staff (clinicians and practice admins), e.g. messages to review.
+staff_required = _role_required("is_staff_member", "These pages are for staff.")
