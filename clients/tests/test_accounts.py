@@ -166,7 +166,7 @@ def _sample_paths(patterns, prefix: str = "") -> list[str]:
     return sorted(set(paths))
 
 
-OPEN_TO_STAFF_WITHOUT_MFA = ("/accounts/", "/healthz", "/static/")
+OPEN_TO_STAFF_WITHOUT_MFA = ("/accounts/", "/healthz", "/readyz", "/static/")
 
 
 def test_every_staff_url_sends_staff_without_mfa_to_mfa_set_up(client, staff_without_mfa):
