@@ -11,10 +11,11 @@ reminder went out, in a constant number of queries. Emails name no goal, metric 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -154,6 +155,38 @@ def action_step_set_done(*, step: ActionStep, by: User, done: bool) -> ActionSte
 
 
 # --- check-ins --------------------------------------------------------------------------------
+
+class CheckInsRefused(Exception):
+    """Some of the check-ins sent together were refused; none was saved. ``errors`` maps each
+    refused goal's pk to its ValidationError (a WHO-5 error sits with the goal it went with)."""
+
+    def __init__(self, errors: dict[int, ValidationError]) -> None:
+        super().__init__("Some check-ins were refused.")
+        self.errors = errors
+
+
+def check_ins_record_many(*, by: User, entries: Sequence[tuple[Goal, Mapping[str, Any]]],
+                          who5_answers: Mapping[str, int] | None = None) -> list[CheckIn]:
+    """Several goals checked in at once (the check-in page): every one is saved or none is.
+    ``entries`` are (goal, check_in_record's keyword arguments); the weekly WHO-5 goes with
+    the first coaching goal. Raises CheckInsRefused with each refused goal's errors."""
+    if who5_answers and not any(goal.is_coaching for goal, _ in entries):
+        raise ValidationError("Check in on a coaching goal to send these answers with it.")
+    saved: list[CheckIn] = []
+    errors: dict[int, ValidationError] = {}
+    with transaction.atomic():
+        for goal, fields in entries:
+            who5 = None
+            if who5_answers and goal.is_coaching:
+                who5, who5_answers = who5_answers, None
+            try:
+                saved.append(check_in_record(goal=goal, by=by, who5_answers=who5, **fields))
+            except ValidationError as error:
+                errors[goal.pk] = error
+        if errors:
+            raise CheckInsRefused(errors)  # rolls back what was saved before it
+    return saved
+
 
 @transaction.atomic
 def check_in_record(*, goal: Goal, by: User, value: Decimal | None = None,

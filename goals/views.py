@@ -20,7 +20,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -252,10 +251,6 @@ def goal_status(request: HttpRequest, goal_id: uuid.UUID) -> HttpResponse:
     return redirect("goals:goal", goal_id=goal.public_id)
 
 
-class _Rollback(Exception):
-    """Raised inside the check-in transaction so that one error saves nothing."""
-
-
 @client_required
 @require_http_methods(["GET", "POST"])
 def check_in(request: HttpRequest, goal_id: uuid.UUID | None = None) -> HttpResponse:
@@ -316,23 +311,17 @@ def _check_in_save(request: HttpRequest, filled: list[CheckInForm],
     if not valid:
         return False
     try:
-        with transaction.atomic():
-            failed = False
-            for form in filled:
-                who5 = None
-                if answers and form.goal.is_coaching:
-                    who5, answers = answers, None  # with the first coaching goal only
-                try:
-                    services.check_in_record(goal=form.goal, by=request.user,
-                                             who5_answers=who5, **form.service_kwargs())
-                except ValidationError as error:
-                    target = who5_form if (who5 and hasattr(error, "error_dict")
-                                           and "who5" in error.error_dict) else form
-                    form_add_service_errors(target, error)
-                    failed = True
-            if failed:
-                raise _Rollback
-    except _Rollback:
+        services.check_ins_record_many(
+            by=request.user, who5_answers=answers,
+            entries=[(form.goal, form.service_kwargs()) for form in filled])
+    except services.CheckInsRefused as refused:
+        for form in filled:
+            error = refused.errors.get(form.goal.pk)
+            if error is None:
+                continue
+            target = who5_form if (who5_form is not None and hasattr(error, "error_dict")
+                                   and "who5" in error.error_dict) else form
+            form_add_service_errors(target, error)
         return False
     return True
 

@@ -11,7 +11,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from goals.cadence import period_dates, period_of, reminder_at
-from goals.models import Goal
+from goals.models import CheckIn, Goal
 from goals.selectors import goal_progress, goals_for_client
 from goals.services import (
     check_in_record,
@@ -268,3 +268,18 @@ def test_beat_schedule_runs_the_planner():
     assert schedule["task"] == "goals.tasks.plan_check_in_reminders"
     assert schedule["schedule"] == 300.0
     assert "expires" not in schedule.get("options", {})
+
+
+def test_several_check_ins_are_saved_together_or_not_at_all(client_user, clinician):
+    from goals.services import CheckInsRefused, check_ins_record_many
+
+    run = coaching_goal(client_user)
+    other = coaching_goal(client_user, title="Read", metric="pages", unit="pages")
+    with pytest.raises(CheckInsRefused) as refused:
+        check_ins_record_many(by=client_user, entries=[
+            (run, {"value": Decimal("5")}), (other, {})])  # the second has no value
+    assert set(refused.value.errors) == {other.pk}
+    assert not CheckIn.objects.exists()
+    saved = check_ins_record_many(by=client_user, entries=[
+        (run, {"value": Decimal("5")}), (other, {"value": Decimal("12")})])
+    assert [entry.goal for entry in saved] == [run, other]
