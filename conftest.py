@@ -173,3 +173,18 @@ def staff_without_mfa(db):
         UserFactory(role=Role.CLINICIAN, email="new.clinician@example.com"),
         UserFactory(role=Role.ADMIN, email="new.admin@example.com", is_superuser=True),
     ]
+
+
+def reauthenticated(client) -> None:
+    """Mark the test client's session as having just given the password again, as allauth's
+    reauthentication page does (client.force_login records no authentication)."""
+    import time
+
+    from allauth.account.internal.flows import login as login_flow
+
+    session = client.session
+    records = session.get(login_flow.AUTHENTICATION_METHODS_SESSION_KEY, [])
+    records.append({"method": "password", "at": time.time(), "reauthenticated": True})
+    session[login_flow.AUTHENTICATION_METHODS_SESSION_KEY] = records
+    session[login_flow._AUTHENTICATION_METHODS_USER_SESSION_KEY] = session["_auth_user_id"]
+    session.save()

@@ -4,6 +4,7 @@ account. Clients only: staff get a 404 (they export a record and close accounts 
 
 from __future__ import annotations
 
+from allauth.account.decorators import reauthentication_required
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -24,11 +25,18 @@ def retention_years() -> int:
     return settings.RECORD_RETENTION_YEARS
 
 
+def _is_download(request: HttpRequest) -> bool:
+    return request.method == "POST" or request.GET.get("download") == "1"
+
+
 @client_required
 @require_http_methods(["GET", "POST"])
+# The whole record leaves the portal: ask for the password (or a two-factor code) again unless
+# the person gave it in the last few minutes. allauth resumes the POST after they do.
+@reauthentication_required(enabled=_is_download)
 def record_download(request: HttpRequest) -> HttpResponse:
     """GET: what the download holds, and the button. POST (or GET ?download=1): the ZIP."""
-    if request.method == "POST" or request.GET.get("download") == "1":
+    if _is_download(request):
         today = timezone.localdate(timezone=request.user.zone)
         response = HttpResponse(client_record_zip(client=request.user),
                                 content_type="application/zip")

@@ -10,7 +10,7 @@ from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from clients.models import (
@@ -25,9 +25,11 @@ from clients.models import (
     ConsentSignature,
     Role,
     ServiceLines,
+    SignInEvent,
     User,
 )
 from notifications.services import notifications_cancel_pending
+from portal.lib.useragent import device_describe
 
 
 @transaction.atomic
@@ -289,3 +291,39 @@ def clinician_note_add(*, client: User, author: User, text: str) -> ClinicianNot
     return ClinicianNote.objects.create(
         client=client, author=author, created_at=timezone.now(),
         text_encrypted=notes_cipher().encrypt(text.encode()))
+
+
+# --- Sign-in history and sessions (issue 13) ------------------------------------------------
+
+
+def _request_ip(request) -> str | None:
+    try:
+        return _clean_ip(get_client_ip(request))
+    except Exception:  # a malformed X-Forwarded-For must not block a sign-in
+        return None
+
+
+def sign_in_event_record(*, request, kind: str, user: User | None = None, method: str = "",
+                         login: str = "") -> SignInEvent:
+    """Append one row to the sign-in history. ``request`` may be None (a sign-in outside a
+    request, such as a test's force_login without one); then no address or device."""
+    return SignInEvent.objects.create(
+        user=user, kind=kind, method=method[:32],
+        login="" if user is not None else (login or "")[:254].replace("\x00", ""),
+        ip_address=_request_ip(request) if request is not None else None,
+        device=device_describe(request.META.get("HTTP_USER_AGENT", ""))[:80]
+        if request is not None else "",
+    )
+
+
+@transaction.atomic
+def sessions_end_everywhere(*, user: User, by: User, request=None) -> None:
+    """End every session of ``user`` on every device: each is refused on its next request
+    (SessionPolicyMiddleware compares the epoch it signed in under). ``by`` is the user or a
+    practice admin."""
+    if by != user and not by.is_practice_admin:
+        raise ValidationError("Only the person or a practice admin can do this.")
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+    sign_in_event_record(request=request, kind=SignInEvent.Kind.SIGNED_OUT_EVERYWHERE,
+                         user=user, method="" if by == user else f"by admin {by.pk}")
