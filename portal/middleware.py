@@ -9,7 +9,7 @@ passkeys keep the two WebAuthn features for this origin.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.cache import patch_cache_control
 
 # URL names of pages that may be cached, and only for a visitor who is not signed in: they hold
@@ -47,3 +47,24 @@ class PrivacyHeadersMiddleware:
                                 max_age=0, must_revalidate=True)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+
+class QueryStringNulMiddleware:
+    """Removes NUL characters from the query string's names and values. PostgreSQL cannot store
+    or compare a NUL in a text value, so ``/clinician/clients/?q=%00`` or an admin filter
+    ``?email=%00`` used to end in a 500. Nobody types a NUL on purpose; the search runs on
+    what is left. Form fields (POST) need no such help: Django's CharField refuses a NUL with
+    an error next to the field."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # A NUL reaches the query string only percent-encoded ("%00").
+        if "%00" in request.META.get("QUERY_STRING", ""):
+            cleaned = QueryDict(mutable=True)
+            for key, values in request.GET.lists():
+                cleaned.setlist(key.replace("\x00", ""), [v.replace("\x00", "") for v in values])
+            cleaned._mutable = False
+            request.GET = cleaned
+        return self.get_response(request)
