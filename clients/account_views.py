@@ -51,7 +51,8 @@ class ClosureRequestForm(forms.Form):
     reason = forms.CharField(
         label="Anything you would like us to know", required=False, max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Only the practice admin reads this. You do not have to give a reason.",
+        help_text="Only the practice admin reads this. You do not have to give a reason. "
+                  "Up to 2,000 characters.",
     )
 
 

@@ -15,8 +15,8 @@ import time_machine
 from django.urls import reverse
 
 from clients.models import ConsentSignature
-from conftest import reauthenticated
 from clients.record import CSV_TABLES, client_record_data
+from conftest import reauthenticated
 from goals.models import CheckIn, Comment, Goal
 from goals.services import action_step_add, check_in_record, comment_add, goal_create
 from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse

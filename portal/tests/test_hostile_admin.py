@@ -35,7 +35,8 @@ def _params_for(model_admin) -> list[dict[str, str]]:
 
 
 def _cases() -> list[tuple[str, object]]:
-    return [(f"{model._meta.label}", model_admin) for model, model_admin in admin.site._registry.items()]
+    return [(model._meta.label, model_admin)
+            for model, model_admin in admin.site._registry.items()]
 
 
 @pytest.mark.parametrize("label,model_admin", _cases(), ids=[c[0] for c in _cases()])
