@@ -1,7 +1,6 @@
 from django.urls import path
 
 import portal.lib.urlcodes  # noqa: F401  (registers "obscured": no service-line word in a URL)
-
 from clients import views
 
 app_name = "clients"
