@@ -42,7 +42,8 @@ def test_the_walk_covers_the_pages_with_client_data():
     names = {_view_name(path) for path in paths}
     for name in ("goals:goals", "goals:goal", "screening:results", "booking:appointments",
                  "booking:appointment_ics", "booking:feed", "caseload:caseload",
-                 "caseload:timeline", "screening:client_history", "account_rights:record", "account_sign_ins"):
+                 "caseload:timeline", "screening:client_history", "account_rights:record",
+                 "account_sign_ins"):
         assert name in names, name
     assert len(paths) > 150  # the admin's pages are in the walk too
 
