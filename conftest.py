@@ -188,3 +188,23 @@ def reauthenticated(client) -> None:
     session[login_flow.AUTHENTICATION_METHODS_SESSION_KEY] = records
     session[login_flow._AUTHENTICATION_METHODS_USER_SESSION_KEY] = session["_auth_user_id"]
     session.save()
+
+
+def _hypothesis_profiles() -> None:
+    """Fuzz tests (issue 13) run few, repeatable examples in ``make test`` and many, random
+    ones under ``make fuzz`` (TANDEM_FUZZ_EXAMPLES). No example database is written."""
+    import os
+
+    from hypothesis import HealthCheck
+    from hypothesis import settings as hypothesis_settings
+
+    examples = int(os.environ.get("TANDEM_FUZZ_EXAMPLES") or 0)
+    hypothesis_settings.register_profile(
+        "tandem", max_examples=examples or 15, deadline=None, database=None,
+        derandomize=not examples, print_blob=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                               HealthCheck.data_too_large])
+    hypothesis_settings.load_profile("tandem")
+
+
+_hypothesis_profiles()
