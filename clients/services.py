@@ -203,6 +203,8 @@ def account_closure_request(*, client: User, reason: str = "") -> AccountClosure
     again while one is open (a second tab, a double click) returns the open one unchanged."""
     if not client.is_client or not client.is_active:
         raise ValidationError("Only an active client account can ask to be closed.")
+    if len(reason) > 2000 or "\x00" in reason:
+        raise ValidationError({"reason": "Keep this under 2,000 characters, in plain text."})
     open_requests = AccountClosureRequest.objects.filter(
         client=client, status=AccountClosureRequest.Status.REQUESTED)
     existing = open_requests.first()

@@ -19,7 +19,7 @@ from django.db import models
 from django.db.models import Q
 
 from clients.models import ServiceLine
-from portal.lib.limits import TEXT_LONG
+from portal.lib.limits import TEXT_LONG, text_fields_without_nul
 
 
 class GoalStatus(models.TextChoices):
@@ -113,7 +113,13 @@ class Goal(models.Model):
         return self.title
 
     def clean(self) -> None:
-        errors = {}
+        errors = text_fields_without_nul(self, ("title", "why", "metric", "unit", "skills",
+                                                "practice_frequency"))
+        for field in ("baseline", "target"):
+            number = getattr(self, field)
+            if isinstance(number, Decimal) and not number.is_finite():
+                errors[field] = "Enter a number."
+                setattr(self, field, None)
         if self.service_line == ServiceLine.COACHING:
             for field in ("metric", "baseline", "target", "direction"):
                 if getattr(self, field) in (None, ""):

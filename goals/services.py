@@ -145,6 +145,8 @@ def action_step_add(*, goal: Goal, by: User, text: str, due_date: date | None = 
     text = " ".join(text.split())
     if not text:
         raise ValidationError({"text": "Describe the step."})
+    if "\x00" in text:
+        raise ValidationError({"text": "The step holds a character that cannot be stored."})
     return ActionStep.objects.create(goal=goal, text=text[:200], due_date=due_date)
 
 

@@ -18,3 +18,10 @@ def limit_help(limit: int, help_text: str = "") -> str:
     """The help text with its limit stated, so the person knows before they hit it."""
     stated = f"Up to {limit:,} characters."
     return f"{help_text} {stated}".strip()
+
+
+def text_fields_without_nul(obj, names: tuple[str, ...]) -> dict[str, str]:
+    """Errors for the text fields of ``obj`` that hold a NUL character, which PostgreSQL cannot
+    store (a form field refuses it already; this covers a service called directly)."""
+    return {name: "This holds a character that cannot be stored."
+            for name in names if "\x00" in (getattr(obj, name, "") or "")}
