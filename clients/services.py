@@ -329,3 +329,25 @@ def sessions_end_everywhere(*, user: User, by: User, request=None) -> None:
     user.refresh_from_db(fields=["session_epoch"])
     sign_in_event_record(request=request, kind=SignInEvent.Kind.SIGNED_OUT_EVERYWHERE,
                          user=user, method="" if by == user else f"by admin {by.pk}")
+
+
+def clinician_notes_rotate(*, batch_size: int = 500) -> int:
+    """Re-encrypt every clinician note with the first key of TANDEM_NOTES_KEY (MultiFernet.
+    rotate), so the old keys can then be removed. Safe to run twice and to interrupt: a note
+    already under the first key is simply encrypted again. Returns how many notes it wrote.
+    A note no configured key can read stops the run with InvalidToken, before anything of its
+    batch is written."""
+    cipher = notes_cipher()
+    written = 0
+    last_pk = 0
+    while True:
+        batch = list(ClinicianNote.objects.filter(pk__gt=last_pk).order_by("pk")
+                     .only("pk", "text_encrypted")[:batch_size])
+        if not batch:
+            return written
+        with transaction.atomic():
+            for note in batch:
+                note.text_encrypted = cipher.rotate(bytes(note.text_encrypted))
+            ClinicianNote.objects.bulk_update(batch, ["text_encrypted"])
+        written += len(batch)
+        last_pk = batch[-1].pk
