@@ -200,7 +200,7 @@ def _hypothesis_profiles() -> None:
 
     examples = int(os.environ.get("TANDEM_FUZZ_EXAMPLES") or 0)
     hypothesis_settings.register_profile(
-        "tandem", max_examples=examples or 15, deadline=None, database=None,
+        "tandem", max_examples=examples or 10, deadline=None, database=None,
         derandomize=not examples, print_blob=True,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                HealthCheck.data_too_large])
