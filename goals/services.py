@@ -97,9 +97,17 @@ def goal_update(*, goal: Goal, by: User, **fields) -> Goal:
         raise TypeError(f"unknown goal fields: {', '.join(sorted(unknown))}")
     _require_client_or_clinician(goal.client, by)
     before = {name: getattr(goal, name) for name in APPROVED_CONTENT_FIELDS}
+    original = {name: getattr(goal, name) for name in fields}
     for name, value in fields.items():
         setattr(goal, name, value)
-    goal.full_clean()
+    try:
+        goal.full_clean()
+    except ValidationError:
+        # A refused change leaves the caller's goal as it was (a page re-rendered with the
+        # errors, or a later call, must not see the refused values as the goal's own).
+        for name, value in original.items():
+            setattr(goal, name, value)
+        raise
     changed = {name for name in APPROVED_CONTENT_FIELDS if getattr(goal, name) != before[name]}
     if (changed and by == goal.client and goal.service_line == ServiceLine.THERAPY
             and (goal.approved_at is not None or goal.changes_since_approval)):

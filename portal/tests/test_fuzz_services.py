@@ -183,3 +183,16 @@ def test_a_nul_in_any_text_is_refused_by_the_service(client_user, clinician, goa
         with pytest.raises(ValidationError):
             call()
         assert row_counts() == before, name
+
+
+def test_a_refused_goal_update_leaves_the_goal_as_it_was(client_user, goals_of):
+    """Found by ``make fuzz``: a refused update used to leave its values on the goal object,
+    and the next update then stored them (a NUL in changes_since_approval: a DataError)."""
+    _, therapy = goals_of
+    with pytest.raises(ValidationError):
+        goal_update(goal=therapy, by=client_user, skills="a\x00b")
+    assert therapy.skills == "Box breathing"
+    goal_update(goal=therapy, by=client_user, title="Breathe slowly")
+    therapy.refresh_from_db()
+    assert therapy.changes_since_approval == {
+        "title": {"was": "Breathe", "now": "Breathe slowly"}}
