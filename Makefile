@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Tests run in parallel on every core; override with `make test PYTEST_WORKERS=0`.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test faults bench lint clean
+.PHONY: run test faults fuzz bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ faults: $(VENV)/.dev
 bench: $(VENV)/.dev
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m bench.run $(if $(QUICK),--quick)
+
+# The hostile-input tests of issue 13 with many random examples instead of make test's few
+# repeatable ones (TANDEM_FUZZ_EXAMPLES per form and service; a few minutes).
+FUZZ_EXAMPLES ?= 300
+fuzz: $(VENV)/.dev
+	TANDEM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider \
+		portal/tests/test_fuzz_forms.py portal/tests/test_fuzz_services.py $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

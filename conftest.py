@@ -177,3 +177,38 @@ def staff_without_mfa(db):
         UserFactory(role=Role.CLINICIAN, email="new.clinician@example.com"),
         UserFactory(role=Role.ADMIN, email="new.admin@example.com", is_superuser=True),
     ]
+
+
+def reauthenticated(client) -> None:
+    """Mark the test client's session as having just given the password again, as allauth's
+    reauthentication page does (client.force_login records no authentication)."""
+    import time
+
+    from allauth.account.internal.flows import login as login_flow
+
+    session = client.session
+    records = session.get(login_flow.AUTHENTICATION_METHODS_SESSION_KEY, [])
+    records.append({"method": "password", "at": time.time(), "reauthenticated": True})
+    session[login_flow.AUTHENTICATION_METHODS_SESSION_KEY] = records
+    session[login_flow._AUTHENTICATION_METHODS_USER_SESSION_KEY] = session["_auth_user_id"]
+    session.save()
+
+
+def _hypothesis_profiles() -> None:
+    """Fuzz tests (issue 13) run few, repeatable examples in ``make test`` and many, random
+    ones under ``make fuzz`` (TANDEM_FUZZ_EXAMPLES). No example database is written."""
+    import os
+
+    from hypothesis import HealthCheck
+    from hypothesis import settings as hypothesis_settings
+
+    examples = int(os.environ.get("TANDEM_FUZZ_EXAMPLES") or 0)
+    hypothesis_settings.register_profile(
+        "tandem", max_examples=examples or 10, deadline=None, database=None,
+        derandomize=not examples, print_blob=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                               HealthCheck.data_too_large])
+    hypothesis_settings.load_profile("tandem")
+
+
+_hypothesis_profiles()

@@ -4,6 +4,7 @@ account. Clients only: staff get a 404 (they export a record and close accounts 
 
 from __future__ import annotations
 
+from allauth.account.decorators import reauthentication_required
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -29,6 +30,10 @@ def retention_years() -> int:
     return settings.RECORD_RETENTION_YEARS
 
 
+def _is_download(request: HttpRequest) -> bool:
+    return request.method == "POST" or request.GET.get("download") == "1"
+
+
 @client_required
 @require_http_methods(["GET", "POST"])
 def contact_page(request: HttpRequest) -> HttpResponse:
@@ -47,9 +52,12 @@ def contact_page(request: HttpRequest) -> HttpResponse:
 
 @client_required
 @require_http_methods(["GET", "POST"])
+# The whole record leaves the portal: ask for the password (or a two-factor code) again unless
+# the person gave it in the last few minutes. allauth resumes the POST after they do.
+@reauthentication_required(enabled=_is_download)
 def record_download(request: HttpRequest) -> HttpResponse:
     """GET: what the download holds, and the button. POST (or GET ?download=1): the ZIP."""
-    if request.method == "POST" or request.GET.get("download") == "1":
+    if _is_download(request):
         today = timezone.localdate(timezone=request.user.zone)
         response = HttpResponse(client_record_zip(client=request.user),
                                 content_type="application/zip")
@@ -64,7 +72,8 @@ class ClosureRequestForm(forms.Form):
     reason = forms.CharField(
         label="Anything you would like us to know", required=False, max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Only the practice admin reads this. You do not have to give a reason.",
+        help_text="Only the practice admin reads this. You do not have to give a reason. "
+                  "Up to 2,000 characters.",
     )
 
 

@@ -18,6 +18,7 @@ from clients.models import (
     ConsentDocument,
     ConsentSignature,
     Role,
+    SignInEvent,
     User,
 )
 from clients.record import client_record_zip
@@ -28,6 +29,7 @@ from clients.services import (
     consent_document_new_draft,
     consent_document_publish,
     profile_ensure,
+    sessions_end_everywhere,
 )
 from portal.lib.admin import AccessLoggedAdmin, ReadOnlyAdmin
 
@@ -99,6 +101,7 @@ class ClinicianProfileInline(admin.StackedInline):
 
 @admin.register(User)
 class UserAdmin(RecordExportAdmin, AccessLoggedAdmin, DjangoUserAdmin):
+    actions = [*RecordExportAdmin.actions, "sign_out_everywhere"]
 
     form = TandemUserChangeForm
     add_form = TandemUserCreationForm
@@ -135,6 +138,27 @@ class UserAdmin(RecordExportAdmin, AccessLoggedAdmin, DjangoUserAdmin):
 
     def people_of(self, queryset: QuerySet[User]) -> list[User]:
         return list(queryset)
+
+    @admin.action(description="Sign out everywhere (every device)")
+    def sign_out_everywhere(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        people = list(queryset)
+        for person in people:
+            sessions_end_everywhere(user=person, by=request.user, request=request)
+        self.message_user(request, f"Signed out {len(people)} account(s) on every device.",
+                          messages.SUCCESS)
+
+
+@admin.register(SignInEvent)
+class SignInEventAdmin(ReadOnlyAdmin):
+    """Sign-ins, failed sign-ins and two-factor events of every account (issue 13): the same
+    rows each person sees on "Your sign-ins". Append-only, kept with the access log."""
+
+    list_display = ["at", "kind", "user", "login", "method", "ip_address", "device"]
+    list_filter = ["kind"]
+    search_fields = ["user__email", "user__full_name", "login", "ip_address"]
+    list_select_related = ["user"]
+    date_hierarchy = "at"
+    show_full_result_count = False
 
 
 @admin.register(ClientProfile)

@@ -59,6 +59,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     # The id in URLs (STYLE.md: public URLs never carry sequential ids).
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # "Sign out everywhere" raises this; a session signed in under an older value is ended on
+    # its next request (clients.middleware.SessionPolicyMiddleware).
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -420,3 +423,40 @@ class ClinicianNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note about {self.client} by {self.author}"
+
+
+class SignInEvent(models.Model):
+    """One sign-in, failed sign-in, sign-out-everywhere or two-factor event (issue 13), shown to
+    the person ("Your sign-ins") and to practice admins. Append-only and kept as long as the
+    access log (nothing deletes either). ``user`` is empty when a failed sign-in named no
+    account; ``login`` then keeps what was typed (cut to 254 characters) for the admin."""
+
+    class Kind(models.TextChoices):
+        SIGNED_IN = "signed_in", "Signed in"
+        FAILED = "failed", "Failed sign-in"
+        MFA_FAILED = "mfa_failed", "Wrong two-factor code"
+        MFA_ADDED = "mfa_added", "Two-factor method added"
+        MFA_REMOVED = "mfa_removed", "Two-factor method removed"
+        MFA_RESET = "mfa_reset", "New recovery codes"
+        REAUTHENTICATED = "reauthenticated", "Confirmed it was you"
+        SIGNED_OUT_EVERYWHERE = "signed_out_everywhere", "Signed out everywhere"
+        TIMED_OUT = "timed_out", "Signed out after inactivity"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                             blank=True, related_name="sign_in_events")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    method = models.CharField(max_length=32, blank=True,
+                              help_text="password, code, passkey, totp, recovery code, ...")
+    login = models.CharField(max_length=254, blank=True,
+                             help_text="What was typed, for a failed sign-in of no account.")
+    ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
+    device = models.CharField(max_length=80, blank=True,
+                              help_text='Coarse: "Firefox on Windows", never the full header.')
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["user", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.user or self.login or 'unknown'}"

@@ -290,11 +290,28 @@ Your clinician's private notes are not part of this download.
 """
 
 
+# A spreadsheet runs a cell that begins with one of these as a formula (OWASP, "CSV Injection"):
+# =, +, -, @, tab and carriage return, and their full-width forms, which some spreadsheets fold.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def csv_cell_escape(text: str) -> str:
+    """Text made safe to open in a spreadsheet: a cell that would start a formula gets a
+    leading apostrophe, which spreadsheets show as text and do not run. The csv module quotes
+    what needs quoting (commas, quotes, line breaks)."""
+    if text.lstrip(" ").startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, dict | list):
-        return json.dumps(value, sort_keys=True)
+        value = json.dumps(value, sort_keys=True)
     if value is None:
         return ""
+    if isinstance(value, str):
+        # Numbers (a negative baseline) stay numbers; only text can carry a formula.
+        return csv_cell_escape(value)
     return value
 
 

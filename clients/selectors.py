@@ -191,3 +191,10 @@ def clinician_notes_for_clinician(*, clinician: User, client: User) -> list[Note
     return clinician_notes_decrypt(
         list(ClinicianNote.objects.filter(client=client, service_line__in=lines_for_staff(
             clinician)).select_related("author")))
+
+
+def sign_in_events_for_user(*, user: User, limit: int = 100) -> list:
+    """The person's latest sign-in history, newest first (one query)."""
+    from clients.models import SignInEvent
+
+    return list(SignInEvent.objects.filter(user=user).order_by("-at", "-pk")[:limit])

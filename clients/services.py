@@ -12,7 +12,7 @@ from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from clients.access import clinician_is_assigned, free_text_line
@@ -28,9 +28,11 @@ from clients.models import (
     ConsentSignature,
     Role,
     ServiceLines,
+    SignInEvent,
     User,
 )
 from notifications.services import notifications_cancel_for_recipient
+from portal.lib.useragent import device_describe
 
 
 @transaction.atomic
@@ -252,6 +254,8 @@ def account_closure_request(*, client: User, reason: str = "") -> AccountClosure
     again while one is open (a second tab, a double click) returns the open one unchanged."""
     if not client.is_client or not client.is_active:
         raise ValidationError("Only an active client account can ask to be closed.")
+    if len(reason) > 2000 or "\x00" in reason:
+        raise ValidationError({"reason": "Keep this under 2,000 characters, in plain text."})
     open_requests = AccountClosureRequest.objects.filter(
         client=client, status=AccountClosureRequest.Status.REQUESTED)
     existing = open_requests.first()
@@ -340,3 +344,61 @@ def clinician_note_add(*, client: User, author: User, text: str) -> ClinicianNot
         client=client, author=author, created_at=timezone.now(),
         service_line=free_text_line(author),
         text_encrypted=notes_cipher().encrypt(text.encode()))
+
+
+# --- Sign-in history and sessions (issue 13) ------------------------------------------------
+
+
+def _request_ip(request) -> str | None:
+    try:
+        return _clean_ip(get_client_ip(request))
+    except Exception:  # a malformed X-Forwarded-For must not block a sign-in
+        return None
+
+
+def sign_in_event_record(*, request, kind: str, user: User | None = None, method: str = "",
+                         login: str = "") -> SignInEvent:
+    """Append one row to the sign-in history. ``request`` may be None (a sign-in outside a
+    request, such as a test's force_login without one); then no address or device."""
+    return SignInEvent.objects.create(
+        user=user, kind=kind, method=method[:32],
+        login="" if user is not None else (login or "")[:254].replace("\x00", ""),
+        ip_address=_request_ip(request) if request is not None else None,
+        device=device_describe(request.META.get("HTTP_USER_AGENT", ""))[:80]
+        if request is not None else "",
+    )
+
+
+@transaction.atomic
+def sessions_end_everywhere(*, user: User, by: User, request=None) -> None:
+    """End every session of ``user`` on every device: each is refused on its next request
+    (SessionPolicyMiddleware compares the epoch it signed in under). ``by`` is the user or a
+    practice admin."""
+    if by != user and not by.is_practice_admin:
+        raise ValidationError("Only the person or a practice admin can do this.")
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+    sign_in_event_record(request=request, kind=SignInEvent.Kind.SIGNED_OUT_EVERYWHERE,
+                         user=user, method="" if by == user else f"by admin {by.pk}")
+
+
+def clinician_notes_rotate(*, batch_size: int = 500) -> int:
+    """Re-encrypt every clinician note with the first key of TANDEM_NOTES_KEY (MultiFernet.
+    rotate), so the old keys can then be removed. Safe to run twice and to interrupt: a note
+    already under the first key is simply encrypted again. Returns how many notes it wrote.
+    A note no configured key can read stops the run with InvalidToken, before anything of its
+    batch is written."""
+    cipher = notes_cipher()
+    written = 0
+    last_pk = 0
+    while True:
+        batch = list(ClinicianNote.objects.filter(pk__gt=last_pk).order_by("pk")
+                     .only("pk", "text_encrypted")[:batch_size])
+        if not batch:
+            return written
+        with transaction.atomic():
+            for note in batch:
+                note.text_encrypted = cipher.rotate(bytes(note.text_encrypted))
+            ClinicianNote.objects.bulk_update(batch, ["text_encrypted"])
+        written += len(batch)
+        last_pk = batch[-1].pk

@@ -26,7 +26,8 @@ class ClinicianNoteForm(forms.Form):
         label="New note", max_length=NOTE_MAX_LENGTH, strip=True,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Plain text. Only staff with access to this client read it; it is never "
-                  "shown to the client nor included in their record export.",
+                  f"shown to the client nor included in their record export. Up to "
+                  f"{NOTE_MAX_LENGTH:,} characters.",
         error_messages={"required": "Write the note."},
     )
 

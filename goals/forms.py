@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 
 from goals.models import Cadence, CheckIn, Direction, Goal, GoalStatus, Weekday
+from portal.lib.limits import PRACTICE_COUNT_MAX, TEXT_LONG, limit_help
 from screening.forms import InstrumentForm, form_add_service_errors
 from screening.instruments import WHO5
 
@@ -37,8 +38,9 @@ def _cadence_fields() -> dict[str, forms.Field]:
 class CoachingGoalForm(forms.Form):
     title = forms.CharField(label="Goal", max_length=200,
                             help_text="Specific: what will be different when you get there?")
-    why = forms.CharField(label="Why it matters", required=False,
-                          widget=forms.Textarea(attrs={"rows": 3}))
+    why = forms.CharField(label="Why it matters", required=False, max_length=TEXT_LONG,
+                          widget=forms.Textarea(attrs={"rows": 3}),
+                          help_text=limit_help(TEXT_LONG))
     metric = forms.CharField(label="What you will measure", max_length=100, required=False,
                              help_text="For example: deep-work hours a week.")
     unit = forms.CharField(label="Unit", max_length=30, required=False,
@@ -59,11 +61,13 @@ class CoachingGoalForm(forms.Form):
 
 class TherapyGoalForm(forms.Form):
     title = forms.CharField(label="The goal, in your words", max_length=200)
-    why = forms.CharField(label="Why it matters", required=False,
-                          widget=forms.Textarea(attrs={"rows": 3}))
-    skills = forms.CharField(label="Skills to practise", required=False,
+    why = forms.CharField(label="Why it matters", required=False, max_length=TEXT_LONG,
+                          widget=forms.Textarea(attrs={"rows": 3}),
+                          help_text=limit_help(TEXT_LONG))
+    skills = forms.CharField(label="Skills to practise", required=False, max_length=TEXT_LONG,
                              widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text="For example: box breathing, a thought record.")
+                             help_text=limit_help(TEXT_LONG, "For example: box breathing, a "
+                                                             "thought record."))
     practice_frequency = forms.CharField(label="How often to practise", max_length=100,
                                          required=False,
                                          help_text='For example "three times a week".')
@@ -95,8 +99,10 @@ class StatusForm(forms.Form):
 
 class CommentForm(forms.Form):
     text = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 3}),
-                           help_text="The client sees this and is told by email that there is "
-                                     "something new to read (the email does not quote it).")
+                           max_length=TEXT_LONG,
+                           help_text=limit_help(TEXT_LONG, "The client sees this and is told by "
+                                                "email that there is something new to read "
+                                                "(the email does not quote it)."))
     about = forms.ChoiceField(label="About", required=False)
 
     def __init__(self, *args: Any, check_ins: list[CheckIn] = (), **kwargs: Any) -> None:
@@ -130,8 +136,9 @@ class CheckInForm(forms.Form):
         label="Confidence (0–10)", required=False, min_value=0, max_value=10,
         widget=forms.NumberInput(attrs=ZERO_TO_TEN),
         help_text="How sure you are that you will keep this up.")
-    note = forms.CharField(label="Note", required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label="Note", required=False, max_length=TEXT_LONG,
+                           widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text=limit_help(TEXT_LONG))
 
     def __init__(self, *args: Any, goal: Goal, **kwargs: Any) -> None:
         super().__init__(*args, prefix=goal.public_id.hex, **kwargs)
@@ -146,6 +153,7 @@ class CheckInForm(forms.Form):
             self.fields = {
                 "practice_count": forms.IntegerField(
                     label="Times practised", required=False, min_value=0,
+                    max_value=PRACTICE_COUNT_MAX,
                     widget=forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"})),
                 "rating": forms.IntegerField(
                     label="How it is going (0–10)", required=False, min_value=0, max_value=10,

@@ -14,11 +14,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
 from clients.models import ServiceLine, Weekday
+from portal.lib.limits import TEXT_LONG, text_fields_without_nul
 
 
 class GoalStatus(models.TextChoices):
@@ -52,7 +53,8 @@ class Goal(models.Model):
     service_line = models.CharField(max_length=16, choices=ServiceLine.choices)
     # Coaching: the goal's title. Therapy: the goal in the client's own words.
     title = models.CharField(max_length=200)
-    why = models.TextField("why it matters", blank=True)
+    why = models.TextField("why it matters", blank=True,
+                           validators=[MaxLengthValidator(TEXT_LONG)])
     # Coaching: what is measured.
     metric = models.CharField(max_length=100, blank=True)
     unit = models.CharField(max_length=30, blank=True)
@@ -61,13 +63,18 @@ class Goal(models.Model):
     direction = models.CharField(max_length=8, choices=Direction.choices, blank=True)
     due_date = models.DateField(null=True, blank=True)
     # Therapy: what to practise and how often.
-    skills = models.TextField(blank=True, help_text="For example: box breathing, a thought record.")
+    skills = models.TextField(blank=True, help_text="For example: box breathing, a thought record.",
+                              validators=[MaxLengthValidator(TEXT_LONG)])
     practice_frequency = models.CharField(max_length=100, blank=True,
                                           help_text='For example "three times a week".')
     # A therapy goal a client proposes counts once the clinician approves it.
     approved_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     null=True, blank=True, related_name="+")
+    # A client who rewrites an approved therapy goal sends it back for approval; this keeps
+    # what the clinician approved and what it says now, field by field, until they approve
+    # again: {"title": {"was": "...", "now": "..."}} (goals.services.goal_update).
+    changes_since_approval = models.JSONField(default=dict, blank=True, editable=False)
     status = models.CharField(max_length=16, choices=GoalStatus.choices,
                               default=GoalStatus.ACTIVE)
     cadence = models.CharField(max_length=16, choices=Cadence.choices, default=Cadence.WEEKLY)
@@ -97,7 +104,13 @@ class Goal(models.Model):
         return self.title
 
     def clean(self) -> None:
-        errors = {}
+        errors = text_fields_without_nul(self, ("title", "why", "metric", "unit", "skills",
+                                                "practice_frequency"))
+        for field in ("baseline", "target"):
+            number = getattr(self, field)
+            if isinstance(number, Decimal) and not number.is_finite():
+                errors[field] = "Enter a number."
+                setattr(self, field, None)
         if self.service_line == ServiceLine.COACHING:
             for field in ("metric", "baseline", "target", "direction"):
                 if getattr(self, field) in (None, ""):
@@ -115,6 +128,15 @@ class Goal(models.Model):
     @property
     def is_coaching(self) -> bool:
         return self.service_line == ServiceLine.COACHING
+
+    @property
+    def approval_changes(self) -> list[dict[str, str]]:
+        """What the client changed since the clinician approved, for the clinician's page."""
+        labels = {"title": "The goal", "why": "Why it matters", "skills": "Skills to practise",
+                  "practice_frequency": "How often to practise"}
+        return [{"label": labels.get(name, name), "was": change.get("was", ""),
+                 "now": change.get("now", "")}
+                for name, change in (self.changes_since_approval or {}).items()]
 
     @property
     def needs_approval(self) -> bool:
@@ -159,7 +181,7 @@ class CheckIn(models.Model):
     rating = models.PositiveSmallIntegerField(null=True, blank=True, validators=ZERO_TO_TEN)
     confidence = models.PositiveSmallIntegerField(null=True, blank=True,
                                                   validators=ZERO_TO_TEN)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, validators=[MaxLengthValidator(TEXT_LONG)])
     who5 = models.ForeignKey("screening.ScreeningResponse", on_delete=models.PROTECT,
                              null=True, blank=True, related_name="+")
 
@@ -180,7 +202,7 @@ class Comment(models.Model):
                                  related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                related_name="+")
-    text = models.TextField()
+    text = models.TextField(validators=[MaxLengthValidator(TEXT_LONG)])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

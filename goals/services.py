@@ -46,10 +46,13 @@ from notifications.services import (
     notifications_cancel,
     notifications_plan_many,
 )
+from portal.lib.limits import PRACTICE_COUNT_MAX, TEXT_LONG
 from screening.services import screening_submit
 
 GOAL_FIELDS = {"title", "why", "metric", "unit", "baseline", "target", "direction", "due_date",
                "skills", "practice_frequency", "cadence", "cadence_weekday", "check_in_time"}
+# What a clinician approves in a therapy goal; a client's change to one of them asks again.
+APPROVED_CONTENT_FIELDS = ("title", "why", "skills", "practice_frequency")
 # Coaching clients may add a WHO-5 to a check-in once a week.
 WHO5_INTERVAL = timedelta(days=7)
 CHECK_IN = Notification.Kind.CHECK_IN_REMINDER
@@ -104,13 +107,38 @@ def goal_create(*, client: User, service_line: str, created_by: User, **fields) 
 
 @transaction.atomic
 def goal_update(*, goal: Goal, by: User, **fields) -> Goal:
+    """Change a goal. A client who changes what an approved therapy goal says (its words, why,
+    skills, how often) sends it back to "suggested": the approval was of the old words, and a
+    treatment-plan goal the clinician did not agree to must not count as approved. What changed
+    is kept for the clinician (``changes_since_approval``) until they approve again. Refusing
+    the edit instead would stop a client correcting their own words. The check-in schedule is
+    the client's to change and keeps the approval."""
     unknown = set(fields) - GOAL_FIELDS
     if unknown:
         raise TypeError(f"unknown goal fields: {', '.join(sorted(unknown))}")
     _require_client_or_clinician(goal.client, by)
+    before = {name: getattr(goal, name) for name in APPROVED_CONTENT_FIELDS}
+    original = {name: getattr(goal, name) for name in fields}
     for name, value in fields.items():
         setattr(goal, name, value)
-    goal.full_clean()
+    try:
+        goal.full_clean()
+    except ValidationError:
+        # A refused change leaves the caller's goal as it was (a page re-rendered with the
+        # errors, or a later call, must not see the refused values as the goal's own).
+        for name, value in original.items():
+            setattr(goal, name, value)
+        raise
+    changed = {name for name in APPROVED_CONTENT_FIELDS if getattr(goal, name) != before[name]}
+    if (changed and by == goal.client and goal.service_line == ServiceLine.THERAPY
+            and (goal.approved_at is not None or goal.changes_since_approval)):
+        changes = dict(goal.changes_since_approval)
+        for name in changed:
+            was = changes.get(name, {}).get("was", before[name])
+            changes[name] = {"was": was, "now": getattr(goal, name)}
+        goal.changes_since_approval = {name: change for name, change in changes.items()
+                                       if change["was"] != change["now"]}
+        goal.approved_at, goal.approved_by = None, None
     goal.save()
     check_in_reminder_plan(goal=goal)
     return goal
@@ -122,7 +150,9 @@ def goal_approve(*, goal: Goal, by: User) -> Goal:
         raise ValidationError("The client's clinician approves therapy goals.")
     if goal.approved_at is None:
         goal.approved_at, goal.approved_by = timezone.now(), by
-        goal.save(update_fields=["approved_at", "approved_by", "updated_at"])
+        goal.changes_since_approval = {}
+        goal.save(update_fields=["approved_at", "approved_by", "changes_since_approval",
+                                 "updated_at"])
     check_in_reminder_plan(goal=goal)
     return goal
 
@@ -144,6 +174,8 @@ def action_step_add(*, goal: Goal, by: User, text: str, due_date: date | None = 
     text = " ".join(text.split())
     if not text:
         raise ValidationError({"text": "Describe the step."})
+    if "\x00" in text:
+        raise ValidationError({"text": "The step holds a character that cannot be stored."})
     return ActionStep.objects.create(goal=goal, text=text[:200], due_date=due_date)
 
 
@@ -210,8 +242,12 @@ def check_in_record(*, goal: Goal, by: User, value: Decimal | None = None,
     for name, number in (("confidence", confidence), ("rating", rating)):
         if number is not None and not 0 <= number <= 10:
             errors[name] = "Choose a number from 0 to 10."
-    if practice_count is not None and practice_count < 0:
-        errors["practice_count"] = "A count cannot be negative."
+    if practice_count is not None and not 0 <= practice_count <= PRACTICE_COUNT_MAX:
+        errors["practice_count"] = f"Enter a count from 0 to {PRACTICE_COUNT_MAX:,}."
+    if len(note) > TEXT_LONG:
+        errors["note"] = f"Keep the note under {TEXT_LONG:,} characters."
+    if "\x00" in note:
+        errors["note"] = "The note holds a character we cannot store."
     if errors:
         raise ValidationError(errors)
 
@@ -247,6 +283,9 @@ def comment_add(*, goal: Goal, author: User, text: str,
     text = text.strip()
     if not text:
         raise ValidationError({"text": "Write the comment."})
+    if len(text) > TEXT_LONG or "\x00" in text:
+        raise ValidationError({"text": f"Keep the comment under {TEXT_LONG:,} characters, in "
+                                       "plain text."})
     with transaction.atomic():
         comment = Comment.objects.create(goal=goal, check_in=check_in, author=author, text=text)
         notification_schedule(recipient=goal.client, kind=Notification.Kind.GOAL_COMMENT,

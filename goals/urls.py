@@ -1,5 +1,6 @@
 from django.urls import path
 
+import portal.lib.urlcodes  # noqa: F401  (registers "obscured": no service-line word in a URL)
 from goals import views
 
 app_name = "goals"
@@ -8,7 +9,7 @@ app_name = "goals"
 # under clinician/.
 urlpatterns = [
     path("goals/", views.goals, name="goals"),
-    path("goals/new/<slug:line>/", views.goal_new, name="goal_new"),
+    path("goals/new/<obscured:line>/", views.goal_new, name="goal_new"),
     path("goals/check-in/", views.check_in, name="check_in"),
     path("goals/reminders/", views.reminders, name="reminders"),
     path("goals/<uuid:goal_id>/", views.goal_detail, name="goal"),
@@ -19,7 +20,7 @@ urlpatterns = [
     path("goals/<uuid:goal_id>/steps/done/", views.step_done, name="step_done"),
     path("clinician/clients/<uuid:client_id>/goals/", views.clinician_goals,
          name="clinician_goals"),
-    path("clinician/clients/<uuid:client_id>/goals/new/<slug:line>/", views.clinician_goal_new,
+    path("clinician/clients/<uuid:client_id>/goals/new/<obscured:line>/", views.clinician_goal_new,
          name="clinician_goal_new"),
     path("clinician/goals/<uuid:goal_id>/", views.clinician_goal, name="clinician_goal"),
     path("clinician/goals/<uuid:goal_id>/approve/", views.clinician_goal_approve,

@@ -179,8 +179,13 @@ def goal_edit(request: HttpRequest, goal_id: uuid.UUID) -> HttpResponse:
     form_class = goal_form_class(goal.service_line)
     form = form_class(request.POST) if request.method == "POST" \
         else form_class(initial=goal_initial(goal))
+    was_approved = goal.approved_at is not None
     if request.method == "POST" and _save_goal_form(request, form, goal=goal):
-        messages.success(request, "Goal saved.")
+        if was_approved and goal.needs_approval:
+            messages.success(request, "Goal saved. Your clinician agrees the words of a therapy "
+                                      "goal with you, so it waits for their approval again.")
+        else:
+            messages.success(request, "Goal saved.")
         return redirect("goals:goal", goal_id=goal.public_id)
     return render(request, "goals/goal_form.html", {
         "form": form, "line": goal.service_line, "goal": goal,

@@ -9,3 +9,9 @@ class PortalConfig(AppConfig):
         from portal import outbox_causes
 
         outbox_causes.register()
+        # The admin registry is complete here: django.contrib.admin's ready() ran first.
+        from django.contrib import admin
+
+        from portal.lib.admin import admin_site_harden
+
+        admin_site_harden(admin.site)

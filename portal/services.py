@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from clients.models import User
 from clients.selectors import clients_for_clinician
 from portal.attention import ACKNOWLEDGEABLE, Rule
+from portal.lib.limits import TEXT_LONG
 from portal.models import AttentionAcknowledgement
 
 
@@ -29,6 +30,10 @@ def attention_acknowledge(*, clinician: User, client: User, rule: str, fingerpri
         errors["fingerprint"] = "Unknown item."
     if not note:
         errors["note"] = "Write a short note: what you did or decided."
+    elif len(note) > TEXT_LONG or "\x00" in note:
+        errors["note"] = f"Keep the note under {TEXT_LONG:,} characters, in plain text."
+    if "\x00" in fingerprint:
+        errors["fingerprint"] = "Unknown item."
     if errors:
         raise ValidationError(errors)
     return AttentionAcknowledgement.objects.create(

@@ -76,11 +76,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files stay cacheable), before everything that renders a page.
+    "portal.middleware.PrivacyHeadersMiddleware",
+    "portal.middleware.QueryStringNulMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "clients.middleware.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -246,6 +250,14 @@ ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Adding, removing or making primary an email address asks for the password (or a two-factor
+# code) again unless the person proved it in the last REAUTHENTICATION_TIMEOUT seconds; a stolen
+# session must not become a stolen account. Changing the password asks for the current one;
+# allauth.mfa asks again before turning two-factor off (MFA_REAUTHENTICATION_REQUIRED, on by
+# default); downloading the record asks again (clients.account_views.record_download).
+# https://docs.allauth.org/en/latest/account/configuration.html
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # allauth's rate limits are on by default (login failures, signups, password resets, codes);
 # they count in the cache, so production needs the shared Redis cache, not per-process memory.
@@ -258,6 +270,10 @@ ACCOUNT_RATE_LIMITS = {}  # empty dict = allauth's defaults; False would switch 
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # allauth.mfa: https://docs.allauth.org/en/latest/mfa/configuration.html
+# Staff must use two-factor (rule 8); clients may, and the practice can require it for every
+# client with TANDEM_REQUIRE_CLIENT_MFA (clients.middleware.StaffMFARequiredMiddleware).
+CLIENT_MFA_REQUIRED = env_bool("TANDEM_REQUIRE_CLIENT_MFA", default=False)
+MFA_REAUTHENTICATION_REQUIRED = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = env_str("TANDEM_PRACTICE_NAME") or "Tandem"
@@ -341,7 +357,18 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 60 * 60 * 12
+# Sessions end after a quiet spell (HIPAA §164.312(a)(2)(iii), automatic logoff) and in any case
+# this many hours after sign-in (clients.middleware.SessionPolicyMiddleware). The last-seen time
+# is saved at most once a minute, so the idle timeout is exact to the minute.
+SESSION_IDLE_MINUTES_CLIENT = env_int("TANDEM_IDLE_MINUTES_CLIENT", 30)
+SESSION_IDLE_MINUTES_STAFF = env_int("TANDEM_IDLE_MINUTES_STAFF", 15)
+SESSION_MAX_HOURS = env_int("TANDEM_SESSION_MAX_HOURS", 12)
+SESSION_ACTIVITY_RESOLUTION_SECONDS = 60
+SESSION_COOKIE_AGE = 60 * 60 * SESSION_MAX_HOURS
+# What a timed-out session hands to the person's next sign-in: the screening wizard's draft
+# (screening.views.DRAFT_KEY), kept for a day at most.
+SESSION_KEYS_KEPT_ON_TIMEOUT = ["screening_draft"]
+SESSION_KEPT_DRAFT_SECONDS = 60 * 60 * 24
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from clients import security_views
 from clients.admin_access import autocomplete_logged
 from portal import health, views
 
@@ -24,6 +25,10 @@ urlpatterns = [
     path("clinician/clients/", include("clients.staff_urls")),
     path("", include("sessions.urls")),
     path("", include("goals.urls")),
+    path("signed-out/", security_views.signed_out, name="signed_out"),
+    path("accounts/sign-ins/", security_views.sign_ins, name="account_sign_ins"),
+    path("accounts/sign-ins/sign-out-everywhere/", security_views.sign_out_everywhere,
+         name="account_sign_out_everywhere"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

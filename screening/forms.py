@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from portal.lib.limits import TEXT_LONG, TEXT_NOTE, limit_help
 from screening.instruments import Instrument
 from screening.models import Route
 
@@ -58,16 +59,18 @@ class RouteOverrideForm(forms.Form):
     route = forms.ChoiceField(label="Route", choices=Route.choices)
     note = forms.CharField(
         label="Why you are changing it", widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Kept with the recommendation beside the computed route. The client does not "
-                  "see this note.",
+        max_length=TEXT_LONG,
+        help_text=limit_help(TEXT_LONG, "Kept with the recommendation beside the computed route. "
+                                        "The client does not see this note."),
     )
 
 
 class RiskFlagResolveForm(forms.Form):
     note = forms.CharField(
-        label="What was done", widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="For example: called the client, safety plan agreed, next session booked. "
-                  "Resolving the flag makes coaching bookable again.",
+        label="What was done", widget=forms.Textarea(attrs={"rows": 4}), max_length=TEXT_NOTE,
+        help_text=limit_help(TEXT_NOTE, "For example: called the client, safety plan agreed, "
+                                        "next session booked. Resolving the flag makes coaching "
+                                        "bookable again."),
     )
 
 

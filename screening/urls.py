@@ -1,17 +1,19 @@
 from django.urls import path
 
+import portal.lib.urlcodes  # noqa: F401  (registers the "obscured" converter)
 from screening import views
 
 app_name = "screening"
 
 # Mounted at the root by portal/urls.py: the client's pages live under screening/, the
-# clinician's under clinician/.
+# clinician's under clinician/. The instrument in a path is an opaque code (portal.lib.urlcodes):
+# /screening/step/phq9/ in a browser's history would say what the person answered.
 urlpatterns = [
     path("screening/", views.start, name="start"),
-    path("screening/step/<slug:instrument>/", views.step, name="step"),
+    path("screening/step/<obscured:instrument>/", views.step, name="step"),
     path("screening/help-now/", views.crisis, name="crisis"),
     path("screening/results/", views.results, name="results"),
-    path("screening/retake/<slug:instrument>/", views.retake, name="retake"),
+    path("screening/retake/<obscured:instrument>/", views.retake, name="retake"),
     path("screening/responses/<uuid:response_id>/", views.response_detail, name="response"),
     path("clinician/clients/<uuid:client_id>/screening/", views.client_history,
          name="client_history"),

@@ -7,11 +7,14 @@ datetimes and ids; a view treats an invalid one as a 404 or a clear error, never
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+SLOT_HORIZON = timedelta(days=5 * 366)
 
 
 class AwareDateTimeField(forms.CharField):
@@ -29,9 +32,14 @@ class AwareDateTimeField(forms.CharField):
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise ValidationError("Choose one of the times offered.", code="naive")
         try:
-            return moment.astimezone(UTC)
+            moment = moment.astimezone(UTC)
         except (OverflowError, ValueError) as exc:
             raise ValidationError("Choose one of the times offered.", code="invalid") from exc
+        # No time offered is years away; one near year 9999 would overflow the slot search's
+        # arithmetic (start + a second) into a 500 (found by the issue 13 fuzz tests).
+        if abs(moment - timezone.now()) > SLOT_HORIZON:
+            raise ValidationError("Choose one of the times offered.", code="invalid")
+        return moment
 
 
 class DayForm(forms.Form):

@@ -192,7 +192,10 @@ def available_slots(*, clinician: User, service_type: ServiceType, start: dateti
 def slot_is_offered(*, clinician: User, service_type: ServiceType, start: datetime,
                     ignore: Appointment | None = None) -> bool:
     """Is ``start`` one of the free slots a client may pick (the booking page, the booking
-    service and a move all ask this)?"""
+    service and a move all ask this)? Never a time years away (the arithmetic near year 1 or
+    9999 would overflow)."""
+    if abs(start - timezone.now()) > timedelta(days=5 * 366):
+        return False
     return start in available_slots(clinician=clinician, service_type=service_type,
                                     start=start, end=start + timedelta(seconds=1),
                                     ignore=ignore)

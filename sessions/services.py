@@ -55,7 +55,18 @@ class BookingNotAllowed(Exception):
 # --- booking ----------------------------------------------------------------------------------
 
 
+# No appointment is booked years ahead or behind; near year 1 or 9999 the block arithmetic
+# below would overflow into a 500 (found by the issue 13 fuzz tests).
+BOOKING_HORIZON = timedelta(days=5 * 366)
+
+
+def _require_within_horizon(start: datetime) -> None:
+    if abs(start - timezone.now()) > BOOKING_HORIZON:
+        raise SlotUnavailable("That time is not available.")
+
+
 def _block(service_type: ServiceType, start: datetime) -> tuple[datetime, datetime, datetime]:
+    _require_within_horizon(start)
     end = start + service_type.duration
     return end, start - service_type.buffer_before, end + service_type.buffer_after
 

@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from clients.models import User
+from portal.lib.limits import BIGINT_MAX
 from sessions.models import AvailabilityException, ServiceLine, ServiceType, WeeklyAvailability
 from sessions.selectors import local_to_utc
 
@@ -208,7 +209,7 @@ class OutcomeForm(forms.Form):
 class DeleteForm(forms.Form):
     """The row to delete, looked up among the signed-in clinician's own rows only."""
 
-    delete = forms.IntegerField(min_value=1)
+    delete = forms.IntegerField(min_value=1, max_value=BIGINT_MAX)
 
 
 def default_when(zone: ZoneInfo) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 from django.urls import path
 
+import portal.lib.urlcodes  # noqa: F401  (registers "obscured": no service-line word in a URL)
 from sessions import staff_views, views
 
 app_name = "booking"
@@ -8,9 +9,9 @@ urlpatterns = [
     # The client's pages (sessions/views.py).
     path("appointments/", views.appointments, name="appointments"),
     path("appointments/book/", views.choose_type, name="choose_type"),
-    path("appointments/book/<slug:code>/", views.pick_time, name="pick_time"),
-    path("appointments/book/<slug:code>/confirm/", views.confirm, name="confirm"),
-    path("appointments/waitlist/<slug:code>/join/", views.waitlist_join, name="waitlist_join"),
+    path("appointments/book/<obscured:code>/", views.pick_time, name="pick_time"),
+    path("appointments/book/<obscured:code>/confirm/", views.confirm, name="confirm"),
+    path("appointments/waitlist/<obscured:code>/join/", views.waitlist_join, name="waitlist_join"),
     path("appointments/waitlist/<uuid:entry_id>/leave/", views.waitlist_leave,
          name="waitlist_leave"),
     path("appointments/<uuid:appointment_id>/", views.detail, name="detail"),

@@ -126,3 +126,19 @@ def test_notes_are_not_exported(client_user, clinician):
     for name in archive.namelist():
         content = archive.read(name)
         assert b"merger" not in content and b"note" not in name.encode().lower()
+
+
+def test_rotation_moves_every_note_to_the_new_key(client_user, clinician, settings, notes_key):
+    from django.core.management import call_command
+
+    for n in range(3):
+        clinician_note_add(client=client_user, author=clinician, text=f"{SECRET} {n}")
+    new_key = Fernet.generate_key().decode()
+    settings.CLINICIAN_NOTES_KEY = f"{new_key},{notes_key}"
+    call_command("rotate_notes_key", stdout=io.StringIO())
+    # The old key is gone now, and every note still reads.
+    settings.CLINICIAN_NOTES_KEY = new_key
+    notes = clinician_notes_for_clinician(clinician=clinician, client=client_user)
+    assert sorted(note.text for note in notes) == [f"{SECRET} {n}" for n in range(3)]
+    for note in ClinicianNote.objects.all():
+        assert Fernet(new_key).decrypt(bytes(note.text_encrypted)).startswith(SECRET.encode())

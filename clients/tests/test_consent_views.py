@@ -46,7 +46,10 @@ def signed_in(client, client_user):
 
 def test_urls():
     assert reverse("clients:consent_overview") == OVERVIEW
-    assert sign_url("therapy") == "/consent/therapy/"
+    # The kind is an opaque code: no service-line word in the address bar (issue 13).
+    assert sign_url("therapy").startswith("/consent/")
+    assert "therapy" not in sign_url("therapy") and "coaching" not in sign_url("coaching")
+    assert sign_url("therapy") != sign_url("coaching")
 
 
 def test_anonymous_goes_to_login(client, client_user):
