@@ -104,6 +104,10 @@ ENDPOINTS = [
     Endpoint("login", "anonymous", lambda w: reverse("account_login"),
              lambda w: {"login": hostile_text(), "password": hostile_text()}),
     # --- the client ------------------------------------------------------------------------
+    Endpoint("phone", "client", lambda w: reverse("account_rights:contact"),
+             lambda w: {"phone": hostile_text()}, forms=("PhoneForm",)),
+    Endpoint("crisis_phone", "client", lambda w: reverse("screening:crisis"),
+             lambda w: {"phone": hostile_text()}),
     Endpoint("goal_new_coaching", "client", lambda w: reverse("goals:goal_new",
                                                               args=["coaching"]),
              lambda w: _goal_fields("coaching"), forms=("CoachingGoalForm",)),

@@ -85,6 +85,10 @@ EXPECTED: dict[str, dict[str, object]] = {
     "readyz": dict.fromkeys(ROLES, 200),
     "screening:crisis": EVERYONE,  # help reaches anyone
     "booking:feed": EVERYONE,  # the token is the secret: whoever holds it reads the feed
+    "signed_out": EVERYONE,  # "signed out for your privacy"
+    # Everyone's own sign-in history (staff before MFA too: it is an account page).
+    "account_sign_ins": dict.fromkeys(ROLES, 200) | {"anonymous": LOGIN},
+    "account_sign_out_everywhere": dict.fromkeys(ROLES, 405) | {"anonymous": LOGIN},
     "clients:consent_overview": client_page(),
     "clients:consent_signed": client_page(own_object=True),
     "clients:consent_sign": client_page(),
