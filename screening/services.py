@@ -18,6 +18,7 @@ from clients.models import Role, User
 from notifications import keys
 from notifications.models import Notification
 from notifications.services import notification_schedule, notifications_cancel
+from portal.lib.limits import TEXT_LONG, TEXT_NOTE
 from screening.instruments import GAD7, PHQ9, WHO5, instrument_get
 from screening.instruments.who5 import WHO5_DROP, WHO5_DROP_POINTS
 from screening.models import RiskFlag, Route, RouteRecommendation, ScreeningResponse
@@ -121,6 +122,8 @@ def route_override(*, recommendation: RouteRecommendation, route: str, note: str
     note = note.strip()
     if not note:
         raise ValidationError({"note": "Say why you are changing the route."})
+    if len(note) > TEXT_LONG or "\x00" in note:
+        raise ValidationError({"note": f"Keep the note to {TEXT_LONG:,} characters of text."})
     if route not in Route.values:
         raise ValidationError({"route": "Choose one of the routes."})
     recommendation.override_route = route
@@ -217,6 +220,8 @@ def risk_flag_resolve(*, flag: RiskFlag, note: str, by: User,
     note = note.strip()
     if not note:
         raise ValidationError({"note": "Write what was done and why the flag can close."})
+    if len(note) > TEXT_NOTE or "\x00" in note:
+        raise ValidationError({"note": f"Keep the note to {TEXT_NOTE:,} characters of text."})
     if recorded_by is not None and recorded_by != by:
         note += f"\n\n(Recorded in the admin by {recorded_by.full_name or recorded_by.email}.)"
     updated = RiskFlag.objects.filter(pk=flag.pk, status=RiskFlag.Status.OPEN).update(

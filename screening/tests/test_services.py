@@ -238,3 +238,24 @@ def test_who5_drop_of_ten_points_is_flagged(client_user, first, second, dropped)
                                        answers=raw(second))
     # 4 points a raw step: 20 -> 17 is 80% -> 68% (12 points); 20 -> 18 is 8 points.
     assert ("who5_drop" in second_response.flags) is dropped
+
+
+@pytest.mark.parametrize("note", ["x" * 4001, "Called\x00them"])
+def test_a_resolution_note_too_long_or_with_nul_is_refused(client_user, clinician, note):
+    screening_submit(client=client_user, instrument="safety", answers=answers("safety", s1=1))
+    flag = RiskFlag.objects.get()
+    with pytest.raises(ValidationError) as error:
+        risk_flag_resolve(flag=flag, note=note, by=clinician)
+    assert "note" in error.value.message_dict
+    flag.refresh_from_db()
+    assert flag.status == "open"
+
+
+def test_a_route_override_note_too_long_is_refused(client_user, clinician):
+    screening_submit_many(client=client_user, answers_by_instrument=full_set())
+    recommendation = client_user.route_recommendations.first()
+    with pytest.raises(ValidationError):
+        route_override(recommendation=recommendation, route="therapy", note="x" * 2001,
+                       by=clinician)
+    recommendation.refresh_from_db()
+    assert recommendation.override_route == ""
