@@ -19,7 +19,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
 
-from clients.models import ClientProfile, Role, ServiceLines, User
+from clients.models import ClientProfile, ClinicianProfile, Role, ServiceLines, User
 from clients.services import user_account_create
 from portal.lib.env import env_bool
 
@@ -132,6 +132,18 @@ def clinician(db) -> User:
                        full_name="Dana Reyes", time_zone="America/Chicago")
     mfa_enable(user)
     return user
+
+
+@pytest.fixture
+def dana(clinician) -> User:
+    """The clinician persona with bookable hours: she keeps them in New York, Monday to Friday,
+    9:00 to 17:00 (for the booking tests of every app)."""
+    from sessions.tests.conftest import weekdays_nine_to_five
+
+    ClinicianProfile.objects.filter(user=clinician).update(time_zone="America/New_York")
+    clinician.clinician_profile.refresh_from_db()
+    weekdays_nine_to_five(clinician)
+    return clinician
 
 
 @pytest.fixture

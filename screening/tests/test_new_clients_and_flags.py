@@ -14,12 +14,12 @@ import time_machine
 from django.urls import reverse
 
 from clients.access import clients_visible_q
-from clients.models import AccessLog, ClinicianProfile, User
+from clients.models import AccessLog, User
 from screening.models import RiskFlag
 from screening.services import safety_answers_report, screening_submit_many
 from screening.tests.conftest import full_set
 from sessions.services import appointment_book, appointment_cancel
-from sessions.tests.conftest import service_type, sign_consent, weekdays_nine_to_five
+from sessions.tests.conftest import service_type, sign_consent
 
 pytestmark = pytest.mark.django_db
 
@@ -31,14 +31,6 @@ TUESDAY_10 = datetime(2027, 1, 5, 15, 0, tzinfo=UTC)
 def _frozen_now():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def dana(clinician):
-    ClinicianProfile.objects.filter(user=clinician).update(time_zone="America/New_York")
-    clinician.clinician_profile.refresh_from_db()
-    weekdays_nine_to_five(clinician)
-    return clinician
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from clients.models import ClinicianProfile, ServiceLines
+from clients.models import ServiceLines
 from notifications.models import Notification
 from screening.models import RiskFlag
 from screening.services import risk_flag_resolve, safety_answers_report
@@ -35,7 +35,7 @@ from sessions.services import (
     series_book,
     waitlist_join,
 )
-from sessions.tests.conftest import service_type, sign_consent, weekdays_nine_to_five
+from sessions.tests.conftest import service_type, sign_consent
 
 pytestmark = pytest.mark.django_db
 
@@ -68,14 +68,6 @@ WRITES_ALLOWED_IN = {"sessions/services.py", "portal/management/commands/seed_de
 def _frozen_now():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def dana(clinician):
-    ClinicianProfile.objects.filter(user=clinician).update(time_zone="America/New_York")
-    clinician.clinician_profile.refresh_from_db()
-    weekdays_nine_to_five(clinician)
-    return clinician
 
 
 @pytest.fixture

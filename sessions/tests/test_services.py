@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from clients.models import ClinicianProfile, ServiceLines
+from clients.models import ServiceLines
 from notifications.models import Notification
 from screening.services import risk_flag_resolve, screening_submit
 from screening.tests.conftest import answers
@@ -26,7 +26,7 @@ from sessions.services import (
     series_book,
     waitlist_join,
 )
-from sessions.tests.conftest import service_type, sign_consent, weekdays_nine_to_five
+from sessions.tests.conftest import service_type, sign_consent
 
 pytestmark = pytest.mark.django_db
 
@@ -39,14 +39,6 @@ TUESDAY_10 = datetime(2027, 1, 5, 10, 0, tzinfo=NEW_YORK)
 def _frozen_now():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def dana(clinician):
-    ClinicianProfile.objects.filter(user=clinician).update(time_zone="America/New_York")
-    clinician.clinician_profile.refresh_from_db()
-    weekdays_nine_to_five(clinician)
-    return clinician
 
 
 def pending(kind: str):
