@@ -1,11 +1,13 @@
 """Receivers that write the sign-in history (issue 13) and start each session's clock. Connected
 in ClientsConfig.ready(). Django sends user_logged_in and user_login_failed (allauth signs in
-through Django's authenticate() and login()); allauth.mfa sends the two-factor events."""
+through Django's authenticate() and login()); allauth sends a rejected sign-in code, and
+allauth.mfa the two-factor events."""
 
 from __future__ import annotations
 
 import contextlib
 
+from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
 from django.contrib.auth import signals as auth_signals
 from django.dispatch import receiver
@@ -47,6 +49,13 @@ def _sign_in_failed(sender, credentials, request=None, **kwargs) -> None:
     user = User.objects.filter(email__iexact=login).first() if login else None
     sign_in_event_record(request=request, kind=SignInEvent.Kind.FAILED, user=user,
                          method="password", login=login)
+
+
+@receiver(account_signals.login_code_rejected, dispatch_uid="tandem-sign-in-code-rejected")
+def _sign_in_code_rejected(sender, request, user, **kwargs) -> None:
+    """A wrong code from "email me a sign-in code": a failed sign-in like a wrong password."""
+    sign_in_event_record(request=request, kind=SignInEvent.Kind.FAILED, user=user,
+                         method="code", login=user.email)
 
 
 def _mfa_receiver(kind: str):

@@ -12,7 +12,7 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core import mail
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from clients.models import ClientProfile, Role, User
+from clients.models import ClientProfile, Role, SignInEvent, User
 from conftest import TEST_PASSWORD, mfa_enable
 from notifications.models import Notification
 
@@ -114,6 +114,9 @@ def test_login_by_emailed_code(client, client_user):
     wrong = client.post(reverse("account_confirm_login_code"), {"code": "WRONG-CODE"})
     assert wrong.status_code == 200
     assert "_auth_user_id" not in client.session
+    # The wrong code is in the person's sign-in history, like a wrong password.
+    [failed] = SignInEvent.objects.filter(user=client_user, kind=SignInEvent.Kind.FAILED)
+    assert failed.method == "code"
 
     response = client.post(reverse("account_confirm_login_code"), {"code": code.group(1)})
     assert response.status_code == 302
