@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Tests run in parallel on every core; override with `make test PYTEST_WORKERS=0`.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test faults fuzz bench lint clean
+.PHONY: run test e2e faults fuzz bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ test: $(VENV)/.dev
 # The long fault suite with real processes (needs PostgreSQL and Redis, like CI): a 30-second
 # Redis outage, 300 rows through two beats and four sweeps, a lost risk-alert hand-off, and the
 # quick scenarios of `make test` again. TANDEM_FAULT_REPORT=file collects each scenario's tally.
+# The journeys in a real browser (Debian's chromium, driven by Playwright) against gunicorn and a
+# worker; `make test` runs them too. Screenshots of every step at 1280 and 375 px: e2e/screenshots/.
+e2e: $(VENV)/.dev
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m e2e e2e/ $(PYTEST_ARGS)
+
 faults: $(VENV)/.dev
 	$(BIN)/pytest -n $(PYTEST_WORKERS) notifications/tests/test_faults.py $(PYTEST_ARGS)
 

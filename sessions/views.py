@@ -49,6 +49,7 @@ from sessions.models import (
     WaitlistEntry,
 )
 from sessions.selectors import (
+    COACHING_AT_RISK,
     appointment_for_client,
     appointments_for_feed,
     appointments_past_for_client,
@@ -337,6 +338,7 @@ def pick_time(request: HttpRequest, code: str) -> HttpResponse:
         "choices": [(c, clinician_name(c), _pick_time_url(service_type, clinician=c, choose=True))
                     for c in choice.choices],
         "reason": reason,
+        "at_risk": reason == COACHING_AT_RISK,
         "picker": picker,
         "waiting": waiting,
     })
