@@ -28,6 +28,7 @@ run: $(VENV)/.runtime
 	TANDEM_DEMO_MFA_CODE=000000 $(BIN)/honcho start
 
 test: $(VENV)/.dev
+	@if command -v npm >/dev/null; then cd e2e && npm install --no-audit --no-fund --silent; fi
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not faults" $(PYTEST_ARGS)
@@ -39,6 +40,7 @@ test: $(VENV)/.dev
 # worker; `make test` runs them too. Screenshots of every step at 1280 and 375 px: e2e/screenshots/.
 e2e: $(VENV)/.dev
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	cd e2e && npm install --no-audit --no-fund --silent
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -m e2e e2e/ $(PYTEST_ARGS)
 
 faults: $(VENV)/.dev

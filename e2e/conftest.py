@@ -24,6 +24,8 @@ from notifications.tests.fixtures import free_port, wait_for, worker_environment
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
+# axe-core from the npm registry (e2e/package.json; `make e2e` and .ci/run install it).
+AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = (1280, 375)
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -87,7 +89,8 @@ def portal(transactional_db, smtp_sink, tmp_path, settings, worker_queue,
 
 @dataclass
 class Camera:
-    """Photographs each step at both widths, and keeps what a person would have noticed."""
+    """Photographs each step at both widths, audits it with axe-core, and keeps what a person
+    would have noticed: sideways scrolling and accessibility violations."""
 
     journey: str
     problems: list[str] = field(default_factory=list)
@@ -102,7 +105,21 @@ class Camera:
             scroll = page.evaluate("document.documentElement.scrollWidth")
             if scroll > width:
                 self.problems.append(f"{step}: {scroll} px wide at {width} px")
+            for violation in axe_violations(page):
+                self.problems.append(f"{step} at {width} px: axe {violation}")
         page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's WCAG 2 A/AA violations on the page as it is. The audit's script is handed to
+    the page through the browser's debugging protocol, which the page's Content-Security-Policy
+    does not govern; the page's own scripts stay under it."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text() + "\n;0")
+    results = page.evaluate(
+        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})).violations"
+        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))")
+    return list(results)
 
 
 @pytest.fixture
@@ -131,6 +148,7 @@ def new_page(browser):
         contexts.append(context)
         page = context.new_page()
         page.problems = []
+        # Console errors include any Content-Security-Policy violation the page causes.
         page.on("console", lambda message: page.problems.append(message.text)
                 if message.type == "error" else None)
         page.on("requestfailed", lambda request: page.problems.append(
