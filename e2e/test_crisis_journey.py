@@ -19,7 +19,7 @@ from e2e.conftest import Camera
 from notifications.tests.fixtures import wait_for
 from screening.models import RiskFlag
 from sessions.selectors import COACHING_AT_RISK
-from sessions.tests.conftest import sign_consent, weekdays_nine_to_five
+from sessions.tests.conftest import service_type, sign_consent, weekdays_nine_to_five
 
 pytestmark = [pytest.mark.needs_postgres, pytest.mark.needs_redis, pytest.mark.e2e,
               pytest.mark.django_db(transaction=True)]
@@ -50,6 +50,7 @@ def test_a_client_in_crisis_is_helped_and_the_clinician_acts(portal, new_page, s
                      time_zone="America/New_York")
     secret = mfa_enable(dana)
     weekdays_nine_to_five(dana)
+    service_type("coaching-session")  # seeded again after an earlier test's flush
     quinn = client_factory(clinician=dana, email="quinn@example.com", full_name="Quinn Foster",
                            service_lines="both")
     for kind in ("privacy", "therapy", "coaching"):
