@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,7 +57,9 @@ def portal(transactional_db, smtp_sink, tmp_path, settings, worker_queue,
     base = f"http://127.0.0.1:{port}"
     env = {**worker_environment(queue=worker_queue, smtp_port=smtp_sink.port,
                                 var_dir=tmp_path, settings=settings),
-           "TANDEM_SITE_URL": base}
+           "TANDEM_SITE_URL": base,
+           # allauth's rate limits count in the cache: each run's portal counts on its own.
+           "TANDEM_CACHE_PREFIX": f"e2e-{uuid.uuid4().hex}"}
     log_path = tmp_path / "gunicorn.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
@@ -151,8 +154,10 @@ def new_page(browser):
         # Console errors include any Content-Security-Policy violation the page causes.
         page.on("console", lambda message: page.problems.append(message.text)
                 if message.type == "error" else None)
-        page.on("requestfailed", lambda request: page.problems.append(
-            f"failed: {request.url}"))
+        # A request the browser itself abandoned when the page moved on is not a failure.
+        page.on("requestfailed", lambda request: None
+                if "ERR_ABORTED" in (request.failure or "")
+                else page.problems.append(f"failed: {request.url} ({request.failure})"))
         return page
 
     yield make

@@ -145,7 +145,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "portal.lib.cache.FailSafeRedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "tandem",
+            # Several deployments (or test runs) may share one Redis database.
+            "KEY_PREFIX": env_str("TANDEM_CACHE_PREFIX") or "tandem",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
