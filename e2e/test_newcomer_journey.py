@@ -16,7 +16,11 @@ from e2e.test_crisis_journey import main_text
 from notifications.tests.fixtures import wait_for
 from screening.instruments import INSTRUMENTS, WIZARD_ORDER
 from sessions.models import Appointment
-from sessions.tests.conftest import service_type, weekdays_nine_to_five
+from sessions.tests.conftest import (
+    consent_documents_ensure,
+    service_type,
+    weekdays_nine_to_five,
+)
 
 pytestmark = [pytest.mark.needs_postgres, pytest.mark.needs_redis, pytest.mark.e2e,
               pytest.mark.django_db(transaction=True)]
@@ -56,6 +60,7 @@ def test_a_newcomer_finds_coaching_and_books(portal, new_page, smtp_sink, make_u
                      time_zone="America/New_York")
     weekdays_nine_to_five(dana)
     service_type("coaching-consultation")  # seeded again after an earlier test's flush
+    consent_documents_ensure()
     camera = Camera("newcomer")
     page = new_page()
 

@@ -21,10 +21,15 @@ def service_type(code: str) -> ServiceType:
     return ServiceType.objects.get(code=code)
 
 
-def sign_consent(client, kind: str) -> None:
+def consent_documents_ensure() -> None:
+    """The seeded consent documents (migration 0003): a transactional test runs after an earlier
+    one flushed them."""
     if not ConsentDocument.objects.exists():
-        # A transactional test runs after an earlier one flushed the seeded documents.
         import_module("clients.migrations.0003_seed_consent_documents").seed(django_apps, None)
+
+
+def sign_consent(client, kind: str) -> None:
+    consent_documents_ensure()
     document = (ConsentDocument.objects.filter(kind=kind, published_at__isnull=False)
                 .order_by("-version").first())
     consent_sign(client=client, document=document, typed_name=client.full_name,
