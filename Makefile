@@ -30,6 +30,7 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	@if command -v npm >/dev/null; then cd e2e && npm install --no-audit --no-fund --silent; fi
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not faults" $(PYTEST_ARGS)
 
@@ -61,6 +62,7 @@ fuzz: $(VENV)/.dev
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) var

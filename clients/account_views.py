@@ -4,19 +4,16 @@ account. Clients only: staff get a 404 (they export a record and close accounts 
 
 from __future__ import annotations
 
-from allauth.account.decorators import reauthentication_required
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from clients.forms import PhoneForm
 from clients.models import AccountClosureRequest
-from clients.record import client_record_zip
 from clients.selectors import access_log_for_client
 from clients.services import (
     account_closure_request,
@@ -28,10 +25,6 @@ from portal.lib.access import client_required
 
 def retention_years() -> int:
     return settings.RECORD_RETENTION_YEARS
-
-
-def _is_download(request: HttpRequest) -> bool:
-    return request.method == "POST" or request.GET.get("download") == "1"
 
 
 @client_required
@@ -48,24 +41,6 @@ def contact_page(request: HttpRequest) -> HttpResponse:
                          else "Your phone number is removed.")
         return redirect("account_rights:contact")
     return render(request, "clients/account/contact.html", {"form": form})
-
-
-@client_required
-@require_http_methods(["GET", "POST"])
-# The whole record leaves the portal: ask for the password (or a two-factor code) again unless
-# the person gave it in the last few minutes. allauth resumes the POST after they do.
-@reauthentication_required(enabled=_is_download)
-def record_download(request: HttpRequest) -> HttpResponse:
-    """GET: what the download holds, and the button. POST (or GET ?download=1): the ZIP."""
-    if _is_download(request):
-        today = timezone.localdate(timezone=request.user.zone)
-        response = HttpResponse(client_record_zip(client=request.user),
-                                content_type="application/zip")
-        response["Content-Disposition"] = (
-            f'attachment; filename="tandem-record-{today.isoformat()}.zip"')
-        response["Cache-Control"] = "private, no-store"
-        return response
-    return render(request, "clients/account/record.html")
 
 
 class ClosureRequestForm(forms.Form):

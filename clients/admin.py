@@ -5,9 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
-from django.utils.text import slugify
+from django.http import HttpRequest
 
 from clients.models import (
     AccessLog,
@@ -21,10 +19,8 @@ from clients.models import (
     SignInEvent,
     User,
 )
-from clients.record import client_record_zip
 from clients.selectors import clinician_notes_decrypt
 from clients.services import (
-    access_log_record,
     account_close,
     consent_document_new_draft,
     consent_document_publish,
@@ -32,45 +28,6 @@ from clients.services import (
     sessions_end_everywhere,
 )
 from portal.lib.admin import AccessLoggedAdmin, ReadOnlyAdmin
-
-
-class RecordExportAdmin(admin.ModelAdmin):
-    """The "Export client record (ZIP)" action, for practice admins: for exactly one client, the
-    ZIP the client downloads at /account/record/ (clients.record), and one access-log row,
-    because a copy of the whole record leaves the portal (rule 8). Anything else is an error
-    message on the list and nothing is read. ``people_of`` turns the selection into users."""
-
-    actions = ["export_record"]
-
-    def people_of(self, queryset: QuerySet) -> list[User]:
-        raise NotImplementedError
-
-    def has_export_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_practice_admin
-
-    @admin.action(description="Export client record (ZIP)", permissions=["export"])
-    def export_record(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        # Two rows are enough to tell "one" from "several", whatever was selected.
-        people = self.people_of(queryset[:2])
-        if len(people) != 1:
-            self.message_user(request, "Select exactly one client to export their record.",
-                              messages.ERROR)
-            return None
-        [client] = people
-        if not client.is_client:
-            self.message_user(request, f"{client} is not a client account: only a client's "
-                                       f"record can be exported.", messages.ERROR)
-            return None
-        archive = client_record_zip(client=client)
-        access_log_record(request=request, client=client, what=AccessLog.What.EXPORT,
-                          detail="Whole record as a ZIP, from the admin")
-        today = timezone.localdate(timezone=request.user.zone)
-        name = slugify(client.full_name) or f"client-{client.pk}"
-        response = HttpResponse(archive, content_type="application/zip")
-        response["Content-Disposition"] = (
-            f'attachment; filename="tandem-record-{name}-{today.isoformat()}.zip"')
-        response["Cache-Control"] = "private, no-store"
-        return response
 
 
 class TandemUserCreationForm(UserCreationForm):
@@ -100,8 +57,10 @@ class ClinicianProfileInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(RecordExportAdmin, AccessLoggedAdmin, DjangoUserAdmin):
-    actions = [*RecordExportAdmin.actions, "sign_out_everywhere"]
+class UserAdmin(AccessLoggedAdmin, DjangoUserAdmin):
+    """workspace/admin.py adds the record export to this page."""
+
+    actions = ["sign_out_everywhere"]
 
     form = TandemUserChangeForm
     add_form = TandemUserCreationForm
@@ -136,9 +95,6 @@ class UserAdmin(RecordExportAdmin, AccessLoggedAdmin, DjangoUserAdmin):
         super().save_model(request, obj, form, change)
         profile_ensure(user=obj)
 
-    def people_of(self, queryset: QuerySet[User]) -> list[User]:
-        return list(queryset)
-
     @admin.action(description="Sign out everywhere (every device)")
     def sign_out_everywhere(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         people = list(queryset)
@@ -162,7 +118,8 @@ class SignInEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ClientProfile)
-class ClientProfileAdmin(RecordExportAdmin, AccessLoggedAdmin):
+class ClientProfileAdmin(AccessLoggedAdmin):
+    """workspace/admin.py adds the record export to this page."""
 
     list_display = ["user", "service_lines", "status", "clinician", "discreet_mode", "created_at"]
     list_filter = ["service_lines", "status", "discreet_mode"]
@@ -170,9 +127,6 @@ class ClientProfileAdmin(RecordExportAdmin, AccessLoggedAdmin):
     list_select_related = ["user", "clinician"]
     autocomplete_fields = ["user", "clinician"]
     date_hierarchy = "created_at"
-
-    def people_of(self, queryset: QuerySet[ClientProfile]) -> list[User]:
-        return [profile.user for profile in queryset.select_related("user")]
 
 
 @admin.register(ClinicianProfile)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import formataddr
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
@@ -18,8 +18,10 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from clients.models import User
 from notifications.models import Notification
+
+if TYPE_CHECKING:  # the layers point one way: the outbox imports no app above it
+    from clients.models import User
 
 
 @dataclass(frozen=True)

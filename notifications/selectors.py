@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core import signing
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from clients.models import User
 from notifications.clock import outbox_now
 from notifications.models import Notification, SweepHeartbeat
 
@@ -51,39 +50,21 @@ def sweep_last_finished(name: str = "notifications.sweep") -> tuple[datetime | N
     return (heartbeat.last_finished_at if heartbeat else None), outbox_now()
 
 
-def _review_filter(user: User) -> Q | None:
-    """Which rows needing review a staff member may see: a practice admin all of them; a
-    clinician the appointment messages of their own clients and their own, and the alerts
-    sent to them. Anyone else none."""
-    if user.is_practice_admin:
-        return Q()
-    if user.is_clinician:
-        return (Q(recipient=user, kind__in=APPOINTMENT_KINDS + ALERT_KINDS)
-                | Q(recipient__client_profile__clinician=user, kind__in=APPOINTMENT_KINDS))
-    return None
-
-
-def notifications_needing_review_for(*, user: User, limit: int = 200) -> QuerySet[Notification]:
-    """Failed and needs-review rows this person may act on, newest first."""
-    allowed = _review_filter(user)
-    if allowed is None:
-        return Notification.objects.none()
-    return (Notification.objects.filter(allowed, status__in=REVIEW_STATUSES)
-            .select_related("recipient").order_by("-due_at", "-pk")[:limit])
-
-
 def notification_review_token(notification: Notification) -> str:
     """An opaque name of a row for a URL (rows have sequential ids)."""
     return signing.dumps(notification.pk, salt=_REVIEW_SALT)
 
 
-def notification_needing_review_for(*, user: User, token: str) -> Notification | None:
-    """The row a token names, if this person may act on it (else None: the view 404s)."""
-    allowed = _review_filter(user)
-    if allowed is None:
-        return None
+def notification_pk_from_review_token(token: str) -> int | None:
+    """The row a token names, or None for a token this portal did not sign."""
     try:
-        pk = signing.loads(token, salt=_REVIEW_SALT)
+        return signing.loads(token, salt=_REVIEW_SALT)
     except signing.BadSignature:
         return None
-    return (Notification.objects.filter(allowed, pk=pk).select_related("recipient").first())
+
+
+def notifications_needing_review() -> QuerySet[Notification]:
+    """Failed and needs-review rows, newest first: who may see which is the workspace's
+    (workspace/review.py)."""
+    return (Notification.objects.filter(status__in=REVIEW_STATUSES)
+            .select_related("recipient").order_by("-due_at", "-pk"))

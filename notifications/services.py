@@ -5,7 +5,7 @@ moved the row from ``pending`` to ``sending`` with a conditional ``UPDATE`` that
 number of tasks for one row (a kick and a sweep, two sweeps, a broker redelivery, a retry) can
 run; one wins the claim and the others return. A row left in ``sending`` (the worker died
 mid-send), or one whose SMTP server took the message and gave no reply, is never sent again by
-the machine: a person decides (``needs_review``, see notifications/views.py).
+the machine: a person decides (``needs_review``, the review page, workspace/review_views.py).
 
 Time comes from one clock, the database's (notifications.clock): "due", "stale" and "stuck"
 never depend on a worker's own clock.
@@ -19,22 +19,25 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import make_msgid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from billiard.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from clients.models import User
 from notifications import smtp
 from notifications.clock import outbox_now
 from notifications.emails import notification_email_build
 from notifications.keys import OutboxKey, Scope
 from notifications.models import Notification, SweepHeartbeat
 from notifications.selectors import notification_for_delivery
+
+if TYPE_CHECKING:  # the layers point one way: the outbox imports no app above it
+    from clients.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -375,7 +378,7 @@ def _merge_claim(notification: Notification, *, now: datetime) -> Notification |
     both send. (The lock is the person's row: deliveries for other people do not wait.)
     """
     with transaction.atomic():
-        User.objects.select_for_update().filter(pk=notification.recipient_id).exists()
+        get_user_model().objects.select_for_update().filter(pk=notification.recipient_id).exists()
         siblings = Notification.objects.filter(
             recipient_id=notification.recipient_id, kind=notification.kind,
         ).exclude(pk=notification.pk)
@@ -494,7 +497,7 @@ def _record_failure(notification: Notification, row, exc: BaseException) -> Deli
 # --- resending (a person decides) -------------------------------------------------------------
 
 # Does the reason for a message still hold? Apps above the outbox register one check per kind
-# (portal.outbox_causes, at start-up): it returns None when it does, or why not, in words for
+# (workspace.outbox_causes, at start-up): it returns None when it does, or why not, in words for
 # the person who asked to resend.
 CauseCheck = Callable[[Notification], "str | None"]
 _cause_checks: dict[str, CauseCheck] = {}

@@ -6,9 +6,6 @@ class PortalConfig(AppConfig):
     verbose_name = "Portal"
 
     def ready(self) -> None:
-        from portal import outbox_causes
-
-        outbox_causes.register()
         # The admin registry is complete here: django.contrib.admin's ready() ran first.
         from django.contrib import admin
 

@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "sessions.apps.BookingConfig",
     "goals",
     "notifications",
+    # Composes the apps above (dashboard, caseload, timeline, record export): last, so its
+    # admin module extends the clients admin it imports.
+    "workspace",
 ]
 
 MIDDLEWARE = [

@@ -2,9 +2,10 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from clients import security_views
+from clients import account_urls, security_views
 from clients.admin_access import autocomplete_logged
-from portal import health, views
+from portal import health
+from workspace import account_urls as record_urls
 
 # Django admin signs in through allauth, so the same MFA stage and rate limits apply there.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -14,15 +15,17 @@ admin.site.site_header = "Tandem practice admin"
 admin.site.site_title = "Tandem admin"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("workspace.urls")),
     path("consent/", include("clients.urls")),
-    path("account/", include("clients.account_urls")),
-    path("clinician/attention/ack/", views.attention_ack, name="attention_ack"),
+    # The client's rights: the account pages of clients/ and the record download, which
+    # composes every app (workspace/), under one namespace.
+    path("account/", include((account_urls.urlpatterns + record_urls.urlpatterns,
+                              "account_rights"))),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    path("staff/messages/review/", include("notifications.urls")),
+    path("staff/messages/review/", include("workspace.review_urls")),
     path("", include("screening.urls")),
-    path("clinician/clients/", include("clients.staff_urls")),
+    path("clinician/clients/", include("workspace.caseload_urls")),
     path("", include("sessions.urls")),
     path("", include("goals.urls")),
     path("signed-out/", security_views.signed_out, name="signed_out"),

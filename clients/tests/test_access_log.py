@@ -15,11 +15,11 @@ from clients.models import AccessLog, ConsentSignature
 from clients.services import clinician_note_add
 from goals.services import check_in_record, comment_add, goal_create
 from portal.lib.admin import AccessLoggedAdmin
-from portal.models import AttentionAcknowledgement
 from screening.services import screening_submit, screening_submit_many
 from screening.tests.conftest import answers, full_set
 from sessions.services import appointment_book
 from sessions.tests.conftest import service_type, sign_consent
+from workspace.models import AttentionAcknowledgement
 
 pytestmark = pytest.mark.django_db
 

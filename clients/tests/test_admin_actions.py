@@ -16,13 +16,13 @@ from cryptography.fernet import Fernet
 from django.urls import reverse
 
 from clients.models import AccessLog, ClinicianNote
-from clients.record import CSV_TABLES, client_record_data
 from clients.services import clinician_note_add
 from goals.services import action_step_add, check_in_record, comment_add, goal_create
 from screening.services import screening_submit_many
 from screening.tests.conftest import full_set
 from sessions.services import appointment_book
 from sessions.tests.conftest import service_type, sign_consent
+from workspace.record import CSV_TABLES, client_record_data
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,9 @@ from django.http import Http404
 from django.urls import reverse
 
 from clients.models import AccessLog, ClinicianNote
-from clients.record import client_record_zip
 from clients.selectors import clinician_notes_for_clinician
 from clients.services import clinician_note_add
+from workspace.record import client_record_zip
 
 pytestmark = pytest.mark.django_db
 

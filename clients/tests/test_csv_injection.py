@@ -13,9 +13,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from clients.record import csv_cell_escape
 from conftest import reauthenticated
 from goals.services import check_in_record, comment_add, goal_create
+from workspace.record import csv_cell_escape
 
 # The classic payloads: DDE, HYPERLINK exfiltration, arithmetic that starts a formula, the @
 # of Lotus-style functions, a leading tab or CR, and the full-width equal sign.

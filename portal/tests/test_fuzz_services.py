@@ -24,12 +24,12 @@ from goals.services import (
     goal_update,
     reminder_preference_update,
 )
-from portal.services import attention_acknowledge
 from portal.tests.hostile import CLASSIC_TEXT
 from portal.tests.test_fuzz_forms import row_counts
 from screening.services import screening_submit
 from sessions.services import BookingNotAllowed, SlotUnavailable, appointment_book
 from sessions.tests.conftest import service_type, weekdays_nine_to_five
+from workspace.services import attention_acknowledge
 
 text = st.one_of(st.sampled_from(CLASSIC_TEXT),
                  st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)),

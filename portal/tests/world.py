@@ -26,12 +26,12 @@ from clients.services import clinician_note_add
 from goals.services import check_in_record, comment_add, goal_create
 from notifications.models import Notification
 from notifications.selectors import notification_review_token
-from portal.models import AttentionAcknowledgement
 from screening.services import screening_submit, screening_submit_many
 from screening.tests.conftest import answers, full_set
 from sessions.models import CalendarFeed, WaitlistEntry
 from sessions.services import appointment_book, calendar_feed_regenerate, waitlist_join
 from sessions.tests.conftest import service_type, sign_consent, weekdays_nine_to_five
+from workspace.models import AttentionAcknowledgement
 
 NOW = dt.datetime(2027, 1, 4, 15, 0, tzinfo=dt.UTC)  # Monday 10:00 in New York
 

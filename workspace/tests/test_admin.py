@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from portal.models import AttentionAcknowledgement
+from workspace.models import AttentionAcknowledgement
 
 pytestmark = pytest.mark.django_db
 
-CHANGELIST = "admin:portal_attentionacknowledgement_changelist"
+CHANGELIST = "admin:workspace_attentionacknowledgement_changelist"
 
 
 def acknowledge(client, clinician) -> AttentionAcknowledgement:
@@ -24,12 +24,12 @@ def test_acknowledgements_are_read_only(client, admin_user, client_user, clinici
     client.force_login(admin_user)
     body = client.get(reverse(CHANGELIST), {"q": "client@example.com"}).content.decode()
     assert "Alex Morgan" in body and "Dana Reyes" in body
-    page = client.get(reverse("admin:portal_attentionacknowledgement_change", args=[row.pk]))
+    page = client.get(reverse("admin:workspace_attentionacknowledgement_change", args=[row.pk]))
     assert page.status_code == 200
     body = page.content.decode()
     assert "Called them; back on track." in body and 'name="_save"' not in body
-    assert client.get(reverse("admin:portal_attentionacknowledgement_add")).status_code == 403
-    assert client.get(reverse("admin:portal_attentionacknowledgement_delete",
+    assert client.get(reverse("admin:workspace_attentionacknowledgement_add")).status_code == 403
+    assert client.get(reverse("admin:workspace_attentionacknowledgement_delete",
                               args=[row.pk])).status_code == 403
 
 
@@ -51,5 +51,5 @@ def test_clinicians_get_403(client, clinician, client_user):
     row = acknowledge(client_user, clinician)
     client.force_login(clinician)
     for url in (reverse(CHANGELIST),
-                reverse("admin:portal_attentionacknowledgement_change", args=[row.pk])):
+                reverse("admin:workspace_attentionacknowledgement_change", args=[row.pk])):
         assert client.get(url, follow=True).status_code == 403

@@ -1,7 +1,8 @@
 from django.urls import path
 
-from notifications import views
+from workspace import review_views as views
 
+# The outbox's review page keeps the URL names it had in the notifications app.
 app_name = "notifications"
 
 urlpatterns = [

@@ -23,9 +23,7 @@ from clients.selectors import (
     user_counts_by_role,
 )
 from clients.services import access_log_record_many
-from portal.attention import needs_attention_for_clinician
 from portal.lib.access import clinician_required
-from portal.services import attention_acknowledge
 from screening.models import Route, RouteRecommendation
 from screening.selectors import (
     client_for_clinician,
@@ -38,18 +36,20 @@ from sessions.selectors import (
     appointments_for_clinician_between,
     appointments_upcoming_for_client,
 )
+from workspace.attention import needs_attention_for_clinician
+from workspace.services import attention_acknowledge
 
 
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated:
-        return render(request, "portal/home_anonymous.html")
+        return render(request, "workspace/home_anonymous.html")
     if user.is_client:
         return _client_home(request)
     if user.is_clinician:
         return _clinician_home(request)
     if user.is_practice_admin:
-        return render(request, "portal/home_admin.html", {"counts": user_counts_by_role()})
+        return render(request, "workspace/home_admin.html", {"counts": user_counts_by_role()})
     raise Http404  # a role this page does not know
 
 
@@ -85,7 +85,7 @@ def _client_home(request: HttpRequest) -> HttpResponse:
     for number, step in enumerate(next_steps, start=1):
         step["eyebrow"] = f"Step {number}"
     at_risk = has_open_risk_flag(request.user)
-    return render(request, "portal/home_client.html", {
+    return render(request, "workspace/home_client.html", {
         "profile": profile,
         "next_steps": next_steps,
         # Safety first (rule 1): while a risk flag is open, crisis resources lead the page.
@@ -143,7 +143,7 @@ def _clinician_home(request: HttpRequest) -> HttpResponse:
                            clients=[*(item.client for item in shown),
                                     *(appointment.client for day in schedule
                                       for appointment in day.appointments)])
-    return render(request, "portal/home_clinician.html", {
+    return render(request, "workspace/home_clinician.html", {
         "today": schedule[0].day,
         "caseload_count": len(caseload),
         "schedule": schedule,

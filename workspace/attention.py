@@ -39,10 +39,10 @@ from goals.models import (
     default_quiet_start,
 )
 from goals.selectors import misses_in_a_row
-from portal.models import AttentionAcknowledgement
 from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse
 from screening.selectors import open_risk_flags_for_clinician, who5_reviews_for_clinician
 from sessions.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
+from workspace.models import AttentionAcknowledgement
 
 
 class Rule:

@@ -15,10 +15,10 @@ from django.views.decorators.http import require_http_methods
 from clients.models import AccessLog, ConsentKind
 from clients.selectors import client_for_clinician_assigned
 from clients.services import NOTE_MAX_LENGTH, access_log_record, clinician_note_add
-from clients.timeline import KINDS, kinds_from_query, timeline_events, timeline_sources
 from portal.lib.access import clinician_required
 from screening.charts import screening_chart
 from screening.selectors import THERAPY_INSTRUMENTS, route_reasons_for_clinician
+from workspace.timeline import KINDS, kinds_from_query, timeline_events, timeline_sources
 
 
 class ClinicianNoteForm(forms.Form):
@@ -59,7 +59,7 @@ def timeline(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
         signed.setdefault(signature.document.kind, signature)
     access_log_record(request=request, client=client, what=AccessLog.What.TIMELINE,
                       detail=f"show={','.join(kinds)}" if kinds else "")
-    return render(request, "clients/timeline/timeline.html", {
+    return render(request, "workspace/timeline/timeline.html", {
         "client": client,
         "profile": client.client_profile,
         "consents": [(ConsentKind(kind).label, signed.get(kind)) for kind in ConsentKind.values],

@@ -1,6 +1,7 @@
 """Does the reason for a message still hold? One check per kind, for resending a failed or
 needs-review message (notifications.services.notification_resend). The outbox sits below the
-apps, so the portal, which composes them, wires the checks in at start-up (PortalConfig.ready).
+apps, so the workspace, which composes them, wires the checks in at start-up
+(WorkspaceConfig.ready).
 Each returns None when the message may go, or why not, in words for the person asking."""
 
 from __future__ import annotations

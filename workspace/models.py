@@ -1,4 +1,4 @@
-"""What the portal itself stores: a clinician's acknowledgements of needs-attention items."""
+"""What the workspace stores: a clinician's acknowledgements of needs-attention items."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ class AttentionAcknowledgement(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        # Moved from the portal app with its table (migrations: state only).
+        db_table = "portal_attentionacknowledgement"
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["clinician", "client", "rule"],
                                 name="attention_ack_lookup_idx")]

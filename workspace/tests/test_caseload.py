@@ -11,10 +11,10 @@ from django.urls import reverse
 
 from clients.models import ClientProfile, ClinicianProfile
 from goals.services import check_in_record
-from portal.tests.test_attention import coaching_goal, phq9, who5
 from screening.services import screening_submit
 from sessions.models import ServiceType
 from sessions.services import appointment_book
+from workspace.tests.test_attention import coaching_goal, phq9, who5
 
 pytestmark = pytest.mark.django_db
 

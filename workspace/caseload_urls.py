@@ -1,10 +1,10 @@
 from django.urls import path
 
-from clients import staff_views, timeline_views
+from workspace import caseload_views, timeline_views
 
 app_name = "caseload"
 
 urlpatterns = [
-    path("", staff_views.caseload, name="caseload"),
+    path("", caseload_views.caseload, name="caseload"),
     path("<uuid:client_id>/", timeline_views.timeline, name="timeline"),
 ]

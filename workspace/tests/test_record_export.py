@@ -15,7 +15,6 @@ import time_machine
 from django.urls import reverse
 
 from clients.models import ConsentSignature
-from clients.record import CSV_TABLES, client_record_data
 from conftest import reauthenticated
 from goals.models import CheckIn, Comment, Goal
 from goals.services import action_step_add, check_in_record, comment_add, goal_create
@@ -25,6 +24,7 @@ from screening.tests.conftest import full_set
 from sessions.models import Appointment
 from sessions.services import appointment_book, appointment_cancel
 from sessions.tests.conftest import service_type, sign_consent
+from workspace.record import CSV_TABLES, client_record_data
 
 NOW = datetime(2027, 3, 1, 15, 0, tzinfo=UTC)  # a Monday
 RESOLUTION_NOTE = "Called them; safety plan in place. CLINICIAN-ONLY-NOTE"

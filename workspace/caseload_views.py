@@ -1,30 +1,30 @@
-"""The clinician's caseload page (the client timeline is clients/timeline_views.py)."""
+"""The clinician's caseload page (the client timeline is workspace/timeline_views.py)."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from clients.models import AccessLog, ClientStatus
 from clients.services import access_log_record_many
-from portal.caseload import (
+from portal.lib.access import clinician_required
+from workspace.caseload import (
     LINE_FILTERS,
     caseload_filters,
     caseload_for_clinician,
     caseload_instruments,
 )
-from portal.lib.access import clinician_required
 
 
 @clinician_required
 def caseload(request: HttpRequest) -> HttpResponse:
     """Every assigned client with sessions, scores and goals; filters and a name search by GET
-    (values it does not know are ignored). A fixed number of queries (portal.caseload)."""
+    (values it does not know are ignored). A fixed number of queries (workspace.caseload)."""
     filters = caseload_filters(request.GET)
     instruments = caseload_instruments(clinician=request.user)
     rows, page = caseload_for_clinician(clinician=request.user, instruments=instruments,
                                         page=request.GET.get("page"), **filters)
     access_log_record_many(request=request, clients=[row.client for row in rows],
                            what=AccessLog.What.LIST, detail="caseload")
-    return render(request, "clients/caseload.html", {
+    return render(request, "workspace/caseload.html", {
         "rows": rows,
         "page": page,
         "instruments": instruments,

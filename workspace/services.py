@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 
 from clients.models import User
 from clients.selectors import clients_for_clinician
-from portal.attention import ACKNOWLEDGEABLE, Rule
 from portal.lib.limits import TEXT_LONG
-from portal.models import AttentionAcknowledgement
+from workspace.attention import ACKNOWLEDGEABLE, Rule
+from workspace.models import AttentionAcknowledgement
 
 
 def attention_acknowledge(*, clinician: User, client: User, rule: str, fingerprint: str,

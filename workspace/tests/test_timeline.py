@@ -13,13 +13,13 @@ from django.urls import reverse
 
 from clients.models import AccessLog, ClinicianProfile
 from clients.services import clinician_note_add
-from clients.timeline import KINDS, client_timeline, kinds_from_query
 from goals.services import check_in_record, comment_add, goal_create
 from screening.models import RiskFlag
 from screening.services import risk_flag_resolve, screening_submit_many
 from screening.tests.conftest import answers, full_set
 from sessions.services import appointment_book
 from sessions.tests.conftest import service_type, sign_consent
+from workspace.timeline import KINDS, client_timeline, kinds_from_query
 
 pytestmark = pytest.mark.django_db
 

@@ -13,13 +13,13 @@ from django.core.exceptions import ValidationError
 from clients.selectors import consent_documents_current
 from clients.services import consent_document_new_draft, consent_document_publish, consent_sign
 from goals.services import check_in_record, goal_create
-from portal.attention import Rule, needs_attention_for_clinician
-from portal.models import AttentionAcknowledgement
-from portal.services import attention_acknowledge
 from screening.services import screening_submit, screening_submit_many
 from screening.tests.conftest import answers, full_set
 from sessions.models import ServiceType
 from sessions.services import appointment_book
+from workspace.attention import Rule, needs_attention_for_clinician
+from workspace.models import AttentionAcknowledgement
+from workspace.services import attention_acknowledge
 
 pytestmark = pytest.mark.django_db
 

@@ -9,13 +9,13 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from portal.attention import Rule
-from portal.models import AttentionAcknowledgement
-from portal.tests.test_attention import coaching_goal, phq9, publish_new_version, sign, who5
 from screening.services import screening_submit, screening_submit_many
 from screening.tests.conftest import answers, full_set
 from sessions.models import ServiceType
 from sessions.services import appointment_book
+from workspace.attention import Rule
+from workspace.models import AttentionAcknowledgement
+from workspace.tests.test_attention import coaching_goal, phq9, publish_new_version, sign, who5
 
 pytestmark = pytest.mark.django_db
 

@@ -11,13 +11,10 @@ from django.views.decorators.http import require_POST
 
 from clients.models import AccessLog
 from clients.services import access_log_record_many
-from notifications.selectors import (
-    notification_needing_review_for,
-    notification_review_token,
-    notifications_needing_review_for,
-)
+from notifications.selectors import notification_review_token
 from notifications.services import ResendRefused, notification_close, notification_resend
 from portal.lib.access import staff_required
+from workspace.review import notification_needing_review_for, notifications_needing_review_for
 
 
 @staff_required
@@ -29,7 +26,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
     # The list names its recipients: a staff read of each client named (rule 8).
     access_log_record_many(request=request, clients=[row.recipient for row in rows],
                            what=AccessLog.What.LIST, detail="messages to review")
-    return render(request, "notifications/review.html", {"items": items})
+    return render(request, "workspace/review.html", {"items": items})
 
 
 @staff_required
