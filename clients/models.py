@@ -342,6 +342,8 @@ class AccessLog(models.Model):
         ADMIN = "admin", "Record in the admin"
         EXPORT = "export", "Record export"
         LIST = "list", "Named in a list of clients"
+        MESSAGES = "messages", "Secure messages"
+        DOCUMENT = "document", "A shared document"
 
     at = models.DateTimeField(db_index=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

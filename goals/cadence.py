@@ -89,6 +89,19 @@ def reminder_at(goal: Schedule, period: date, *, zone: ZoneInfo, quiet_start: ti
     return datetime.combine(day, wall, tzinfo=zone).astimezone(UTC).astimezone(zone)
 
 
+def out_of_quiet_hours(at: datetime, *, zone: ZoneInfo, quiet_start: time,
+                      quiet_end: time) -> datetime:
+    """``at``, or when the quiet hours it falls in end (in ``zone``): for messages that are
+    not planned by a goal, such as "You have a new message" (messaging, documents)."""
+    local = at.astimezone(zone)
+    if not _in_quiet_hours(local.time(), quiet_start, quiet_end):
+        return at
+    day = local.date()
+    if quiet_start > quiet_end and local.time() >= quiet_start:
+        day += timedelta(days=1)  # late evening: the next morning
+    return datetime.combine(day, quiet_end, tzinfo=zone).astimezone(UTC)
+
+
 def _in_quiet_hours(wall: time, start: time, end: time) -> bool:
     if start == end:
         return False

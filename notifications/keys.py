@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:  # the layers point one way: notifications imports no app above it
     from clients.models import User
 
-ScopeKind = Literal["appointment", "goal", "risk-flag", "measures"]
+ScopeKind = Literal["appointment", "goal", "risk-flag", "measures", "thread", "document"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,8 @@ class Scope:
     @classmethod
     def parse(cls, value: str) -> Scope | None:
         kind, _, ident = value.partition(":")
-        if kind not in ("appointment", "goal", "risk-flag", "measures") or not ident:
+        if kind not in ("appointment", "goal", "risk-flag", "measures", "thread",
+                        "document") or not ident:
             return None
         return cls(kind, ident)  # type: ignore[arg-type]
 
@@ -69,6 +70,15 @@ def goal_scope(public_id: uuid.UUID | str) -> Scope:
 
 def risk_flag_scope(public_id: uuid.UUID | str) -> Scope:
     return Scope("risk-flag", _hex(public_id))
+
+
+def thread_scope(public_id: uuid.UUID | str) -> Scope:
+    """A message thread: its "You have a new message" emails (at most one an hour)."""
+    return Scope("thread", _hex(public_id))
+
+
+def document_scope(public_id: uuid.UUID | str) -> Scope:
+    return Scope("document", _hex(public_id))
 
 
 def measures_scope(*, client_id: int, line: str) -> Scope:
@@ -127,3 +137,17 @@ def check_in_reminder(*, goal_public_id: uuid.UUID | str, period: date, plan: in
 
 def goal_comment(*, comment_public_id: uuid.UUID | str) -> OutboxKey:
     return OutboxKey(f"goal-comment:{comment_public_id}")
+
+
+def new_message(*, thread_public_id: uuid.UUID | str, message_public_id: uuid.UUID | str,
+                recipient_id: int) -> OutboxKey:
+    """"You have a new message" for one message and recipient. Whether one is scheduled at
+    all (at most one per thread and recipient an hour) is messaging.services' rule; the
+    thread's scope is how it counts them."""
+    return OutboxKey(f"new-message:{message_public_id}:{recipient_id}",
+                     thread_scope(thread_public_id))
+
+
+def document_shared(*, document_public_id: uuid.UUID | str, recipient_id: int) -> OutboxKey:
+    return OutboxKey(f"document-shared:{document_public_id}:{recipient_id}",
+                     document_scope(document_public_id))

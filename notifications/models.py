@@ -35,6 +35,8 @@ class Notification(models.Model):
         WAITLIST_OFFER = "waitlist_offer", "Earlier time offered from the waitlist"
         CHECK_IN_REMINDER = "check_in_reminder", "Check-in reminder"
         GOAL_COMMENT = "goal_comment", "New comment from the clinician"
+        NEW_MESSAGE = "new_message", "New secure message"
+        DOCUMENT_SHARED = "document_shared", "New shared document"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "sessions.apps.BookingConfig",
     "goals",
     "notifications",
+    "documents",
+    "messaging",
     # Composes the apps above (dashboard, caseload, timeline, record export): last, so its
     # admin module extends the clients admin it imports.
     "workspace",
@@ -110,6 +112,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "messaging.unread.unread_context",
             ],
         },
     },
@@ -332,8 +335,31 @@ if not PRODUCTION:
     # has to exist. Production fills it with `collectstatic`.
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
     WHITENOISE_USE_FINDERS = True
+# Shared documents (issue 16) live in their own storage, outside the web root: nothing serves
+# the folder; documents.views.download checks access, logs it and streams the file. With a
+# bucket set, any S3-compatible store through django-storages:
+# https://django-storages.readthedocs.io/en/latest/backends/amazon-S3.html
+DOCUMENTS_S3_BUCKET = env_str("TANDEM_DOCUMENTS_S3_BUCKET")
+if DOCUMENTS_S3_BUCKET:
+    _documents_storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": DOCUMENTS_S3_BUCKET,
+        "endpoint_url": env_str("TANDEM_DOCUMENTS_S3_ENDPOINT_URL") or None,
+        "region_name": env_str("TANDEM_DOCUMENTS_S3_REGION") or None,
+        "access_key": env_str("TANDEM_DOCUMENTS_S3_ACCESS_KEY") or None,
+        "secret_key": env_str("TANDEM_DOCUMENTS_S3_SECRET_KEY") or None,
+        # Private objects, no public URLs, never overwritten (names are random anyway).
+        "default_acl": "private", "querystring_auth": True, "file_overwrite": False,
+    }}
+else:
+    _documents_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                          "OPTIONS": {"location": str(env_str("TANDEM_DOCUMENTS_DIR")
+                                                      or VAR_DIR / "documents"),
+                                      "base_url": None,
+                                      "file_permissions_mode": 0o600,
+                                      "directory_permissions_mode": 0o700}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "documents": _documents_storage,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -410,3 +436,10 @@ NOTIFICATIONS_FIRST_RETRY_SECONDS = env_int("TANDEM_NOTIFICATIONS_FIRST_RETRY_SE
 # How long a closed client's health record is kept (shown on /account/close/). Closing an
 # account deactivates it; nothing is deleted (see clients.services.account_close).
 RECORD_RETENTION_YEARS = env_int("TANDEM_RECORD_RETENTION_YEARS", 7)
+# Messages (issue 16): the response time shown wherever people write, and at most one email
+# per thread and recipient in this many minutes.
+MESSAGING_RESPONSE_TIME = (env_str("TANDEM_MESSAGE_RESPONSE_TIME")
+                           or "within two working days")
+MESSAGING_EMAIL_INTERVAL_MINUTES = env_int("TANDEM_MESSAGE_EMAIL_INTERVAL_MINUTES", 60)
+# Shared documents: the largest file accepted, in megabytes.
+DOCUMENTS_MAX_MB = env_int("TANDEM_DOCUMENT_MAX_MB", 10)

@@ -28,6 +28,8 @@ urlpatterns = [
     path("clinician/clients/", include("workspace.caseload_urls")),
     path("", include("sessions.urls")),
     path("", include("goals.urls")),
+    path("", include("messaging.urls")),
+    path("", include("documents.urls")),
     path("signed-out/", security_views.signed_out, name="signed_out"),
     path("accounts/sign-ins/", security_views.sign_ins, name="account_sign_ins"),
     path("accounts/sign-ins/sign-out-everywhere/", security_views.sign_out_everywhere,
