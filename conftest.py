@@ -70,6 +70,15 @@ def _isolated_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _documents_in_tmp(settings, tmp_path):
+    """Shared documents (issue 16) of each test in its own folder, on the local backend (Django
+    resets the storages when STORAGES changes)."""
+    settings.STORAGES = {**settings.STORAGES, "documents": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "documents"), "base_url": None}}}
+
+
+@pytest.fixture(autouse=True)
 def _fast_test_settings(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Real hashing costs ~0.3 s a password; tests hash hundreds. Not a production setting.

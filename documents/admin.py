@@ -10,7 +10,7 @@ from portal.lib.admin import AccessLoggedAdmin, ReadOnlyAdmin
 class SharedDocumentAdmin(ReadOnlyAdmin, AccessLoggedAdmin):
     list_display = ("client", "title", "service_line", "content_type", "size", "uploaded_at")
     list_select_related = ("client",)
-    exclude = ("file",)  # the file is read through the portal's logged download only
+    exclude = ("storage_name",)  # the file is read through the portal's logged download only
     access_log_what = "document"
 
 

@@ -20,10 +20,12 @@ LINES = [("therapy", "Therapy"), ("coaching", "Coaching")]
 
 
 def documents_storage():
+    """The storage of settings.STORAGES["documents"], looked up at each use (not fixed when the
+    model is defined, as a FileField's storage would be)."""
     return storages["documents"]
 
 
-def opaque_name(instance: SharedDocument, filename: str) -> str:
+def opaque_name() -> str:
     """A storage name that reveals nothing: no client, no title, no extension."""
     return f"d/{uuid.uuid4().hex}"
 
@@ -49,7 +51,8 @@ class SharedDocument(models.Model):
                                     related_name="+")
     from_client = models.BooleanField()
     uploaded_at = models.DateTimeField(default=timezone.now, db_index=True)
-    file = models.FileField(storage=documents_storage, upload_to=opaque_name, max_length=100)
+    # The name in the documents storage (documents_storage()); never shown to anyone.
+    storage_name = models.CharField(max_length=100, unique=True, editable=False)
     content_type = models.CharField(max_length=32, choices=DocumentKind.choices)
     size = models.PositiveIntegerField()
     sha256 = models.CharField("SHA-256", max_length=64, editable=False)

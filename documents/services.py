@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from clients.models import User
 from clients.services import _clean_ip, consent_name_normalize
-from documents.models import DocumentSignature, SharedDocument, documents_storage
+from documents.models import DocumentSignature, SharedDocument, documents_storage, opaque_name
 from documents.selectors import lines_shared_between
 from documents.validation import file_check
 from goals.cadence import out_of_quiet_hours
@@ -56,14 +56,15 @@ def document_share(*, by: User, client: User, file: UploadedFile, title: str,
         size=checked.size, sha256=checked.sha256, message_id=message_id,
         signature_requested=signature_requested)
     storage = documents_storage()
-    document.file.save("upload", file, save=False)
+    file.seek(0)
+    document.storage_name = storage.save(opaque_name(), file)
     try:
         with transaction.atomic():
             document.save()
             if notify:
                 _notify(document=document, by=by)
     except Exception:
-        storage.delete(document.file.name)  # nothing half-saved: no row, no file
+        storage.delete(document.storage_name)  # nothing half-saved: no row, no file
         raise
     # Inside a caller's transaction (message_send) that later rolls back, the stored file
     # stays without a row: a random name nothing points to. message_send checks every file
@@ -95,7 +96,7 @@ def _notify(*, document: SharedDocument, by: User) -> None:
 def document_sha256_now(document: SharedDocument) -> str:
     """The SHA-256 of the stored bytes as read now."""
     digest = hashlib.sha256()
-    with documents_storage().open(document.file.name, "rb") as handle:
+    with documents_storage().open(document.storage_name, "rb") as handle:
         for chunk in iter(lambda: handle.read(64 * 1024), b""):
             digest.update(chunk)
     return digest.hexdigest()

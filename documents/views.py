@@ -73,7 +73,7 @@ def download(request: HttpRequest, document_id) -> FileResponse:
     if request.user.is_staff_member:
         access_log_record(request=request, client=document.client,
                           what=AccessLog.What.DOCUMENT, detail=str(document.public_id))
-    handle = documents_storage().open(document.file.name, "rb")
+    handle = documents_storage().open(document.storage_name, "rb")
     response = FileResponse(handle, as_attachment=True, filename=document.download_name,
                             content_type=document.content_type)
     response["Cache-Control"] = "private, no-store"

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from clients.models import ClientProfile, ClinicianProfile, ClientStatus, User
+from clients.models import ClientProfile, ClientStatus, ClinicianProfile, User
 
 # Monday 4 January 2027, 10:00 in Chicago (Dana's zone): inside her default message hours.
 MONDAY_MORNING = dt.datetime(2027, 1, 4, 16, 0, tzinfo=dt.UTC)
