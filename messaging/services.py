@@ -25,7 +25,7 @@ from messaging.selectors import (
     thread_for_user,
     within_message_hours,
 )
-from messaging.unread import unread_refresh
+from messaging.unread import unread_forget
 from notifications import keys
 from notifications.models import Notification
 from notifications.services import notification_schedule
@@ -146,7 +146,7 @@ def message_send(*, sender: User, client: User, service_line: str, body: str,
             setattr(thread, name, value)
         _notify(thread=thread, message=message, recipient=clinician if from_client else client,
                 now=now)
-        unread_refresh([client, clinician])
+        unread_forget([client, clinician])
     return message
 
 
@@ -163,4 +163,4 @@ def thread_mark_read(*, thread: Thread, user: User) -> None:
         return  # nothing new since the last visit: no write
     Thread.objects.filter(pk=thread.pk).update(**{field: now})
     setattr(thread, field, now)
-    unread_refresh([user])
+    unread_forget([user])

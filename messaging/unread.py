@@ -34,17 +34,13 @@ def unread_cached(user: User) -> int:
     return value
 
 
-def unread_refresh(users: Iterable[User]) -> None:
-    """Recompute the counts of these people once the transaction commits."""
-    from messaging.selectors import unread_count
-
-    people = [user for user in users if user is not None]
-
-    def refresh() -> None:
-        cache.set_many({_key(user.pk): unread_count(user=user) for user in people},
-                       timeout=None)
-
-    transaction.on_commit(refresh)
+def unread_forget(users: Iterable[User | None]) -> None:
+    """These people's counts changed: drop them now and again once the transaction commits
+    (a page that read the old rows in between must not keep its stale count); the next page
+    computes them (one query)."""
+    keys = [_key(user.pk) for user in users if user is not None]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 @receiver(user_logged_in, dispatch_uid="messaging-unread-warm")
