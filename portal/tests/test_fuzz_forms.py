@@ -35,7 +35,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clients.models import AccessLog, SignInEvent
+from documents.services import document_share
+from documents.tests.conftest import PDF, upload
 from goals.services import goal_create
+from messaging.models import MessagingPreference
 from portal.tests.hostile import (
     hostile_choice,
     hostile_date,
@@ -154,6 +157,19 @@ ENDPOINTS = [
              lambda w: {"quiet_start": hostile_time(), "quiet_end": hostile_time(),
                         "action": hostile_choice("", "save")},
              forms=("ReminderHoursForm",)),
+    # A message with crisis words is saved and answered with the crisis resources on the same
+    # page (200, not a redirect): "crisis_page" accepts exactly that.
+    Endpoint("message_client", "client", lambda w: reverse("messaging:thread",
+                                                           args=["therapy"]),
+             lambda w: {"body": hostile_text(), "attachments": hostile_text()},
+             forms=("MessageForm",), extra={"crisis_page": True}),
+    Endpoint("document_upload", "client", lambda w: reverse("documents:documents"),
+             lambda w: {"title": hostile_text(), "line": hostile_choice("therapy", "coaching"),
+                        "file": hostile_text()}, forms=("DocumentUploadForm",)),
+    Endpoint("document_sign", "client", lambda w: reverse("documents:sign",
+                                                          args=[w["document"].public_id]),
+             lambda w: {"typed_name": hostile_text(), "understood": hostile_choice("on", "")},
+             forms=("DocumentSignForm",)),
     Endpoint("consent_sign", "newcomer", lambda w: reverse("clients:consent_sign",
                                                            args=["coaching"]),
              lambda w: {"version": hostile_number(), "typed_name": hostile_text(),
@@ -245,6 +261,15 @@ ENDPOINTS = [
              fixed=lambda w: {"action": "outcome"}, forms=("OutcomeForm",)),
     Endpoint("week", "clinician", lambda w: reverse("booking:week"),
              lambda w: {"week": hostile_date(), "series": hostile_text()}, method="GET"),
+    Endpoint("message_clinician", "clinician",
+             lambda w: reverse("messaging:clinician_thread",
+                               args=[w["client"].public_id, "therapy"]),
+             lambda w: {"body": hostile_text()}),
+    Endpoint("document_share", "clinician",
+             lambda w: reverse("documents:clinician_documents", args=[w["client"].public_id]),
+             lambda w: {"title": hostile_text(), "line": hostile_choice("therapy", "coaching"),
+                        "file": hostile_text(), "signature_requested": hostile_choice("on", "")},
+             forms=("DocumentShareForm",)),
     Endpoint("attention_ack", "clinician", lambda w: reverse("attention_ack"),
              lambda w: {"client": hostile_choice(str(w["client"].public_id)),
                         "rule": hostile_text(), "fingerprint": hostile_text(),
@@ -273,7 +298,12 @@ def world(client_user, clinician, make_client):
                           title="Breathe", skills="Box breathing", cadence="daily")
     newcomer = make_client(clinician=clinician)
     sign_consent(newcomer, "privacy")
+    MessagingPreference.objects.create(client=client_user, enabled=True)
+    client_user.refresh_from_db()
+    document = document_share(by=clinician, client=client_user, file=upload("r.pdf", PDF),
+                              title="Release", service_line="therapy", signature_requested=True)
     return {"client": client_user, "clinician": clinician, "newcomer": newcomer,
+            "document": document,
             "appointment": appointment, "coaching": coaching, "therapy": therapy,
             "flag": RiskFlag.objects.get(client=client_user),
             "recommendation": RouteRecommendation.objects.filter(client=client_user).first()}
@@ -309,6 +339,9 @@ def test_hostile_input_never_500s_nor_half_saves(client, world, endpoint: Endpoi
         status = response.status_code
         assert status in (200, 302, 400, 404, 405, 429), (status, data)
         if endpoint.method == "POST" and status != 302:
+            if endpoint.extra.get("crisis_page") and 'class="crisis-panel"' in \
+                    response.content.decode():
+                return  # sent, and the crisis resources shown at once
             assert row_counts() == before, data
             if status == 200 and _forms_with_errors(response):
                 body = response.content.decode()

@@ -149,6 +149,18 @@ EXPECTED: dict[str, dict[str, object]] = {
     | {"admin": 405},
     "notifications:review_close": clinician_page(about_the_client=False, get=405)
     | {"admin": 405},
+    # Messages (issue 16). The thread in the URL is the owner's therapy thread: the stranger
+    # (a coaching client) has none, and a coaching-only clinician never opens it.
+    "messaging:inbox": client_page(),
+    "messaging:thread": client_page(own_object=True),
+    "messaging:clinician_inbox": clinician_page(about_the_client=False),
+    "messaging:clinician_thread": clinician_page(coach=404),
+    # Documents: the one in the URL is a therapy document Dana asked the owner to sign.
+    "documents:documents": client_page(),
+    "documents:sign": client_page(own_object=True),
+    "documents:clinician_documents": clinician_page(),  # the coach sees the coaching ones
+    "documents:download": dict(zip(ROLES, (LOGIN, 200, 404, 200, 404, 404, MFA, 404),
+                                   strict=True)),
 }
 # POST-only pages about one object answer a GET with 405 whoever asks; these roles must still
 # be refused when they POST (the object is not theirs) and change nothing.
@@ -169,7 +181,8 @@ PAYLOAD = {"note": "A note", "text": "A note", "action": "cancel", "status": "co
            "phone": "3125550142", "route": "coaching", "s1": "1", "title": "A goal",
            "value": "3", "typed_name": "Alex Morgan", "understood": "on", "version": "1",
            "reason": "Moving away", "client": "x", "rule": "missed_check_ins",
-           "fingerprint": "goal:1", "move-date": "2027-01-07", "move-time": "10:00"}
+           "fingerprint": "goal:1", "move-date": "2027-01-07", "move-time": "10:00",
+           "body": "A message", "line": "therapy"}
 
 
 def fingerprint() -> str:

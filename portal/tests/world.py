@@ -23,7 +23,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from clients.models import ConsentSignature, User
 from clients.services import clinician_note_add
+from documents.services import document_share
+from documents.tests.conftest import PDF, upload
 from goals.services import check_in_record, comment_add, goal_create
+from messaging.models import MessagingPreference
+from messaging.services import message_send
 from notifications.models import Notification
 from notifications.selectors import notification_review_token
 from screening.services import screening_submit, screening_submit_many
@@ -78,6 +82,15 @@ def world_build(*, owner: User, stranger: User, clinician: User) -> World:
         Notification.objects.filter(pk=stuck.pk).update(status=Notification.Status.NEEDS_REVIEW)
         waitlist_join(client=owner, clinician=clinician,
                       service_type=service_type("therapy-consultation"))
+        # A therapy conversation (a coaching-only clinician never opens it) and a therapy
+        # document Dana asked the owner to sign.
+        MessagingPreference.objects.create(client=owner, enabled=True)
+        owner.refresh_from_db()
+        message_send(sender=owner, client=owner, service_line="therapy", body="Hello")
+        message_send(sender=clinician, client=owner, service_line="therapy", body="Hi Alex")
+        document = document_share(by=clinician, client=owner, file=upload("release.pdf", PDF),
+                                  title="Release of information", service_line="therapy",
+                                  signature_requested=True)
     return World(owner=owner, stranger=stranger, clinician=clinician, objects={
         "appointment": appointment, "goal": therapy, "coaching_goal": coaching,
         "check_in": check_in, "comment": comment, "note": note,
@@ -88,6 +101,7 @@ def world_build(*, owner: User, stranger: User, clinician: User) -> World:
         "feed": CalendarFeed.objects.get(user=owner),
         "waitlist": WaitlistEntry.objects.get(client=owner),
         "needs_review": Notification.objects.get(pk=stuck.pk),
+        "document": document,
     })
 
 
@@ -139,7 +153,8 @@ def param_value(world: World, route: Route, param: str) -> Any:
         "public_id": objects["signature"].public_id,
         "code": "therapy-consultation",
         "kind": "therapy",
-        "line": "coaching",
+        "line": "therapy" if route.name.startswith("messaging:") else "coaching",
+        "document_id": objects["document"].public_id,
         "instrument": "phq9" if route.name == "screening:retake" else "safety",
     }
     if param not in by_name:
