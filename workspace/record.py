@@ -26,7 +26,9 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from clients.models import ClientProfile, ConsentSignature, User
+from documents.models import DocumentSignature, SharedDocument, documents_storage
 from goals.models import ActionStep, CheckIn, Comment, Goal
+from messaging.models import Message
 from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse
 from sessions.calendar import feed_ics
 from sessions.models import ACTIVE_STATUSES, Appointment, AppointmentChange
@@ -227,6 +229,53 @@ def _comments(client: User) -> list[dict[str, Any]]:
     } for comment in comments]
 
 
+def _messages(client: User) -> list[dict[str, Any]]:
+    # Secure messages both ways, in every line (issue 16): the client wrote or received them.
+    messages = (Message.objects.filter(thread__client=client)
+                .select_related("thread", "sender", "amends").order_by("sent_at", "pk"))
+    return [{
+        "id": str(message.public_id),
+        "service_line": message.thread.service_line,
+        "sent_at": _value(message.sent_at),
+        "from": _person(message.sender),
+        "body": message.body,
+        "outside_hours": message.outside_hours,
+        "amends": str(message.amends.public_id) if message.amends else None,
+    } for message in messages]
+
+
+def _documents(client: User) -> list[dict[str, Any]]:
+    documents = (SharedDocument.objects.filter(client=client)
+                 .select_related("uploaded_by", "signature").order_by("uploaded_at", "pk"))
+    rows = []
+    for document in documents:
+        signature = getattr(document, "signature", None) if _signed(document) else None
+        rows.append({
+            "id": str(document.public_id),
+            "service_line": document.service_line,
+            "title": document.title,
+            "file": f"documents/{document.download_name}",
+            "type": document.content_type,
+            "size": document.size,
+            "sha256": document.sha256,
+            "shared_by": _person(document.uploaded_by),
+            "shared_at": _value(document.uploaded_at),
+            "signature_requested": document.signature_requested,
+            "signed_at": _value(signature.signed_at) if signature else None,
+            "signed_typed_name": signature.typed_name if signature else None,
+            "signed_sha256": signature.sha256 if signature else None,
+            "_storage_name": document.storage_name,
+        })
+    return rows
+
+
+def _signed(document: SharedDocument) -> bool:
+    try:
+        return document.signature is not None
+    except DocumentSignature.DoesNotExist:
+        return False
+
+
 def _client_record(client: User) -> tuple[dict[str, Any], list[Appointment]]:
     appointments, appointment_objects = _appointments(client)
     data = {
@@ -242,14 +291,23 @@ def _client_record(client: User) -> tuple[dict[str, Any], list[Appointment]]:
         "goals": _goals(client),
         "check_ins": _check_ins(client),
         "comments": _comments(client),
+        "messages": _messages(client),
+        "documents": _documents(client),
     }
     return data, appointment_objects
 
 
 def client_record_data(*, client: User) -> dict[str, Any]:
     """The client's whole record as JSON-ready data (see the module docstring for what is left
-    out). Twelve queries, whatever the size of the record."""
-    return _client_record(client)[0]
+    out). Fourteen queries, whatever the size of the record."""
+    return _public(_client_record(client)[0])
+
+
+def _public(data: dict[str, Any]) -> dict[str, Any]:
+    """The record without the storage's own names of the documents (they are for the ZIP's
+    copy of each file only)."""
+    return {**data, "documents": [{k: v for k, v in row.items() if not k.startswith("_")}
+                                  for row in data["documents"]]}
 
 
 # --- The download -----------------------------------------------------------------------------
@@ -270,6 +328,11 @@ CSV_TABLES: dict[str, tuple[list[str], str]] = {
                    "cadence", "created_at"], "goals"),
     "check_ins.csv": (["id", "goal", "goal_title", "at", "period", "value", "practice_count",
                        "rating", "confidence", "note"], "check_ins"),
+    "messages.csv": (["id", "service_line", "sent_at", "from", "body", "outside_hours",
+                      "amends"], "messages"),
+    "documents.csv": (["id", "service_line", "title", "file", "type", "size", "sha256",
+                       "shared_by", "shared_at", "signature_requested", "signed_at",
+                       "signed_typed_name", "signed_sha256"], "documents"),
 }
 
 README = """Your record at {practice}, downloaded {generated_at} (times are in UTC).
@@ -284,6 +347,9 @@ screenings.csv    your questionnaires, with every answer
 appointments.csv  your appointments
 goals.csv         your goals
 check_ins.csv     your check-ins
+messages.csv      your secure messages with your clinician, both ways
+documents.csv     the documents you and your clinician shared (the files are in documents/),
+                  and your signatures of them
 appointments.ics  your appointments (not the cancelled ones), for a calendar app
 
 Your clinician's private notes are not part of this download.
@@ -326,7 +392,8 @@ def _csv(columns: list[str], rows: list[dict[str, Any]]) -> str:
 
 def client_record_zip(*, client: User) -> bytes:
     """The download: record.json, one CSV per table, appointments.ics and a README."""
-    data, appointments = _client_record(client)
+    full, appointments = _client_record(client)
+    data = _public(full)
     # Cancelled ones are left out: a PUBLISH feed would show them as confirmed.
     ics = feed_ics(appointments=[a for a in appointments if a.status in ACTIVE_STATUSES],
                    zone_name=client.time_zone, discreet=data["profile"]["discreet_mode"])
@@ -339,4 +406,8 @@ def client_record_zip(*, client: User) -> bytes:
             rows = data[key] if isinstance(data[key], list) else [data[key]]
             archive.writestr(name, _csv(columns, rows))
         archive.writestr("appointments.ics", ics)
+        storage = documents_storage()
+        for row in full["documents"]:
+            with storage.open(row["_storage_name"], "rb") as handle:
+                archive.writestr(row["file"], handle.read())
     return buffer.getvalue()

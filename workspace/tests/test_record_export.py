@@ -228,7 +228,9 @@ def record_queries(client_user, django_assert_num_queries) -> None:
     # 6. risk flags with their response  7. appointments with type, clinician and profile
     # 8. their changes with who made them (prefetch)  9. goals  10. their steps (prefetch)
     # 11. check-ins with goal and WHO-5  12. comments with goal, check-in and author
-    with django_assert_num_queries(12):
+    # 13. messages with thread, sender and the message amended  14. shared documents with
+    # uploader and signature
+    with django_assert_num_queries(14):
         client_record_data(client=client_user)
 
 
@@ -260,8 +262,8 @@ def test_download_costs_a_fixed_number_of_queries(client, client_user, record,
     client.force_login(client_user)
     reauthenticated(client)
     # 1. session  2. user  3.–5. allauth's reauthentication check (recovery codes, TOTP,
-    # passkeys: which ways back in the person has)  6.–17. the record (see record_queries)
-    with django_assert_num_queries(17):
+    # passkeys: which ways back in the person has)  6.–19. the record (see record_queries)
+    with django_assert_num_queries(19):
         response = client.post(reverse("account_rights:record"))
     assert response.status_code == 200
 
