@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, Q, QuerySet
 from django.http import Http404
 
 from clients.access import clients_assigned_q, clinician_is_assigned, lines_for_staff
-from clients.models import ClientStatus, ServiceLines, User
+from clients.models import ClientStatus, ClinicianProfile, ServiceLines, User
 from messaging.models import Message, MessageHours, MessagingPreference, Thread
 
 LINE_ORDER = ("coaching", "therapy")
@@ -87,9 +87,17 @@ def threads_for_client(client: User) -> dict[str, Thread]:
             for line in LINE_ORDER if line in lines}
 
 
+def _lines_q(clinician: User, field: str) -> Q:
+    """The firewall inside the query (as lines_for_staff, without reading the profile first):
+    coaching always, therapy when the clinician's profile provides it."""
+    sees_therapy = Exists(ClinicianProfile.objects.filter(
+        user=clinician, service_lines__in=[ServiceLines.THERAPY, ServiceLines.BOTH]))
+    return Q(**{field: "coaching"}) | (Q(**{field: "therapy"}) & Q(sees_therapy))
+
+
 def _clinician_threads(clinician: User) -> QuerySet[Thread]:
     return Thread.objects.filter(clients_assigned_q(clinician=clinician, prefix="client"),
-                                 service_line__in=lines_for_staff(clinician))
+                                 _lines_q(clinician, "service_line"))
 
 
 def threads_for_clinician(clinician: User) -> list[Thread]:
@@ -114,8 +122,7 @@ def crisis_messages_for_clinician(clinician: User) -> QuerySet[Message]:
     attention rule reads these; the newest one per client is the item's fingerprint)."""
     return Message.objects.filter(
         clients_assigned_q(clinician=clinician, prefix="thread__client"),
-        thread__service_line__in=lines_for_staff(clinician), crisis_language=True,
-        from_client=True)
+        _lines_q(clinician, "thread__service_line"), crisis_language=True, from_client=True)
 
 
 def unread_count(*, user: User) -> int:
@@ -129,7 +136,7 @@ def unread_count(*, user: User) -> int:
     if user.is_clinician:
         rows = Message.objects.filter(
             clients_assigned_q(clinician=user, prefix="thread__client"),
-            thread__service_line__in=lines_for_staff(user), from_client=True)
+            _lines_q(user, "thread__service_line"), from_client=True)
         return rows.filter(Q(thread__staff_read_at__isnull=True)
                            | Q(sent_at__gt=F("thread__staff_read_at"))).count()
     return 0

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property, partial
 
-from django.db.models import Exists, F, OuterRef, Q, Subquery, Window
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery, Window
 from django.db.models.functions import Lead, RowNumber
 from django.urls import reverse
 from django.utils import timezone
@@ -39,6 +39,7 @@ from goals.models import (
     default_quiet_start,
 )
 from goals.selectors import misses_in_a_row
+from messaging.selectors import crisis_messages_for_clinician
 from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse
 from screening.selectors import open_risk_flags_for_clinician, who5_reviews_for_clinician
 from sessions.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
@@ -53,17 +54,19 @@ class Rule:
     NO_BOOKING = "no_booking"
     GOAL_OVERDUE = "goal_overdue"
     CONSENT = "consent"
+    CRISIS_MESSAGE = "crisis_message"
 
 
-# Lower is more urgent. Risk flags are always first.
+# Lower is more urgent. Risk flags are always first; crisis words in a message next.
 URGENCY = {
     Rule.RISK_FLAG: 0,
-    Rule.SCORE_WORSENED: 1,
-    Rule.WELLBEING: 2,
-    Rule.MISSED_CHECK_INS: 3,
-    Rule.NO_BOOKING: 4,
-    Rule.GOAL_OVERDUE: 5,
-    Rule.CONSENT: 6,
+    Rule.CRISIS_MESSAGE: 1,
+    Rule.SCORE_WORSENED: 2,
+    Rule.WELLBEING: 3,
+    Rule.MISSED_CHECK_INS: 4,
+    Rule.NO_BOOKING: 5,
+    Rule.GOAL_OVERDUE: 6,
+    Rule.CONSENT: 7,
 }
 
 LABELS = {
@@ -74,9 +77,11 @@ LABELS = {
     Rule.NO_BOOKING: "Not booked yet",
     Rule.GOAL_OVERDUE: "Goal past due",
     Rule.CONSENT: "New consent unsigned",
+    Rule.CRISIS_MESSAGE: "Crisis words in a message",
 }
 
-TONES = {Rule.RISK_FLAG: "danger", Rule.SCORE_WORSENED: "danger", Rule.WELLBEING: "warning",
+TONES = {Rule.RISK_FLAG: "danger", Rule.CRISIS_MESSAGE: "danger",
+         Rule.SCORE_WORSENED: "danger", Rule.WELLBEING: "warning",
          Rule.MISSED_CHECK_INS: "warning", Rule.NO_BOOKING: "neutral",
          Rule.GOAL_OVERDUE: "neutral", Rule.CONSENT: "neutral"}
 
@@ -380,9 +385,39 @@ def _consent_described(client: User, document: ConsentDocument, *,
             f"{document.get_kind_display().lower()} (signed version {signed}).")
 
 
+def _crisis_messages(scope: _Scope) -> Iterable[Item]:
+    """A client's message with crisis language (messaging.crisis) in a conversation the
+    clinician reads: the newest one per client is the fingerprint, so an acknowledged item
+    comes back with the next such message. Not a risk flag: only a screening opens one."""
+    rows = (crisis_messages_for_clinician(scope.clinician)
+            .values("thread__client_id", "thread__service_line")
+            .annotate(newest=Max("pk"), at=Max("sent_at"))
+            .order_by("thread__client_id", "thread__service_line"))
+    newest: dict[int, dict] = {}
+    for row in rows:
+        current = newest.get(row["thread__client_id"])
+        if current is None or row["at"] > current["at"]:
+            newest[row["thread__client_id"]] = row
+    for client_id, row in newest.items():
+        client = scope.clients.get(client_id)
+        if client is None:
+            continue
+        yield Item(client=client, rule=Rule.CRISIS_MESSAGE, when=row["at"],
+                   fingerprint=f"message:{row['newest']}",
+                   describe=partial(_crisis_described, client, row["thread__service_line"],
+                                    row["at"]))
+
+
+def _crisis_described(client: User, line: str, at: datetime) -> tuple[str, str]:
+    return (reverse("messaging:clinician_thread", args=[client.public_id, line]),
+            f"A message on {date_format(timezone.localtime(at), 'j M, H:i')} has crisis "
+            "words. The client was shown 988 and 911 at once; reach out, and screen for "
+            "safety if it is needed.")
+
+
 RULES: tuple[Callable[[_Scope], Iterable[Item]], ...] = (
-    _risk_flags, _scores_worsened, _wellbeing, _missed_check_ins, _no_booking, _goals_overdue,
-    _consent_unsigned,
+    _risk_flags, _crisis_messages, _scores_worsened, _wellbeing, _missed_check_ins,
+    _no_booking, _goals_overdue, _consent_unsigned,
 )
 
 
@@ -391,9 +426,10 @@ def needs_attention_for_clinician(*, clinician: User, now: datetime | None = Non
     """Everything on the clinician's list, most urgent first (open risk flags on top, always),
     newest first within a rule; acknowledged items with an unchanged fingerprint left out.
 
-    Nine queries whatever the caseload: clients (none if ``clients``, the caseload already
-    read, is given), risk flags, worsened PHQ-9/GAD-7 totals, WHO-5 reviews, goals with their
-    last check-in, recommendations, current consent documents, signatures, acknowledgements.
+    Ten queries whatever the caseload: clients (none if ``clients``, the caseload already
+    read, is given), risk flags, crisis words in messages, worsened PHQ-9/GAD-7 totals, WHO-5
+    reviews, goals with their last check-in, recommendations, current consent documents,
+    signatures, acknowledgements.
     """
     scope = _Scope(clinician=clinician, now=now or timezone.now(), clients=clients)
     items = [item for rule in RULES for item in rule(scope)]

@@ -23,6 +23,7 @@ from clients.selectors import (
     user_counts_by_role,
 )
 from clients.services import access_log_record_many
+from messaging.selectors import unanswered_for_clinician
 from portal.lib.access import clinician_required
 from screening.models import Route, RouteRecommendation
 from screening.selectors import (
@@ -138,9 +139,12 @@ def _clinician_home(request: HttpRequest) -> HttpResponse:
     attention = needs_attention_for_clinician(clinician=clinician, now=now, clients=caseload)
     show_all = request.GET.get("attention") == "all"
     shown = attention if show_all else attention[:ATTENTION_SHOWN]
+    # Client messages nobody has answered yet, longest wait first (issue 16).
+    unanswered = unanswered_for_clinician(clinician, limit=UNANSWERED_SHOWN)
     # Every client named on the page is a read of their record (rule 8): one INSERT.
     access_log_record_many(request=request, what=AccessLog.What.LIST, detail="dashboard",
                            clients=[*(item.client for item in shown),
+                                    *(thread.client for thread in unanswered),
                                     *(appointment.client for day in schedule
                                       for appointment in day.appointments)])
     return render(request, "workspace/home_clinician.html", {
@@ -155,11 +159,13 @@ def _clinician_home(request: HttpRequest) -> HttpResponse:
         "attention_hidden": 0 if show_all else max(0, len(attention) - ATTENTION_SHOWN),
         "attention_count": len(attention),
         "flag_count": sum(1 for item in attention if not item.can_acknowledge),
+        "unanswered": unanswered,
     })
 
 
 SCHEDULE_DAYS = 8  # today and the next seven
 ATTENTION_SHOWN = 20
+UNANSWERED_SHOWN = 10
 
 
 @dataclass

@@ -155,9 +155,10 @@ def _dashboard(client, clinician, django_assert_num_queries) -> str:
     # flags  7. the newest PHQ-9/GAD-7 totals beside the ones before (window functions)
     # 8. WHO-5s of the last 30 days  9. active goals with their last check-in and quiet hours
     # (subqueries)  10. week-old recommendations with nothing booked since  11. current
-    # consent documents  12. signatures  13. acknowledgements  14. the access-log rows of the
-    # clients the page names (one INSERT)
-    with django_assert_num_queries(14):
+    # consent documents  12. signatures  13. acknowledgements  14. crisis words in messages
+    # 15. unanswered client messages (issue 16)  16. the access-log rows of the clients the
+    # page names (one INSERT)
+    with django_assert_num_queries(16):
         response = client.get(reverse("home") + "?attention=all")
     assert response.status_code == 200
     return response.content.decode()

@@ -77,9 +77,10 @@ def _clinician_home_body(client, clinician, home_url, django_assert_num_queries,
     # last 30 days  9. active goals with reminder preferences and their last check-in
     # (subqueries)  10. week-old recommendations with nothing
     # booked since  11. current consent documents  12. the caseload's signatures
-    # 13. the clinician's acknowledgements  and, when the page names a client (on the schedule
-    # or in the list), 14. their access-log rows (one INSERT)
-    with django_assert_num_queries(14 if names_clients else 13):
+    # 13. the clinician's acknowledgements  14. crisis words in messages (issue 16)
+    # 15. unanswered client messages  and, when the page names a client (on the schedule or
+    # in the lists), 16. their access-log rows (one INSERT)
+    with django_assert_num_queries(16 if names_clients else 15):
         response = client.get(home_url)
     assert response.status_code == 200
     return response.content.decode()
