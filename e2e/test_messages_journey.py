@@ -20,8 +20,8 @@ from conftest import client_factory, mfa_enable
 from documents.models import DocumentSignature, SharedDocument
 from documents.tests.conftest import PDF
 from e2e.conftest import Camera
-from messaging.models import MessageHours
 from e2e.test_crisis_journey import main_text, sign_in
+from messaging.models import MessageHours
 from notifications.tests.fixtures import wait_for
 
 pytestmark = [pytest.mark.needs_postgres, pytest.mark.needs_redis, pytest.mark.e2e,
