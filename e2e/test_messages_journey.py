@@ -11,6 +11,7 @@ client sees "Seen by your clinician", signs the release, and a message with cris
 from __future__ import annotations
 
 from datetime import time
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -82,7 +83,7 @@ def test_a_client_and_their_clinician_exchange_messages_and_documents(
     camera.shoot(clinician, "thread")
     with clinician.expect_download() as download:
         clinician.click("main a >> text=referral.pdf")
-    assert open(download.value.path(), "rb").read() == PDF
+    assert Path(download.value.path()).read_bytes() == PDF
     clinician.fill("textarea[name=body]", "Thank you, Alex. I'll read it before Thursday.")
     clinician.click("main form.message-form button[type=submit]")
     clinician.wait_for_load_state("networkidle")
