@@ -28,10 +28,11 @@ from screening.forms import form_add_service_errors
 def _share_page(request: HttpRequest, *, client, form_class, template: str, back: str,
                 extra: dict | None = None) -> HttpResponse:
     lines = lines_shared_between(user=request.user, client=client)
-    if not lines:
+    if not lines and not request.user.is_client:
         raise Http404
-    form = form_class(lines=lines, max_mb=settings.DOCUMENTS_MAX_MB)
-    if request.method == "POST":
+    # A client who uses no service line yet (nothing signed) sees the page without the form.
+    form = form_class(lines=lines, max_mb=settings.DOCUMENTS_MAX_MB) if lines else None
+    if request.method == "POST" and lines:
         form = form_class(request.POST, request.FILES, lines=lines,
                           max_mb=settings.DOCUMENTS_MAX_MB)
         if form.is_valid():

@@ -13,7 +13,11 @@ from django.urls import reverse
 
 from clients.models import AccessLog, ConsentSignature
 from clients.services import clinician_note_add
+from documents.services import document_share, document_sign
+from documents.tests.conftest import PDF, upload
 from goals.services import check_in_record, comment_add, goal_create
+from messaging.models import MessagingPreference
+from messaging.services import message_send
 from portal.lib.admin import AccessLoggedAdmin
 from screening.services import screening_submit, screening_submit_many
 from screening.tests.conftest import answers, full_set
@@ -45,7 +49,20 @@ def record(client_user, clinician):
         acknowledgement = AttentionAcknowledgement.objects.create(
             clinician=clinician, client=client_user, rule="missed_check_ins",
             fingerprint="goal:1", note="Called them.")
-    return {"appointment": appointment, "goal": goal, "check_in": entry, "comment": comment,
+        # Messages and shared documents (issue 16).
+        preference = MessagingPreference.objects.create(client=client_user, enabled=True)
+        client_user.refresh_from_db()
+        message = message_send(sender=client_user, client=client_user, service_line="coaching",
+                               body="Hello")
+        document = document_share(by=clinician, client=client_user,
+                                  file=upload("plan.pdf", PDF), title="Plan",
+                                  service_line="coaching", signature_requested=True)
+        signature = document_sign(client=client_user, document=document,
+                                  typed_name=client_user.full_name, understood=True,
+                                  ip_address=None, user_agent="")
+    return {"appointment": appointment, "preference": preference, "message": message,
+            "thread": message.thread, "document": document, "signature": signature,
+            "goal": goal, "check_in": entry, "comment": comment,
             "note": note, "acknowledgement": acknowledgement,
             "flag": client_user.risk_flags.get(),
             "response": client_user.screening_responses.first(),
@@ -73,7 +90,10 @@ def admin_pages(client, record) -> dict[str, str]:
     objects = [record[key] for key in ("response", "recommendation", "flag", "goal", "check_in",
                                        "comment", "appointment", "acknowledgement")] + [
         client, client.client_profile, ConsentSignature.objects.filter(client=client).first()]
-    return {change(obj): "admin" for obj in objects} | {change(record["note"]): "note"}
+    return {change(obj): "admin" for obj in objects} | {change(record["note"]): "note"} | {
+        change(record["preference"]): "admin", change(record["message"]): "messages",
+        change(record["thread"]): "messages", change(record["document"]): "document",
+        change(record["signature"]): "document"}
 
 
 def test_every_clinician_page_about_a_client_writes_one_row(client, clinician, client_user,

@@ -126,10 +126,11 @@ def test_export_costs_a_fixed_number_of_queries(admin_client, record,
                                                 django_assert_num_queries):
     # 1. session  2. user  3. MFA check  4. COUNT of the filtered and 5. of all users (the
     # changelist is built before the action runs)  6. the selected users (at most two)
-    # 7.–18. the record (clients/tests/test_record_export.py: appointments with their
+    # 7.–20. the record (workspace/tests/test_record_export.py: appointments with their
     # changes, profile, consents, screenings, recommendations with their responses, flags,
-    # goals with their steps, check-ins, comments)  19. the access-log row
-    with django_assert_num_queries(19):
+    # goals with their steps, check-ins, comments, messages, shared documents)
+    # 21. the access-log row
+    with django_assert_num_queries(21):
         assert export(admin_client, USERS, record.pk).status_code == 200
 
 

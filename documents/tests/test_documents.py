@@ -208,3 +208,13 @@ def test_the_documents_page_queries_do_not_grow(client, client_user, clinician,
     # session, user, client profile, documents (with uploader and signature joined)
     with django_assert_num_queries(4):
         assert client.get(reverse("documents:documents")).status_code == 200
+
+
+def test_a_client_without_a_line_yet_sees_the_page_without_the_form(client, make_client):
+    newcomer = make_client(service_lines="")
+    client.force_login(newcomer)
+    response = client.get(reverse("documents:documents"))
+    assert response.status_code == 200
+    assert "once you have signed" in response.content.decode()
+    assert client.post(reverse("documents:documents"), {"title": "x"}).status_code == 200
+    assert not SharedDocument.objects.exists()

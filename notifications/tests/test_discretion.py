@@ -11,7 +11,11 @@ import pytest
 import time_machine
 
 from clients.models import ClinicianProfile
+from documents.services import document_share
+from documents.tests.conftest import PDF, upload
 from goals.services import check_in_record, comment_add, goal_create
+from messaging.models import MessagingPreference
+from messaging.services import message_send
 from notifications.emails import notification_email_build
 from notifications.models import Notification
 from notifications.services import welcome_schedule
@@ -64,6 +68,15 @@ def test_no_email_of_any_kind_carries_clinical_or_goal_text(client_user, clinici
                        cadence="daily", check_in_time=time(18))
     entry = check_in_record(goal=goal, by=client_user, value=Decimal(8), note="knee pain")
     comment_add(goal=goal, check_in=entry, author=clinician, text="Keep going, Alex")
+    # A message each way, with crisis words and the line in them, and a document shared.
+    MessagingPreference.objects.create(client=client_user, enabled=True)
+    client_user.refresh_from_db()
+    message_send(sender=client_user, client=client_user, service_line="therapy",
+                 body="My therapy is going well but I feel suicidal about the marathon")
+    message_send(sender=clinician, client=client_user, service_line="coaching",
+                 body="Keep going, Alex: coaching plan attached")
+    document_share(by=clinician, client=client_user, file=upload("plan.pdf", PDF),
+                   title="Coaching plan for the marathon", service_line="coaching")
     Notification.objects.filter(kind="check_in_reminder", status="cancelled").update(
         status="pending")  # render it even though the check-in cancelled it
 

@@ -17,7 +17,11 @@ import time_machine
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from clients.models import ClientProfile, ConsentSignature
+from documents.services import document_share
+from documents.tests.conftest import PDF, upload
 from goals.services import check_in_record, goal_create
+from messaging.models import MessagingPreference
+from messaging.services import message_send
 from screening.instruments import INSTRUMENTS
 from screening.models import ScreeningResponse
 from screening.services import screening_submit_many
@@ -87,7 +91,18 @@ def discreet_client(client_user, clinician):
             service_type=service_type("therapy-consultation"),
             start=NOW.replace(hour=15) + timedelta(days=1), by=client_user)
         feed = calendar_feed_regenerate(user=client_user)
-    return {"goals": [coaching, therapy], "appointment": appointment, "feed": feed}
+        # A conversation in each line and a therapy document to sign (issue 16).
+        MessagingPreference.objects.create(client=client_user, enabled=True)
+        client_user.refresh_from_db()
+        for line in ("therapy", "coaching"):
+            message_send(sender=client_user, client=client_user, service_line=line,
+                         body=MARKERS[2])
+        document = document_share(by=clinician, client=client_user,
+                                  file=upload("therapy-plan.pdf", PDF),
+                                  title="Therapy plan", service_line="therapy",
+                                  signature_requested=True)
+    return {"goals": [coaching, therapy], "appointment": appointment, "feed": feed,
+            "document": document}
 
 
 def _fill(kwargs: list[str], data, user) -> list[dict[str, object]]:
@@ -106,6 +121,7 @@ def _fill(kwargs: list[str], data, user) -> list[dict[str, object]]:
                           .values_list("public_id", flat=True)),
         # POST-only or about a passkey the client does not have: a 404/405, still checked.
         "entry_id": [uuid.uuid4()],
+        "document_id": [data["document"].public_id],
         "pk": [1],
     }
     combos: list[dict[str, object]] = [{}]

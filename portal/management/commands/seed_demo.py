@@ -128,6 +128,9 @@ class Command(BaseCommand):
             for index, person in enumerate(CLIENTS):
                 if person.status == ClientStatus.ACTIVE:
                     seed_appointments(User.objects.get(email=person.email), index)
+            for index, person in enumerate(CLIENTS):
+                if person.status == ClientStatus.ACTIVE:
+                    seed_messages(User.objects.get(email=person.email), index)
             # Making up history is not news: the confirmations, alerts and invitations it
             # scheduled for now are not sent (later reminders still are).
             Notification.objects.filter(
@@ -229,6 +232,23 @@ def seed_availability(clinician: User) -> None:
     WeeklyAvailability.objects.bulk_create(
         WeeklyAvailability(clinician=clinician, weekday=day, start_time=time(9),
                            end_time=time(17)) for day in range(5))
+
+
+def seed_messages(client: User, index: int) -> None:
+    """A conversation in the client's first line, once: a question, answered for every other
+    client (the rest wait on the clinician's dashboard)."""
+    from messaging.models import Thread
+    from messaging.selectors import lines_for_client
+    from messaging.services import message_send
+
+    lines = lines_for_client(client)
+    if not lines or Thread.objects.filter(client=client).exists():
+        return
+    message_send(sender=client, client=client, service_line=lines[0],
+                 body="Could we look at my plan for next week in our session?")
+    if index % 2 == 0:
+        message_send(sender=client.client_profile.clinician, client=client,
+                     service_line=lines[0], body="Yes, let's start with it on Thursday.")
 
 
 def seed_appointments(client: User, index: int) -> None:
