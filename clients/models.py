@@ -179,7 +179,8 @@ class ClientProfile(models.Model):
     def clean(self) -> None:
         if self.user_id and self.user.role != Role.CLIENT:
             raise ValidationError("Only client accounts have a client profile.")
-        if self.clinician_id and self.clinician.role != Role.CLINICIAN:
+        clinician = self.clinician if self.clinician_id else None
+        if clinician is not None and clinician.role != Role.CLINICIAN:
             raise ValidationError({"clinician": "Choose a clinician account."})
 
     @property
@@ -227,7 +228,7 @@ class ConsentKind(models.TextChoices):
 
 
 # The service line a signed document opens for the client.
-CONSENT_KIND_SERVICE_LINE = {
+CONSENT_KIND_SERVICE_LINE: dict[str, str] = {
     ConsentKind.THERAPY: ServiceLines.THERAPY,
     ConsentKind.COACHING: ServiceLines.COACHING,
 }

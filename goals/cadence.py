@@ -7,7 +7,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Protocol
+from typing import Protocol, cast
 from zoneinfo import ZoneInfo
 
 from goals.models import Cadence
@@ -32,8 +32,8 @@ def _monthly(anchor: date, year: int, month: int) -> date:
 
 
 def _first_on_weekday(goal: Schedule) -> date:
-    return goal.anchor_date + timedelta(days=(goal.cadence_weekday - goal.anchor_date.weekday())
-                                        % 7)
+    weekday = cast(int, goal.cadence_weekday)  # a weekly or fortnightly goal has one
+    return goal.anchor_date + timedelta(days=(weekday - goal.anchor_date.weekday()) % 7)
 
 
 def is_period_date(goal: Schedule, day: date) -> bool:

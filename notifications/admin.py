@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from clients.http import AuthenticatedRequest
 from notifications.clock import outbox_now
 from notifications.models import Notification, SweepHeartbeat
 from notifications.services import ResendRefused, notification_resend
@@ -41,7 +42,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resend selected failed or needs-review notifications",
                   permissions=["resend"])
-    def resend(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+    def resend(self, request: AuthenticatedRequest, queryset: QuerySet[Notification]) -> None:
         queued = skipped = 0
         refused: list[str] = []
         for notification in queryset:

@@ -195,7 +195,7 @@ class _Mutator(ast.NodeTransformer):
 
     def _point(self, node: ast.AST, change: str) -> bool:
         """Record a mutation point; True if it is the one to apply now."""
-        statement = self.statement or node
+        statement: Any = self.statement or node
         segment = ast.get_source_segment(self.source, node) or ""
         segment = " ".join(segment.split())
         if len(segment) > 60:
@@ -268,7 +268,8 @@ def mutants_of(module: str) -> list[Mutant]:
     source = _source(module)
     mutator = _Mutator(source)
     mutator.visit(ast.parse(source))
-    mutants, seen = [], {}
+    mutants: list[Mutant] = []
+    seen: dict[str, int] = {}
     for index, (scope, line, first, last, segment, change) in enumerate(mutator.found):
         key = f"{module}::{scope}::{segment}::{change}"
         seen[key] = seen.get(key, 0) + 1
@@ -406,9 +407,7 @@ def pytest_runtestloop(session: Any) -> Any:
                                                                for t in tests))
         results.append({**asdict(mutant), "outcome": outcome, "detail": detail,
                         "tests": len(tests), "seconds": round(time.perf_counter() - started, 2)})
-        sys.__stderr__.write(f"\r{module}: {number}/{len(mutants)} ")
-        sys.__stderr__.flush()
-    sys.__stderr__.write("\n")
+        print(f"{module}: {number}/{len(mutants)} {outcome}", file=sys.__stderr__, flush=True)
     _write(config["report"], {"module": module, "baseline_failed": [], "results": results,
                               "tests": len(items)})
     return True
