@@ -55,6 +55,7 @@ ENV_VAR = "TANDEM_MUTATION"
 # The rule modules and the test files that state their rules. A module's mutants run only the
 # tests of its list that execute the mutated line.
 SCREENING_TESTS = ("screening/tests/test_instruments.py", "screening/tests/test_routing.py",
+                   "screening/tests/test_routing_reasons.py",
                    "screening/tests/test_safety_floor.py")
 TARGETS: dict[str, tuple[str, ...]] = {
     "screening.instruments.base": SCREENING_TESTS,
@@ -66,9 +67,12 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "screening.routing": (*SCREENING_TESTS, "screening/tests/test_views_client.py",
                           "screening/tests/test_views_clinician.py"),
     "sessions.selectors": ("sessions/tests/test_slots.py", "sessions/tests/test_bookable.py",
+                           "sessions/tests/test_eligibility_guards.py",
+                           "sessions/tests/test_slot_edges.py",
                            "sessions/tests/test_coaching_time.py",
                            "sessions/tests/test_services.py"),
-    "goals.cadence": ("goals/tests/test_reminder_planning.py", "goals/tests/test_services.py"),
+    "goals.cadence": ("goals/tests/test_cadence.py", "goals/tests/test_reminder_planning.py",
+                      "goals/tests/test_services.py"),
     "notifications.keys": ("notifications/tests/test_outbox_rules.py",
                            "notifications/tests/test_services.py"),
     "notifications.services": ("notifications/tests/test_outbox_rules.py",
@@ -407,7 +411,9 @@ def pytest_runtestloop(session: Any) -> Any:
                                                                for t in tests))
         results.append({**asdict(mutant), "outcome": outcome, "detail": detail,
                         "tests": len(tests), "seconds": round(time.perf_counter() - started, 2)})
-        print(f"{module}: {number}/{len(mutants)} {outcome}", file=sys.__stderr__, flush=True)
+        if outcome == "survived" or number % 25 == 0 or number == len(mutants):
+            note = f"survived: {mutant.key}" if outcome == "survived" else "mutants done"
+            print(f"{module} {number}/{len(mutants)} {note}", file=sys.__stderr__, flush=True)
     _write(config["report"], {"module": module, "baseline_failed": [], "results": results,
                               "tests": len(items)})
     return True
@@ -470,10 +476,9 @@ def _run_module(module: str, only: list[str]) -> dict[str, Any]:
         run = subprocess.run(  # noqa: S603 - this interpreter, our own arguments
             [sys.executable, "-m", "pytest", "-q", "-p", "tools.mutation", "-p",
              "no:cacheprovider", "-p", "no:randomly", *TARGETS[module]],
-            cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, check=False)
         if not Path(report).exists():
-            raise SystemExit(f"{module}: the test run failed\n{run.stdout[-3000:]}"
-                             f"\n{run.stderr[-3000:]}")
+            raise SystemExit(f"{module}: the test run failed\n{run.stdout[-3000:]}")
         data = json.loads(Path(report).read_text())
         data["seconds"] = round(time.monotonic() - started, 1)
         return data
