@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -119,10 +120,11 @@ class FreeTimes:
             todays = self.exceptions.get(day, [])
             off = [e for e in todays if e.kind == AvailabilityException.Kind.OFF]
             if not any(e.whole_day for e in off):
-                off_ranges = [(local_to_utc(day, e.start_time, zone),
-                               local_to_utc(day, e.end_time, zone)) for e in off]
+                # A part-day exception has both times (its model's clean); whole days are out.
+                off_ranges = [(local_to_utc(day, cast(time, e.start_time), zone),
+                               local_to_utc(day, cast(time, e.end_time), zone)) for e in off]
                 windows = self.weekly.get(day.weekday(), []) + [
-                    (e.start_time, e.end_time) for e in todays
+                    (cast(time, e.start_time), cast(time, e.end_time)) for e in todays
                     if e.kind == AvailabilityException.Kind.EXTRA]
                 for window_start, window_end in windows:
                     slot = local_to_utc(day, window_start, zone)
