@@ -56,6 +56,7 @@ ENV_VAR = "TANDEM_MUTATION"
 # tests of its list that execute the mutated line.
 SCREENING_TESTS = ("screening/tests/test_instruments.py", "screening/tests/test_routing.py",
                    "screening/tests/test_routing_reasons.py",
+                   "screening/tests/test_instrument_edges.py",
                    "screening/tests/test_safety_floor.py")
 TARGETS: dict[str, tuple[str, ...]] = {
     "screening.instruments.base": SCREENING_TESTS,
@@ -74,10 +75,15 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "goals.cadence": ("goals/tests/test_cadence.py", "goals/tests/test_reminder_planning.py",
                       "goals/tests/test_services.py"),
     "notifications.keys": ("notifications/tests/test_outbox_rules.py",
-                           "notifications/tests/test_services.py"),
+                           "notifications/tests/test_services.py",
+                           "screening/tests/test_instrument_edges.py"),
     "notifications.services": ("notifications/tests/test_outbox_rules.py",
                                "notifications/tests/test_services.py",
-                               "notifications/tests/test_tasks.py"),
+                               "notifications/tests/test_tasks.py",
+                               "notifications/tests/test_review_page.py",
+                               "notifications/tests/test_admin.py",
+                               "goals/tests/test_reminder_planning.py",
+                               "goals/tests/test_reminder_delivery.py"),
 }
 
 COMPARE_SWAPS: dict[type[ast.cmpop], tuple[type[ast.cmpop], ...]] = {
