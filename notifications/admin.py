@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from clients.http import AuthenticatedRequest
 from notifications.clock import outbox_now
 from notifications.models import Notification, SweepHeartbeat
 from notifications.services import ResendRefused, notification_resend
+
+if TYPE_CHECKING:  # the layers point one way: the outbox imports no app above it
+    from clients.http import AuthenticatedRequest
 
 
 @admin.register(Notification)
