@@ -81,7 +81,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
                                "notifications/tests/test_services.py",
                                "notifications/tests/test_tasks.py",
                                "notifications/tests/test_outbox_edges.py",
-                               "notifications/tests/test_review_page.py",
+                               "workspace/tests/test_review_page.py",
                                "notifications/tests/test_admin.py",
                                "goals/tests/test_reminder_planning.py",
                                "goals/tests/test_reminder_delivery.py"),
