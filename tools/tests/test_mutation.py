@@ -50,3 +50,9 @@ def test_every_listed_equivalent_names_a_mutant_that_exists():
     listed = mutation.equivalents()
     assert listed
     assert set(listed) <= existing, sorted(set(listed) - existing)
+
+
+def test_every_test_file_of_a_target_exists():
+    missing = [path for paths in mutation.TARGETS.values() for path in paths
+               if not (mutation.ROOT / path).exists()]
+    assert missing == []
