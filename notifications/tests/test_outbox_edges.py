@@ -82,3 +82,17 @@ def test_a_sweep_with_nothing_due_records_no_batch_and_no_broker_trouble():
     heartbeat = SweepHeartbeat.objects.get(name=SWEEP_HEARTBEAT)
     assert heartbeat.last_result == {"enqueued": 0, "needs_review": 0, "batches": 0,
                                      "broker_down": False}
+
+
+@pytest.mark.django_db
+def test_planning_a_key_again_leaves_the_row_and_a_missing_context_is_empty(client_user):
+    from notifications import keys
+    from notifications.services import notifications_plan_many
+
+    key = keys.welcome(user=client_user)
+    row = {"recipient_id": client_user.pk, "kind": Kind.WELCOME, "dedupe_key": key,
+           "due_at": timezone.now() + timedelta(hours=1)}
+    assert notifications_plan_many(rows=[row]) == 1
+    assert notifications_plan_many(rows=[{**row, "context": {"again": True}}]) == 1
+    [planned] = Notification.objects.filter(dedupe_key=key.value)
+    assert planned.context == {}
