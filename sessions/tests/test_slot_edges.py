@@ -116,8 +116,10 @@ def test_the_appointment_lists_read_the_now_they_are_given(new_york, consented):
     # The feed lists it until a week after it ended, for both people.
     for person in (consented, new_york):
         assert list(appointments_for_feed(user=person)) == [appointment]
-        assert list(appointments_for_feed(user=person, now=after + timedelta(days=6))) == [
-            appointment]
-        assert list(appointments_for_feed(user=person, now=after + timedelta(days=8))) == []
+        ended = appointment.end
+        assert list(appointments_for_feed(user=person, now=ended + timedelta(days=6, hours=23))
+                    ) == [appointment]
+        assert list(appointments_for_feed(user=person, now=ended + timedelta(days=7, hours=1))
+                    ) == []
     Appointment.objects.filter(pk=appointment.pk).update(status=AppointmentStatus.CANCELLED)
     assert list(appointments_for_feed(user=consented)) == []
