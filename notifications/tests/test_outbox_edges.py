@@ -96,3 +96,16 @@ def test_planning_a_key_again_leaves_the_row_and_a_missing_context_is_empty(clie
     assert notifications_plan_many(rows=[{**row, "context": {"again": True}}]) == 1
     [planned] = Notification.objects.filter(dedupe_key=key.value)
     assert planned.context == {}
+
+
+@pytest.mark.django_db
+def test_closing_a_failed_message_names_who_closed_it(client_user, admin_user):
+    from notifications.services import notification_close
+
+    failed = _row(client_user, key="edge:close", status=Status.FAILED, last_error="refused")
+    admin_user.full_name = ""  # no name on the account: its email stands for it
+    assert notification_close(notification=failed, by=admin_user) is True
+    assert failed.status == Status.CANCELLED
+    assert failed.last_error == (
+        f"refused\n\nClosed without resending by admin@example.com ({admin_user.pk}).")
+    assert notification_close(notification=failed, by=admin_user) is False  # once
