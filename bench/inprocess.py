@@ -14,6 +14,7 @@ import os
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
@@ -91,7 +92,8 @@ def measure_slots(runs: int) -> dict:
                         created_by=clinician, updated_by=clinician)
             for start in slot_scenario.booked(today))
         first = datetime.combine(slot_scenario.first_day(today), datetime.min.time(), tzinfo=UTC)
-        window = {"clinician": clinician, "service_type": service_type, "start": first,
+        window: dict[str, Any] = {"clinician": clinician, "service_type": service_type,
+                                  "start": first,
                   "end": first + timedelta(days=slot_scenario.DAYS)}
         for grid in (60, 15):
             with override_settings(BOOKING_SLOT_GRID_MINUTES=grid):

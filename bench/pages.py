@@ -41,6 +41,8 @@ def personas(size: str) -> Personas:
         TOTP.activate(clinician, generate_totp_secret())
     profiles = clinician.assigned_clients.select_related("user").order_by("pk")
     profile = profiles.filter(service_lines=ServiceLines.BOTH).first() or profiles.first()
+    if profile is None:
+        raise SystemExit(f"{clinician.email} has no clients: seed the practice first")
     return Personas(clinician=clinician, client=profile.user)
 
 

@@ -30,6 +30,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,7 +231,7 @@ def part_pages(report: Report, server: Server, targets: list[dict]) -> None:
             raise SystemExit(f"{target['name']} ({target['url']}) answered {status} "
                              f"{headers.get('Location', '')} before the load: fix the set-up")
     for number in range(cfg.rounds):
-        round_entry = {"load_before": load_average(), "results": {}}
+        round_entry: dict[str, Any] = {"load_before": load_average(), "results": {}}
         for target in targets:
             for connections in CONNECTIONS:
                 round_entry["results"][f"{target['name']}@{connections}"] = wrk(
@@ -382,7 +383,7 @@ def part_contention(report: Report, server: Server) -> None:
     now = datetime.now(UTC)
     free = available_slots(clinician=clinician, service_type=service_type, start=now,
                            end=now + timedelta(days=service_type.horizon_days))
-    slots = []
+    slots: list[datetime] = []
     for slot in free:  # an hour apart, so no two of the ten overlap
         if not slots or slot >= slots[-1] + timedelta(hours=1):
             slots.append(slot)
@@ -482,7 +483,7 @@ def start_workers(env: dict[str, str], queue: str) -> tuple[list[subprocess.Pope
     while time.monotonic() < deadline:
         if any(w.poll() is not None for w in workers):
             raise SystemExit("a Celery worker exited at start: see bench/var/worker-*.log")
-        if len(app.control.ping(destination=nodes, timeout=0.5)) == len(nodes):
+        if len(app.control.ping(destination=nodes, timeout=0.5) or []) == len(nodes):
             return workers, nodes
     raise SystemExit("the Celery workers did not answer a ping in 60 s")
 
@@ -786,7 +787,7 @@ def main() -> None:
     people = personas("large")
     client_cookie, clinician_cookie = (_session_cookie(people.client),
                                        _session_cookie(people.clinician))
-    targets = [
+    targets: list[dict[str, Any]] = [
         {"name": "minimal_anonymous", "label": "minimal view, anonymous",
          "url": "/bench/minimal/", "cookies": None},
         {"name": "minimal_session", "label": "minimal view with a session cookie",

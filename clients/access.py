@@ -35,9 +35,10 @@ from collections.abc import Iterable
 
 from django.apps import apps
 from django.db.models import Exists, OuterRef, Q
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from clients.http import AuthenticatedRequest
 from clients.models import Role, User
 
 # The kinds of appointment that make a new client visible to the clinician they booked with.
@@ -93,7 +94,7 @@ def client_ids_visible(*, clinician: User, ids: Iterable[int]) -> set[int]:
                .values_list("pk", flat=True))
 
 
-def client_for_staff(*, request: HttpRequest, public_id, what: str, detail: str = "",
+def client_for_staff(*, request: AuthenticatedRequest, public_id, what: str, detail: str = "",
                      assigned_only: bool = True) -> User:
     """The one way a page fetches a client for a member of staff: the client with this public
     id if the signed-in clinician may see them (their own, or with ``assigned_only=False`` the

@@ -8,11 +8,12 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from clients.forms import PhoneForm
+from clients.http import AuthenticatedRequest
 from clients.models import AccountClosureRequest
 from clients.selectors import access_log_for_client
 from clients.services import (
@@ -29,7 +30,7 @@ def retention_years() -> int:
 
 @client_required
 @require_http_methods(["GET", "POST"])
-def contact_page(request: HttpRequest) -> HttpResponse:
+def contact_page(request: AuthenticatedRequest) -> HttpResponse:
     """The client's phone number (optional): how a clinician reaches them the same day."""
     profile = request.user.client_profile
     form = PhoneForm(request.POST if request.method == "POST" else None,
@@ -54,7 +55,7 @@ class ClosureRequestForm(forms.Form):
 
 @client_required
 @require_http_methods(["GET", "POST"])
-def account_close_page(request: HttpRequest) -> HttpResponse:
+def account_close_page(request: AuthenticatedRequest) -> HttpResponse:
     open_request = (AccountClosureRequest.objects
                     .filter(client=request.user, status=AccountClosureRequest.Status.REQUESTED)
                     .first())
@@ -92,7 +93,7 @@ def account_close_page(request: HttpRequest) -> HttpResponse:
 
 
 @client_required
-def access_log_page(request: HttpRequest) -> HttpResponse:
+def access_log_page(request: AuthenticatedRequest) -> HttpResponse:
     """"Who has accessed my record": every staff read, with name, role, what and when."""
     return render(request, "clients/account/access.html",
                   {"entries": access_log_for_client(client=request.user)})

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
@@ -7,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from clients.http import AuthenticatedRequest
 from clients.models import (
     AccessLog,
     AccountClosureRequest,
@@ -96,7 +99,7 @@ class UserAdmin(AccessLoggedAdmin, DjangoUserAdmin):
         profile_ensure(user=obj)
 
     @admin.action(description="Sign out everywhere (every device)")
-    def sign_out_everywhere(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+    def sign_out_everywhere(self, request: AuthenticatedRequest, queryset: QuerySet[User]) -> None:
         people = list(queryset)
         for person in people:
             sessions_end_everywhere(user=person, by=request.user, request=request)
@@ -160,7 +163,7 @@ class ConsentDocumentAdmin(admin.ModelAdmin):
 
     @admin.display(description="signatures", ordering="_signatures")
     def signature_count(self, obj: ConsentDocument) -> int:
-        return obj._signatures
+        return obj._signatures  # type: ignore[attr-defined]  # annotated by get_queryset
 
     def has_change_permission(self, request, obj=None) -> bool:
         if obj is not None and obj.is_published:
@@ -206,9 +209,9 @@ class ConsentSignatureAdmin(AccessLoggedAdmin):
     search_fields = ["client__email", "client__full_name", "typed_name"]
     list_select_related = ["client", "document"]
     date_hierarchy = "signed_at"
-    fields = ["public_id", "client", "document", "typed_name", "understood", "signed_at",
-              "ip_address", "user_agent", "text_sha256", "text_matches"]
-    readonly_fields = fields
+    fields = readonly_fields = ("public_id", "client", "document", "typed_name", "understood",
+                                "signed_at", "ip_address", "user_agent", "text_sha256",
+                                "text_matches")
 
     @admin.display(boolean=True, description="document text unchanged")
     def text_matches(self, obj: ConsentSignature) -> bool:
@@ -237,9 +240,8 @@ class AccountClosureRequestAdmin(admin.ModelAdmin):
     search_fields = ["client__email", "client__full_name"]
     list_select_related = ["client", "closed_by"]
     date_hierarchy = "requested_at"
-    fields = ["client", "requested_at", "reason", "status", "closed_at", "closed_by",
-              "withdrawn_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("client", "requested_at", "reason", "status", "closed_at",
+                                "closed_by", "withdrawn_at")
     actions = ["close_accounts"]
 
     def has_add_permission(self, request) -> bool:
@@ -299,7 +301,7 @@ class ClinicianNoteAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
         # Not ReadOnlyAdmin's "every model field": that list would name the ciphertext column.
-        return list(self.fields)
+        return cast("list[str]", list(self.fields))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ClinicianNote]:
         return super().get_queryset(request).select_related("client", "author")

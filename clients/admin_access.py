@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.apps import apps
 from django.contrib import admin
@@ -54,15 +55,15 @@ def people_of(objects: Iterable[models.Model]) -> list[User]:
     for row in objects:
         if isinstance(row, User) or any(key.name == "client" for key in _user_keys(type(row))):
             continue
-        for field in type(row)._meta.concrete_fields:
-            if not isinstance(field, models.ForeignKey) or field.related_model is User \
-                    or not _user_keys(field.related_model):
+        for concrete in type(row)._meta.concrete_fields:
+            if not isinstance(concrete, models.ForeignKey) or concrete.related_model is User \
+                    or not _user_keys(concrete.related_model):
                 continue
-            if field.is_cached(row) and getattr(row, field.name) is not None:
-                for key in _user_keys(field.related_model):
-                    take(getattr(row, field.name), key)
-            elif getattr(row, field.attname) is not None:
-                by_parent.setdefault(field, set()).add(getattr(row, field.attname))
+            if concrete.is_cached(row) and getattr(row, concrete.name) is not None:
+                for key in _user_keys(concrete.related_model):
+                    take(getattr(row, concrete.name), key)
+            elif getattr(row, concrete.attname) is not None:
+                by_parent.setdefault(concrete, set()).add(getattr(row, concrete.attname))
     for field, parents in by_parent.items():
         for key in _user_keys(field.related_model):
             missing |= set(field.related_model._default_manager.filter(pk__in=parents)
@@ -95,7 +96,7 @@ class AdminAccessLogMiddleware:
                 or not request.user.is_authenticated or not request.user.is_staff_member:
             return response
         context = getattr(response, "context_data", None) or {}
-        opts = context.get("opts")
+        opts: Any = context.get("opts")  # the admin's own context: an untyped dict
         model = getattr(opts, "model", None)
         if "cl" in context:  # a change list: the rows on this page
             rows = list(context["cl"].result_list)

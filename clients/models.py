@@ -179,7 +179,8 @@ class ClientProfile(models.Model):
     def clean(self) -> None:
         if self.user_id and self.user.role != Role.CLIENT:
             raise ValidationError("Only client accounts have a client profile.")
-        if self.clinician_id and self.clinician.role != Role.CLINICIAN:
+        clinician = self.clinician if self.clinician_id else None
+        if clinician is not None and clinician.role != Role.CLINICIAN:
             raise ValidationError({"clinician": "Choose a clinician account."})
 
     @property
@@ -189,6 +190,14 @@ class ClientProfile(models.Model):
     @property
     def has_coaching(self) -> bool:
         return self.service_lines in (ServiceLines.COACHING, ServiceLines.BOTH)
+
+    @property
+    def lines(self) -> list[str]:
+        """The service lines the client uses, coaching first (the order pages list them in);
+        none for a prospective client. The one home of this rule: goals, booking, messages and
+        documents all read it."""
+        return [line for line, uses in ((ServiceLine.COACHING, self.has_coaching),
+                                        (ServiceLine.THERAPY, self.has_therapy)) if uses]
 
 
 class ClinicianProfile(models.Model):
@@ -227,7 +236,7 @@ class ConsentKind(models.TextChoices):
 
 
 # The service line a signed document opens for the client.
-CONSENT_KIND_SERVICE_LINE = {
+CONSENT_KIND_SERVICE_LINE: dict[str, str] = {
     ConsentKind.THERAPY: ServiceLines.THERAPY,
     ConsentKind.COACHING: ServiceLines.COACHING,
 }

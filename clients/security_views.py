@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from clients.http import AuthenticatedRequest
 from clients.selectors import sign_in_events_for_user
 from clients.services import sessions_end_everywhere
 
@@ -37,14 +38,14 @@ def signed_out(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def sign_ins(request: HttpRequest) -> HttpResponse:
+def sign_ins(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "clients/account/sign_ins.html",
                   {"events": sign_in_events_for_user(user=request.user)})
 
 
 @login_required
 @require_POST
-def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+def sign_out_everywhere(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     sessions_end_everywhere(user=user, by=user, request=request)
     logout(request)

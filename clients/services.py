@@ -168,6 +168,7 @@ def consent_sign(*, client: User, document: ConsentDocument, typed_name: str, un
 def _client_service_line_add(*, client: User, line: str) -> None:
     profile, _ = ClientProfile.objects.select_for_update().get_or_create(user=client)
     lines = {profile.service_lines, line} - {""}
+    merged: str
     if ServiceLines.BOTH in lines or lines == {ServiceLines.THERAPY, ServiceLines.COACHING}:
         merged = ServiceLines.BOTH
     else:

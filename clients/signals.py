@@ -19,7 +19,7 @@ from clients.services import sign_in_event_record
 def _methods(request) -> str:
     """How the person proved who they are, from allauth's record in the session:
     "password+mfa", "code", "mfa" (a passkey)."""
-    records = []
+    records: list[dict[str, object]] = []
     with contextlib.suppress(Exception):
         records = request.session.get("account_authentication_methods") or []
     names = []

@@ -9,12 +9,13 @@ import uuid
 from allauth.core.internal.httpkit import get_client_ip
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from clients.consent_text import consent_blocks
 from clients.forms import ConsentSignForm
+from clients.http import AuthenticatedRequest
 from clients.models import ConsentKind
 from clients.selectors import consent_signature_for_client, consent_status_for_client
 from clients.services import consent_sign
@@ -22,14 +23,14 @@ from portal.lib.access import client_required
 
 
 @client_required
-def consent_overview(request: HttpRequest) -> HttpResponse:
+def consent_overview(request: AuthenticatedRequest) -> HttpResponse:
     statuses = consent_status_for_client(client=request.user)
     return render(request, "clients/consent_overview.html", {"statuses": statuses})
 
 
 @client_required
 @require_http_methods(["GET", "POST"])
-def consent_sign_page(request: HttpRequest, kind: str) -> HttpResponse:
+def consent_sign_page(request: AuthenticatedRequest, kind: str) -> HttpResponse:
     if kind not in ConsentKind.values:
         raise Http404("No such document.")
     [status] = consent_status_for_client(client=request.user, kind=kind)
@@ -77,7 +78,7 @@ def consent_sign_page(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @client_required
-def consent_signed(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def consent_signed(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
     signature = consent_signature_for_client(client=request.user, public_id=public_id)
     return render(request, "clients/consent_signed.html", {
         "signature": signature,

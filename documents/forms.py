@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from documents.services import TITLE_MAX
@@ -17,7 +19,8 @@ class DocumentUploadForm(forms.Form):
 
     def __init__(self, *args, lines: list[str], max_mb: int, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["line"].choices = [(line, LINE_LABELS[line]) for line in lines]
+        choices = [(line, LINE_LABELS[line]) for line in lines]
+        cast(forms.ChoiceField, self.fields["line"]).choices = choices
         if len(lines) == 1:
             self.fields["line"].initial = lines[0]
             self.fields["line"].widget = forms.HiddenInput()

@@ -72,7 +72,8 @@ class SharedDocument(models.Model):
     @property
     def download_name(self) -> str:
         """The file name a browser saves: neutral, like the storage name."""
-        return f"document-{self.public_id.hex[:8]}.{EXTENSIONS.get(self.content_type, 'bin')}"
+        extension = EXTENSIONS.get(DocumentKind(self.content_type), "bin")
+        return f"document-{self.public_id.hex[:8]}.{extension}"
 
 
 class DocumentSignature(models.Model):

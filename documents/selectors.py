@@ -6,14 +6,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from clients.access import clinician_is_assigned, lines_for_staff
-from clients.models import ServiceLines, User
+from clients.models import User
 from documents.models import SharedDocument
-
-
-def client_lines(client: User) -> list[str]:
-    """The service lines the client uses (the documents they can share and receive)."""
-    return {ServiceLines.BOTH: ["coaching", "therapy"], ServiceLines.THERAPY: ["therapy"],
-            ServiceLines.COACHING: ["coaching"]}.get(client.client_profile.service_lines, [])
 
 
 def lines_shared_between(*, user: User, client: User) -> list[str]:
@@ -21,10 +15,10 @@ def lines_shared_between(*, user: User, client: User) -> list[str]:
     the client's own lines for the client; for their assigned clinician, those the firewall
     lets them read; none for anyone else."""
     if user.is_client:
-        return client_lines(client) if user.pk == client.pk and client.is_active else []
+        return client.client_profile.lines if user.pk == client.pk and client.is_active else []
     if user.is_clinician and clinician_is_assigned(clinician=user, client=client):
         staff = lines_for_staff(user)
-        return [line for line in client_lines(client) if line in staff]
+        return [line for line in client.client_profile.lines if line in staff]
     return []
 
 

@@ -62,7 +62,7 @@ def file_check(file: UploadedFile) -> CheckedFile:
     if named == DocumentKind.TEXT:
         if guessed is not None or not _is_plain_text(file):
             raise ValidationError({"file": "This file is not plain text. " + REFUSED_TYPE})
-        kind = DocumentKind.TEXT
+        kind: DocumentKind | None = DocumentKind.TEXT
     else:
         kind = _MIME.get(guessed.mime) if guessed is not None else None
         if kind != named:
@@ -73,6 +73,7 @@ def file_check(file: UploadedFile) -> CheckedFile:
     for chunk in file.chunks():
         digest.update(chunk)
     file.seek(0)
+    assert kind is not None  # every other case raised above
     return CheckedFile(content_type=kind, size=size, sha256=digest.hexdigest())
 
 

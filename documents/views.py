@@ -10,11 +10,12 @@ from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from clients.access import client_for_staff
+from clients.http import AuthenticatedRequest
 from clients.models import AccessLog
 from clients.services import access_log_record
 from documents import services
@@ -25,7 +26,7 @@ from portal.lib.access import client_required, clinician_required
 from screening.forms import form_add_service_errors
 
 
-def _share_page(request: HttpRequest, *, client, form_class, template: str, back: str,
+def _share_page(request: AuthenticatedRequest, *, client, form_class, template: str, back: str,
                 extra: dict | None = None) -> HttpResponse:
     lines = lines_shared_between(user=request.user, client=client)
     if not lines and not request.user.is_client:
@@ -52,14 +53,14 @@ def _share_page(request: HttpRequest, *, client, form_class, template: str, back
 
 
 @client_required
-def documents(request: HttpRequest) -> HttpResponse:
+def documents(request: AuthenticatedRequest) -> HttpResponse:
     return _share_page(request, client=request.user, form_class=DocumentUploadForm,
                        template="documents/documents.html",
                        back=reverse("documents:documents"))
 
 
 @clinician_required
-def clinician_documents(request: HttpRequest, client_id) -> HttpResponse:
+def clinician_documents(request: AuthenticatedRequest, client_id) -> HttpResponse:
     client = client_for_staff(request=request, public_id=client_id,
                               what=AccessLog.What.DOCUMENT, detail="documents")
     return _share_page(request, client=client, form_class=DocumentShareForm,
@@ -69,7 +70,7 @@ def clinician_documents(request: HttpRequest, client_id) -> HttpResponse:
 
 
 @login_required
-def download(request: HttpRequest, document_id) -> FileResponse:
+def download(request: AuthenticatedRequest, document_id) -> FileResponse:
     document = document_for_user(user=request.user, public_id=document_id)
     if request.user.is_staff_member:
         access_log_record(request=request, client=document.client,
@@ -82,7 +83,7 @@ def download(request: HttpRequest, document_id) -> FileResponse:
     return response
 
 
-def _client_ip(request: HttpRequest) -> str | None:
+def _client_ip(request: AuthenticatedRequest) -> str | None:
     try:  # the same reading of X-Forwarded-For as consent signatures (TRUSTED_PROXY_COUNT)
         return get_client_ip(request)
     except Exception:
@@ -90,7 +91,7 @@ def _client_ip(request: HttpRequest) -> str | None:
 
 
 @client_required
-def sign(request: HttpRequest, document_id) -> HttpResponse:
+def sign(request: AuthenticatedRequest, document_id) -> HttpResponse:
     document = document_for_user(user=request.user, public_id=document_id)
     if not document.signature_requested:
         raise Http404

@@ -21,8 +21,8 @@ class CheckInInline(admin.TabularInline):
     model = CheckIn
     extra = 0
     can_delete = False
-    fields = readonly_fields = ["at", "period", "value", "practice_count", "rating",
-                                "confidence", "note", "who5"]
+    fields = readonly_fields = ("at", "period", "value", "practice_count", "rating",
+                                "confidence", "note", "who5")
     show_change_link = True
 
     def has_add_permission(self, request, obj=None) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Protocol
+from typing import Protocol, cast
 from zoneinfo import ZoneInfo
 
 from goals.models import Cadence
@@ -15,12 +15,16 @@ from goals.models import Cadence
 
 class Schedule(Protocol):
     """What these functions read of a goal: a Goal, or a lighter row with the same fields (the
-    dashboard reads hundreds at once)."""
+    dashboard reads hundreds at once). Read-only, so a frozen dataclass fits too."""
 
-    cadence: str
-    cadence_weekday: int | None
-    check_in_time: time
-    anchor_date: date
+    @property
+    def cadence(self) -> str: ...
+    @property
+    def cadence_weekday(self) -> int | None: ...
+    @property
+    def check_in_time(self) -> time: ...
+    @property
+    def anchor_date(self) -> date: ...
 
 # How far ahead or back the functions look for a period date before giving up.
 SEARCH_DAYS = 400
@@ -32,8 +36,8 @@ def _monthly(anchor: date, year: int, month: int) -> date:
 
 
 def _first_on_weekday(goal: Schedule) -> date:
-    return goal.anchor_date + timedelta(days=(goal.cadence_weekday - goal.anchor_date.weekday())
-                                        % 7)
+    weekday = cast(int, goal.cadence_weekday)  # a weekly or fortnightly goal has one
+    return goal.anchor_date + timedelta(days=(weekday - goal.anchor_date.weekday()) % 7)
 
 
 def is_period_date(goal: Schedule, day: date) -> bool:

@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from goals.models import CheckIn, Goal
 from screening.charts import (
+    _NO_MOMENT,
     AXIS_HEIGHT,
     PANEL_GAP,
     PANEL_TITLE,
@@ -120,7 +121,8 @@ def goal_chart(goal: Goal, check_ins: Iterable[CheckIn], *, zone: tzinfo) -> Goa
     check_ins = sorted(check_ins, key=lambda check_in: check_in.at)
     if goal.is_coaching:
         unit = f" {goal.unit}" if goal.unit else ""
-        series = (Series("value", goal.metric or "Value", unit, PRIMARY, "", "circle"),)
+        series: tuple[Series, ...] = (
+            Series("value", goal.metric or "Value", unit, PRIMARY, "", "circle"),)
         values = [[(c.at, float(c.value)) for c in check_ins if c.value is not None]]
         references = tuple(
             Reference(code, label, float(value), colour, dash)
@@ -143,7 +145,8 @@ def goal_chart(goal: Goal, check_ins: Iterable[CheckIn], *, zone: tzinfo) -> Goa
         scales = [(0.0, float(math.ceil(top_count)), ()), (0.0, 10.0, ())]
 
     moments = [when for pairs in values for when, _ in pairs]
-    start, end = (min(moments), max(moments)) if moments else (None, None)
+    # Without a moment there is no point to place: start and end are then never read.
+    start, end = (min(moments), max(moments)) if moments else (_NO_MOMENT, _NO_MOMENT)
     panels = []
     for index, (one, pairs, (low, high, references)) in enumerate(
             zip(series, values, scales, strict=True)):

@@ -3,8 +3,9 @@ check-in is; the forms only read the input and carry those errors to the right f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.formats import date_format
@@ -105,10 +106,10 @@ class CommentForm(forms.Form):
                                                 "(the email does not quote it)."))
     about = forms.ChoiceField(label="About", required=False)
 
-    def __init__(self, *args: Any, check_ins: list[CheckIn] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, check_ins: Sequence[CheckIn] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.check_ins = {str(check_in.public_id): check_in for check_in in check_ins}
-        self.fields["about"].choices = [("", "The goal as a whole"), *(
+        cast(forms.ChoiceField, self.fields["about"]).choices = [("", "The goal as a whole"), *(
             (key, "Check-in of " + date_format(localtime(check_in.at), "j M Y, H:i"))
             for key, check_in in self.check_ins.items())]
         if not check_ins:
@@ -141,7 +142,7 @@ class CheckInForm(forms.Form):
                            help_text=limit_help(TEXT_LONG))
 
     def __init__(self, *args: Any, goal: Goal, **kwargs: Any) -> None:
-        super().__init__(*args, prefix=goal.public_id.hex, **kwargs)
+        super().__init__(*args, prefix=goal.public_id.hex, **kwargs)  # type: ignore[misc]
         self.goal = goal
         if goal.is_coaching:
             label = goal.metric + (f" ({goal.unit})" if goal.unit else "")

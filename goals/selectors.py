@@ -20,13 +20,7 @@ from django.utils import timezone
 from clients.access import clients_assigned_q, lines_for_staff, require_assigned
 from clients.models import User
 from goals.cadence import Schedule, period_dates, reminder_at
-from goals.models import ActionStep, CheckIn, Comment, Goal, ReminderPreference, ServiceLine
-
-
-def _lines_for_client(client: User) -> list[str]:
-    profile = client.client_profile
-    return [line for line, uses in ((ServiceLine.THERAPY, profile.has_therapy),
-                                    (ServiceLine.COACHING, profile.has_coaching)) if uses]
+from goals.models import ActionStep, CheckIn, Comment, Goal, ReminderPreference
 
 
 def _with_details(goals: QuerySet[Goal]) -> QuerySet[Goal]:
@@ -41,13 +35,13 @@ def goals_for_client(*, client: User) -> list[Goal]:
     """The client's goals in the lines they use, with check-ins, steps and comments (four
     queries)."""
     return list(_with_details(Goal.objects.filter(client=client,
-                                                  service_line__in=_lines_for_client(client))))
+                                                  service_line__in=client.client_profile.lines)))
 
 
 def goal_for_client(*, client: User, public_id) -> Goal:
     """One of the client's own goals; 404 for anyone else's."""
     return get_object_or_404(_with_details(Goal.objects.filter(
-        client=client, service_line__in=_lines_for_client(client))), public_id=public_id)
+        client=client, service_line__in=client.client_profile.lines)), public_id=public_id)
 
 
 def goals_for_clinician(*, clinician: User, client: User) -> list[Goal]:
@@ -67,7 +61,7 @@ def goal_for_clinician(*, clinician: User, public_id) -> Goal:
 
 def check_in_for_client(*, client: User, public_id) -> CheckIn:
     return get_object_or_404(CheckIn.objects.select_related("goal"), goal__client=client,
-                             goal__service_line__in=_lines_for_client(client),
+                             goal__service_line__in=client.client_profile.lines,
                              public_id=public_id)
 
 

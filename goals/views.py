@@ -20,13 +20,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.access import client_for_staff, lines_for_staff
+from clients.http import AuthenticatedRequest
 from clients.models import AccessLog, User
 from clients.services import access_log_record
 from goals import services
@@ -93,12 +94,6 @@ def _sections(rows: list[GoalRow], lines: list[str]) -> list[dict[str, Any]]:
             for line in (ServiceLine.COACHING, ServiceLine.THERAPY) if line in lines]
 
 
-def _client_lines(client: User) -> list[str]:
-    profile = client.client_profile
-    return [line for line, uses in ((ServiceLine.COACHING, profile.has_coaching),
-                                    (ServiceLine.THERAPY, profile.has_therapy)) if uses]
-
-
 def _goal_context(goal: Goal, preference: ReminderPreference) -> dict[str, Any]:
     """What both goal pages show: progress, the chart, check-ins with their comments."""
     check_ins = list(goal.check_ins.all())
@@ -118,12 +113,13 @@ def _goal_context(goal: Goal, preference: ReminderPreference) -> dict[str, Any]:
     }
 
 
-def _save_goal_form(request: HttpRequest, form, *, goal: Goal | None = None,
+def _save_goal_form(request: AuthenticatedRequest, form, *, goal: Goal | None = None,
                     client: User | None = None, line: str = "") -> Goal | None:
     if not form.is_valid():
         return None
     try:
         if goal is None:
+            assert client is not None, "a new goal is made for a client"
             return services.goal_create(client=client, service_line=line,
                                         created_by=request.user, **form.cleaned_data)
         return services.goal_update(goal=goal, by=request.user, **form.cleaned_data)
@@ -136,11 +132,11 @@ def _save_goal_form(request: HttpRequest, form, *, goal: Goal | None = None,
 
 
 @client_required
-def goals(request: HttpRequest) -> HttpResponse:
+def goals(request: AuthenticatedRequest) -> HttpResponse:
     client = request.user
     preference = reminder_preference_get(client)
     rows = _rows(goals_for_client(client=client), preference)
-    lines = _client_lines(client)
+    lines = client.client_profile.lines
     return render(request, "goals/goals.html", {
         "sections": _sections(rows, lines),
         "lines": lines,
@@ -151,14 +147,14 @@ def goals(request: HttpRequest) -> HttpResponse:
 
 
 def _line_or_404(client: User, line: str) -> str:
-    if line not in _client_lines(client):
+    if line not in client.client_profile.lines:
         raise Http404("No such service line for this client.")
     return line
 
 
 @client_required
 @require_http_methods(["GET", "POST"])
-def goal_new(request: HttpRequest, line: str) -> HttpResponse:
+def goal_new(request: AuthenticatedRequest, line: str) -> HttpResponse:
     line = _line_or_404(request.user, line)
     form = goal_form_class(line)(request.POST or None)
     if request.method == "POST":
@@ -174,7 +170,7 @@ def goal_new(request: HttpRequest, line: str) -> HttpResponse:
 
 @client_required
 @require_http_methods(["GET", "POST"])
-def goal_edit(request: HttpRequest, goal_id: uuid.UUID) -> HttpResponse:
+def goal_edit(request: AuthenticatedRequest, goal_id: uuid.UUID) -> HttpResponse:
     goal = goal_for_client(client=request.user, public_id=goal_id)
     form_class = goal_form_class(goal.service_line)
     form = form_class(request.POST) if request.method == "POST" \
@@ -194,12 +190,12 @@ def goal_edit(request: HttpRequest, goal_id: uuid.UUID) -> HttpResponse:
 
 
 @client_required
-def goal_detail(request: HttpRequest, goal_id: uuid.UUID) -> HttpResponse:
+def goal_detail(request: AuthenticatedRequest, goal_id: uuid.UUID) -> HttpResponse:
     goal = goal_for_client(client=request.user, public_id=goal_id)
     return _client_goal_page(request, goal)
 
 
-def _client_goal_page(request: HttpRequest, goal: Goal, *,
+def _client_goal_page(request: AuthenticatedRequest, goal: Goal, *,
                       step_form: ActionStepForm | None = None) -> HttpResponse:
     context = _goal_context(goal, reminder_preference_get(request.user))
     context.update({
@@ -212,7 +208,7 @@ def _client_goal_page(request: HttpRequest, goal: Goal, *,
 
 @client_required
 @require_POST
-def step_add(request: HttpRequest, goal_id: uuid.UUID) -> HttpResponse:
+def step_add(request: AuthenticatedRequest, goal_id: uuid.UUID) -> HttpResponse:
     goal = goal_for_client(client=request.user, public_id=goal_id)
     form = ActionStepForm(request.POST)
     if form.is_valid():
@@ -226,7 +222,7 @@ def step_add(request: HttpRequest, goal_id: uuid.UUID) -> HttpResponse:
     return _client_goal_page(request, goal, step_form=form)
 
 
-def _step_done(request: HttpRequest, goal: Goal) -> None:
+def _step_done(request: AuthenticatedRequest, goal: Goal) -> None:
     # The step id comes from the form body and is looked up among this goal's own steps only.
     step = next((s for s in goal.steps.all() if str(s.pk) == request.POST.get("step")), None)
     if step is None:
@@ -237,7 +233,7 @@ def _step_done(request: HttpRequest, goal: Goal) -> None:
 
 @client_required
 @require_POST
-def step_done(request: HttpRequest, goal_id: uuid.UUID) -> HttpResponse:
+def step_done(request: AuthenticatedRequest, goal_id: uuid.UUID) -> HttpResponse:
     goal = goal_for_client(client=request.user, public_id=goal_id)
     _step_done(request, goal)
     return redirect(reverse("goals:goal", args=[goal.public_id]) + "#steps")
@@ -245,7 +241,7 @@ def step_done(request: HttpRequest, goal_id: uuid.UUID) -> HttpResponse:
 
 @client_required
 @require_POST
-def goal_status(request: HttpRequest, goal_id: uuid.UUID) -> HttpResponse:
+def goal_status(request: AuthenticatedRequest, goal_id: uuid.UUID) -> HttpResponse:
     goal = goal_for_client(client=request.user, public_id=goal_id)
     form = StatusForm(request.POST)
     if form.is_valid():
@@ -258,7 +254,7 @@ def goal_status(request: HttpRequest, goal_id: uuid.UUID) -> HttpResponse:
 
 @client_required
 @require_http_methods(["GET", "POST"])
-def check_in(request: HttpRequest, goal_id: uuid.UUID | None = None) -> HttpResponse:
+def check_in(request: AuthenticatedRequest, goal_id: uuid.UUID | None = None) -> HttpResponse:
     """Several goals on one page, each optional; what is filled in is saved together or not at
     all. With ``goal_id``, the page for that one goal (the "Check in" link of a card)."""
     client = request.user
@@ -302,7 +298,7 @@ def check_in(request: HttpRequest, goal_id: uuid.UUID | None = None) -> HttpResp
     })
 
 
-def _check_in_save(request: HttpRequest, filled: list[CheckInForm],
+def _check_in_save(request: AuthenticatedRequest, filled: list[CheckInForm],
                    who5_form: Who5Form | None) -> bool:
     valid = all([form.is_valid() for form in filled])
     answers = None
@@ -333,7 +329,7 @@ def _check_in_save(request: HttpRequest, filled: list[CheckInForm],
 
 @client_required
 @require_http_methods(["GET", "POST"])
-def reminders(request: HttpRequest) -> HttpResponse:
+def reminders(request: AuthenticatedRequest) -> HttpResponse:
     client = request.user
     preference = reminder_preference_get(client)
     form = ReminderHoursForm(initial={"quiet_start": preference.quiet_start,
@@ -369,11 +365,11 @@ def _clinician_lines(clinician: User, client: User) -> list[str]:
     """The lines the clinician may set goals in for this client: ones the client uses, and
     therapy only if the clinician provides it."""
     seen = lines_for_staff(clinician)
-    return [line for line in _client_lines(client) if line in seen]
+    return [line for line in client.client_profile.lines if line in seen]
 
 
 @clinician_required
-def clinician_goals(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+def clinician_goals(request: AuthenticatedRequest, client_id: uuid.UUID) -> HttpResponse:
     client = client_for_staff(request=request, public_id=client_id, what=AccessLog.What.GOALS)
     goals_list = goals_for_clinician(clinician=request.user, client=client)
     preference = reminder_preference_get(client)
@@ -391,7 +387,8 @@ def clinician_goals(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
 
 @clinician_required
 @require_http_methods(["GET", "POST"])
-def clinician_goal_new(request: HttpRequest, client_id: uuid.UUID, line: str) -> HttpResponse:
+def clinician_goal_new(request: AuthenticatedRequest, client_id: uuid.UUID,
+                       line: str) -> HttpResponse:
     client = client_for_staff(request=request, public_id=client_id, what=AccessLog.What.GOALS)
     if line not in _clinician_lines(request.user, client):
         raise Http404("No such service line.")
@@ -412,7 +409,7 @@ def clinician_goal_new(request: HttpRequest, client_id: uuid.UUID, line: str) ->
 
 @clinician_required
 @require_http_methods(["GET", "POST"])
-def clinician_goal(request: HttpRequest, goal_id: uuid.UUID) -> HttpResponse:
+def clinician_goal(request: AuthenticatedRequest, goal_id: uuid.UUID) -> HttpResponse:
     """One goal with its check-ins, chart and comments; POST adds a comment."""
     goal = goal_for_clinician(clinician=request.user, public_id=goal_id)
     check_ins = list(goal.check_ins.all())
@@ -437,7 +434,7 @@ def clinician_goal(request: HttpRequest, goal_id: uuid.UUID) -> HttpResponse:
 
 @clinician_required
 @require_POST
-def clinician_goal_approve(request: HttpRequest, goal_id: uuid.UUID) -> HttpResponse:
+def clinician_goal_approve(request: AuthenticatedRequest, goal_id: uuid.UUID) -> HttpResponse:
     goal = goal_for_clinician(clinician=request.user, public_id=goal_id)
     try:
         services.goal_approve(goal=goal, by=request.user)

@@ -15,13 +15,6 @@ from messaging.models import Message, MessageHours, MessagingPreference, Thread
 LINE_ORDER = ("coaching", "therapy")
 
 
-def _client_lines(client: User) -> list[str]:
-    profile = client.client_profile
-    lines = {ServiceLines.BOTH: ["coaching", "therapy"], ServiceLines.THERAPY: ["therapy"],
-             ServiceLines.COACHING: ["coaching"]}
-    return lines.get(profile.service_lines, [])
-
-
 def messaging_preference(client: User) -> MessagingPreference:
     """The practice's choice for the client (an unsaved default when there is none)."""
     try:
@@ -51,7 +44,7 @@ def lines_for_client(client: User) -> list[str]:
     if clinician is None or not clinician.is_active:
         return []
     staff_lines = lines_for_staff(clinician)
-    return [line for line in _client_lines(client) if line in staff_lines]
+    return [line for line in client.client_profile.lines if line in staff_lines]
 
 
 def thread_for_user(*, user: User, client: User, service_line: str) -> Thread:
@@ -105,8 +98,9 @@ def threads_for_clinician(clinician: User) -> list[Thread]:
     (oldest first), then the newest."""
     threads = list(_clinician_threads(clinician).filter(last_message_at__isnull=False)
                    .select_related("client").order_by("-last_message_at"))
-    waiting = sorted((t for t in threads if t.first_unanswered_at),
-                     key=lambda t: t.first_unanswered_at)
+    waiting = [t for _, t in sorted(((t.first_unanswered_at, t) for t in threads
+                                     if t.first_unanswered_at is not None),
+                                    key=lambda pair: pair[0])]
     return waiting + [t for t in threads if not t.first_unanswered_at]
 
 

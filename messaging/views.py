@@ -8,11 +8,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from clients.access import client_for_staff, lines_for_staff
+from clients.http import AuthenticatedRequest
 from clients.models import AccessLog
 from clients.services import access_log_record_many
 from messaging import services
@@ -37,7 +38,7 @@ def _boundaries(clinician) -> dict[str, str]:
 
 
 @client_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedRequest) -> HttpResponse:
     client = request.user
     threads = threads_for_client(client)
     rows = [{"line": line, "title": LINE_TITLES[line], "thread": thread,
@@ -50,7 +51,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "rows": rows, "clinician": clinician, **_boundaries(clinician)})
 
 
-def _thread_page(request: HttpRequest, *, client, line: str, template_context: dict,
+def _thread_page(request: AuthenticatedRequest, *, client, line: str, template_context: dict,
                  back_url: str, action_url: str) -> HttpResponse:
     thread = thread_for_user(user=request.user, client=client, service_line=line)
     crisis = False
@@ -78,7 +79,7 @@ def _thread_page(request: HttpRequest, *, client, line: str, template_context: d
     items = messages_of_thread(thread)
     attached = _attachments(items)
     for item in items:
-        item.attached = attached.get(item.pk, [])
+        item.attached = attached.get(item.pk, [])  # type: ignore[attr-defined]
     may_start = request.user.is_clinician or messaging_preference(client).client_may_start \
         or thread.last_staff_message_at is not None
     context = {
@@ -98,19 +99,20 @@ def _attachments(items) -> dict[int, list]:
     if not ids:
         return found
     for document in SharedDocument.objects.filter(message_id__in=ids).order_by("pk"):
-        found.setdefault(document.message_id, []).append(document)
+        if document.message_id is not None:
+            found.setdefault(document.message_id, []).append(document)
     return found
 
 
 @client_required
-def thread(request: HttpRequest, line: str) -> HttpResponse:
+def thread(request: AuthenticatedRequest, line: str) -> HttpResponse:
     return _thread_page(request, client=request.user, line=line, template_context={},
                         back_url=reverse("messaging:inbox"),
                         action_url=reverse("messaging:thread", args=[line]))
 
 
 @clinician_required
-def clinician_inbox(request: HttpRequest) -> HttpResponse:
+def clinician_inbox(request: AuthenticatedRequest) -> HttpResponse:
     threads = threads_for_clinician(request.user)
     access_log_record_many(request=request, clients=[t.client for t in threads],
                            what=AccessLog.What.LIST, detail="messages")
@@ -119,7 +121,7 @@ def clinician_inbox(request: HttpRequest) -> HttpResponse:
 
 
 @clinician_required
-def clinician_thread(request: HttpRequest, client_id, line: str) -> HttpResponse:
+def clinician_thread(request: AuthenticatedRequest, client_id, line: str) -> HttpResponse:
     if line not in lines_for_staff(request.user):  # the firewall, before anything is read
         raise Http404
     client = client_for_staff(request=request, public_id=client_id,

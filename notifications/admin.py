@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -7,6 +9,9 @@ from django.http import HttpRequest
 from notifications.clock import outbox_now
 from notifications.models import Notification, SweepHeartbeat
 from notifications.services import ResendRefused, notification_resend
+
+if TYPE_CHECKING:  # the layers point one way: the outbox imports no app above it
+    from clients.http import AuthenticatedRequest
 
 
 @admin.register(Notification)
@@ -41,7 +46,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resend selected failed or needs-review notifications",
                   permissions=["resend"])
-    def resend(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+    def resend(self, request: AuthenticatedRequest, queryset: QuerySet[Notification]) -> None:
         queued = skipped = 0
         refused: list[str] = []
         for notification in queryset:

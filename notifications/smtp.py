@@ -81,6 +81,7 @@ class EmailBackend(DjangoEmailBackend):
         recipients = [sanitize_address(addr, encoding) for addr in email_message.recipients()]
         payload = email_message.message().as_bytes(linesep="\r\n")
         conn = self.connection
+        assert conn is not None, "open() made the connection"
         try:
             conn.ehlo_or_helo_if_needed()
             options = [f"size={len(payload)}"] if conn.does_esmtp and conn.has_extn("size") \
@@ -123,5 +124,6 @@ class EmailBackend(DjangoEmailBackend):
     def _drop(self) -> None:
         # The connection is thrown away after a failure; closing it may fail too.
         with contextlib.suppress(smtplib.SMTPException, OSError):
-            self.connection.close()
+            if self.connection is not None:
+                self.connection.close()
         self.connection = None

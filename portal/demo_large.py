@@ -123,8 +123,9 @@ def seed_large(*, password: str, seed: int = 7) -> dict[str, int]:
                        for item in instrument.items if item.scored}
             if instrument is PHQ9:
                 answers["item9"] = 0
+            total = sum(answers.values())
             score = instrument.scorer(instrument.clean(
-                answers | ({"item10": 1} if instrument is PHQ9 and sum(answers.values()) else {})))
+                answers | ({"item10": 1} if instrument is PHQ9 and total else {})))
             responses.append(ScreeningResponse(
                 client=client, instrument=instrument.code, version=instrument.version,
                 answers=answers, total=score.total, band=score.band, flags=list(score.flags),

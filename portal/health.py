@@ -47,7 +47,7 @@ def check_broker() -> None:
         if hasattr(channel, "client"):  # Redis: a PING is real I/O, not just a socket object
             channel.client.ping()
         else:  # the folder transport of development
-            folder = Path(conn.transport_options["data_folder_out"])
+            folder = Path((conn.transport_options or {})["data_folder_out"])
             if not (folder.is_dir() and os.access(folder, os.W_OK)):
                 raise OSError(f"broker folder {folder} is not writable")
 

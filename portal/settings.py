@@ -130,7 +130,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "db.sqlite3",
+            "NAME": str(VAR_DIR / "db.sqlite3"),
             # IMMEDIATE takes the write lock when a transaction starts, so two writers queue up
             # instead of failing half-way ("database is locked").
             # https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-transaction-behavior
@@ -164,7 +164,8 @@ else:
 CELERY_BROKER_VISIBILITY_TIMEOUT = 3600  # seconds; every retry countdown stays below it
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
 else:
     _broker_dir = VAR_DIR / "celery-broker"
     CELERY_BROKER_URL = "filesystem://localhost//"  # the host is unused; naming it stops a warning
@@ -269,7 +270,8 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # allauth's rate limits are on by default (login failures, signups, password resets, codes);
 # they count in the cache, so production needs the shared Redis cache, not per-process memory.
 # https://docs.allauth.org/en/latest/account/rate_limits.html
-ACCOUNT_RATE_LIMITS = {}  # empty dict = allauth's defaults; False would switch them off
+# An empty dict is allauth's defaults; False would switch them off.
+ACCOUNT_RATE_LIMITS: dict[str, str] = {}
 # Behind a TLS proxy the client's address is in X-Forwarded-For. Set this to the number of
 # proxies you control (1 for one nginx/load balancer); 0 ignores the header, which anyone can
 # forge, so rate limits and the access log would otherwise see the proxy's address or a lie.

@@ -8,9 +8,10 @@ from portal import health
 from workspace import account_urls as record_urls
 
 # Django admin signs in through allauth, so the same MFA stage and rate limits apply there.
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 # The autocomplete lists people by name: a staff read of each client listed (rule 8).
-admin.site.autocomplete_view = autocomplete_logged(admin.site.autocomplete_view)
+admin.site.autocomplete_view = autocomplete_logged(  # type: ignore[method-assign]
+    admin.site.autocomplete_view)
 admin.site.site_header = "Tandem practice admin"
 admin.site.site_title = "Tandem admin"
 

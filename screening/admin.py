@@ -9,6 +9,8 @@ and form as the clinician's resolve page (screening.services.risk_flag_resolve).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -17,6 +19,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from clients.http import AuthenticatedRequest
 from clients.models import Role, User
 from portal.lib.admin import AccessLoggedAdmin, ReadOnlyAdmin
 from screening.forms import RiskFlagResolveForm
@@ -51,7 +54,7 @@ class RouteRecommendationAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
     def response_list(self, obj: RouteRecommendation) -> str:
         return ", ".join(str(response) for response in obj.responses.all()) or "—"
 
-    def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj=None) -> list[Any]:
         # The M2M is shown as text: a read-only multi-select would list every response.
         return [field.name for field in self.model._meta.fields] + ["response_list"]
 
@@ -66,12 +69,12 @@ class RiskFlagAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
     ordering = ["-opened_at", "-pk"]
     actions = ["resolve"]
 
-    def has_resolve_permission(self, request: HttpRequest) -> bool:
+    def has_resolve_permission(self, request: AuthenticatedRequest) -> bool:
         return request.user.is_practice_admin
 
     @admin.action(description="Record a clinician's resolution of the selected risk flags",
                   permissions=["resolve"])
-    def resolve(self, request: HttpRequest,
+    def resolve(self, request: AuthenticatedRequest,
                 queryset: QuerySet[RiskFlag]) -> TemplateResponse | None:
         """First a confirmation page listing the flags, asking which clinician decided and
         what was done (as Django's delete confirmation does); its submit comes back here with

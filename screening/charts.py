@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
@@ -30,6 +30,8 @@ PANEL_GAP = 18
 AXIS_HEIGHT = 34  # date labels under the last panel
 PLOT_LEFT = MARGIN_LEFT
 PLOT_RIGHT = WIDTH - MARGIN_RIGHT
+# The time range of a chart without a single moment (never read: it has no point to place).
+_NO_MOMENT = datetime.min.replace(tzinfo=UTC)
 PLOT_WIDTH = PLOT_RIGHT - PLOT_LEFT
 MAX_TIME_TICKS = 5
 
@@ -110,7 +112,8 @@ def screening_chart(responses: Iterable[ScreeningResponse], *, zone: tzinfo,
         if response.instrument in by_series and value is not None:
             by_series[response.instrument].append((response.submitted_at, value))
     moments = [when for values in by_series.values() for when, _ in values]
-    start, end = (min(moments), max(moments)) if moments else (None, None)
+    # Without a moment there is no point to place: start and end are then never read.
+    start, end = (min(moments), max(moments)) if moments else (_NO_MOMENT, _NO_MOMENT)
 
     panels = []
     for index, series in enumerate(shown):
@@ -213,7 +216,7 @@ def _time_axis(ticks, labels, start: datetime, end: datetime, *, axis_y: float) 
     out = []
     for when, label in zip(ticks, labels, strict=True):
         x = _x_for(when, start, end)
-        anchor = {PLOT_LEFT: "start", PLOT_RIGHT: "end"}.get(x, "middle")
+        anchor = {float(PLOT_LEFT): "start", float(PLOT_RIGHT): "end"}.get(x, "middle")
         out.append(f'<line x1="{x}" y1="{axis_y}" x2="{x}" y2="{axis_y + 5}" stroke="#7a8590"/>')
         out.append(f'<text x="{x}" y="{axis_y + 20}" text-anchor="{anchor}" fill="#4b5763">'
                    f"{escape(label)}</text>")

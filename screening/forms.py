@@ -38,7 +38,7 @@ class InstrumentForm(forms.Form):
             self.fields[item.code] = field
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         answers = {code: value for code, value in cleaned.items() if value not in (None, "")}
         try:
             self.answers: dict[str, int] = self.instrument.clean(answers)
@@ -51,8 +51,8 @@ class InstrumentForm(forms.Form):
 def instrument_form(instrument: Instrument, data: Mapping[str, Any] | None = None,
                     initial: Mapping[str, int] | None = None) -> InstrumentForm:
     # Radio choices are strings; the draft keeps ints.
-    initial = {code: str(value) for code, value in (initial or {}).items()}
-    return InstrumentForm(data, instrument=instrument, initial=initial)
+    as_choices = {code: str(value) for code, value in (initial or {}).items()}
+    return InstrumentForm(data, instrument=instrument, initial=as_choices)
 
 
 class RouteOverrideForm(forms.Form):

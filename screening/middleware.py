@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import cast
 
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
+
+from clients.http import AuthenticatedRequest
 
 logger = logging.getLogger(__name__)
 
@@ -22,11 +25,11 @@ class SafetyPendingMiddleware:
         session = getattr(request, "session", None)
         if session is not None and session.get(SAFETY_PENDING_KEY) \
                 and request.user.is_authenticated and request.user.is_client:
-            self._write(request)
+            self._write(cast(AuthenticatedRequest, request))
         return self.get_response(request)
 
     @staticmethod
-    def _write(request: HttpRequest) -> None:
+    def _write(request: AuthenticatedRequest) -> None:
         from screening.services import safety_answers_report
 
         left = []

@@ -21,10 +21,14 @@ THERAPY_INDICATOR_THRESHOLD = 3
 
 
 class Answered(Protocol):
-    answers: Mapping[str, int]
-    total: int | None
-    band: str
-    flags: list[str]
+    """What routing reads of a response (a ScreeningResponse, or the answers a flag opened on)."""
+
+    @property
+    def answers(self) -> Mapping[str, int]: ...
+    @property
+    def total(self) -> int | None: ...
+    @property
+    def band(self) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from clients.access import clients_assigned_q, clients_visible_q
 from clients.access import clinician_sees_therapy as clinician_sees_therapy
 from clients.models import ClientProfile, User
 from screening.instruments import INSTRUMENTS
+from screening.instruments.who5 import LOW_WELLBEING, WHO5_DROP
 from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse
 from screening.routing import reason_for_clinician
 
@@ -182,7 +183,7 @@ def open_risk_flags_for_clinician(*, clinician: User) -> list[RiskFlag]:
                 .select_related("client"))
 
 
-WHO5_REVIEW_FLAGS = ("low_wellbeing", "who5_drop")
+WHO5_REVIEW_FLAGS = (LOW_WELLBEING, WHO5_DROP)
 WHO5_REVIEW_DAYS = 30
 
 

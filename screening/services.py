@@ -93,7 +93,8 @@ def _who5_dropped(client: User, percent: int) -> bool:
     """A WHO-5 ten points or more (percentage scale) below the client's previous one."""
     previous = (ScreeningResponse.objects.filter(client=client, instrument=WHO5.code)
                 .order_by("-submitted_at", "-pk").first())
-    return previous is not None and previous.percent - percent >= WHO5_DROP_POINTS
+    return (previous is not None and previous.percent is not None
+            and previous.percent - percent >= WHO5_DROP_POINTS)
 
 
 def route_recommend(*, client: User, now: datetime | None = None) -> RouteRecommendation:
@@ -200,9 +201,9 @@ def _open_flag_locked(client: User) -> RiskFlag | None:
 
 
 def risk_alert_recipients(*, client: User) -> list[User]:
-    profile = client.client_profile
-    if profile.clinician_id and profile.clinician.is_active:
-        return [profile.clinician]
+    clinician = client.client_profile.clinician
+    if clinician is not None and clinician.is_active:
+        return [clinician]
     return list(User.objects.filter(role=Role.CLINICIAN, is_active=True))
 
 

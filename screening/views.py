@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.access import clinician_is_assigned
 from clients.forms import PhoneForm
+from clients.http import AuthenticatedRequest
 from clients.models import AccessLog
 from clients.selectors import client_profile_for_client
 from clients.services import access_log_record, access_log_record_many, client_phone_set
@@ -138,7 +139,7 @@ def _as_sent(request: HttpRequest) -> dict[str, list[str]]:
 
 
 @client_required
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: AuthenticatedRequest) -> HttpResponse:
     draft = _draft(request)
     resume = _first_missing_step(draft) if draft else None
     return render(request, "screening/start.html", {
@@ -151,7 +152,7 @@ def start(request: HttpRequest) -> HttpResponse:
 
 @client_required
 @require_http_methods(["GET", "POST"])
-def step(request: HttpRequest, instrument: str) -> HttpResponse:
+def step(request: AuthenticatedRequest, instrument: str) -> HttpResponse:
     if instrument not in WIZARD_ORDER:
         raise Http404("No such step.")
     draft = _draft(request)
@@ -185,7 +186,7 @@ def step(request: HttpRequest, instrument: str) -> HttpResponse:
     })
 
 
-def _safety_first(request: HttpRequest, instrument: Instrument, form,
+def _safety_first(request: AuthenticatedRequest, instrument: Instrument, form,
                   *, draft: dict[str, dict[str, int]] | None) -> HttpResponse:
     """A page sent with a safety answer above zero (rule 1), whatever else it holds.
 
@@ -230,7 +231,7 @@ def _safety_first(request: HttpRequest, instrument: Instrument, form,
     return redirect("screening:crisis")
 
 
-def _safety_report_later(request: HttpRequest, *, instrument: str,
+def _safety_report_later(request: AuthenticatedRequest, *, instrument: str,
                                  positive: dict[str, int]) -> None:
     """Hand the flag to the retrying task; with the broker down as well, keep it in the
     session, where the next request of this person tries again (SafetyPendingMiddleware)."""
@@ -246,8 +247,8 @@ def _safety_report_later(request: HttpRequest, *, instrument: str,
         request.session[SAFETY_PENDING_KEY] = pending
 
 
-def _step_done(request: HttpRequest, draft: dict[str, dict[str, int]], instrument: Instrument,
-               answers: dict[str, int]) -> HttpResponse:
+def _step_done(request: AuthenticatedRequest, draft: dict[str, dict[str, int]],
+               instrument: Instrument, answers: dict[str, int]) -> HttpResponse:
     code = instrument.code
     draft[code] = answers
     _partial_save(request, code, None)
@@ -270,7 +271,8 @@ def _step_done(request: HttpRequest, draft: dict[str, dict[str, int]], instrumen
     return redirect("screening:results")
 
 
-def _submit(request: HttpRequest, answers_by_instrument: dict[str, dict[str, int]]) -> None:
+def _submit(request: AuthenticatedRequest,
+            answers_by_instrument: dict[str, dict[str, int]]) -> None:
     if len(answers_by_instrument) == 1:
         [(code, answers)] = answers_by_instrument.items()
         screening_submit(client=request.user, instrument=code, answers=answers)
@@ -280,7 +282,7 @@ def _submit(request: HttpRequest, answers_by_instrument: dict[str, dict[str, int
 
 @client_required
 @require_http_methods(["GET", "POST"])
-def retake(request: HttpRequest, instrument: str) -> HttpResponse:
+def retake(request: AuthenticatedRequest, instrument: str) -> HttpResponse:
     """One questionnaire again (the measures a clinician follows over time)."""
     if instrument not in RETAKE_INSTRUMENTS:
         raise Http404("This questionnaire cannot be retaken on its own.")
@@ -350,7 +352,7 @@ def _crisis_page(request: HttpRequest, *, queued: bool = False,
 
 
 @client_required
-def results(request: HttpRequest) -> HttpResponse:
+def results(request: AuthenticatedRequest) -> HttpResponse:
     recommendation = current_recommendation(client=request.user)
     if recommendation is None:
         return redirect("screening:start")
@@ -367,7 +369,7 @@ def results(request: HttpRequest) -> HttpResponse:
 
 
 @client_required
-def response_detail(request: HttpRequest, response_id: uuid.UUID) -> HttpResponse:
+def response_detail(request: AuthenticatedRequest, response_id: uuid.UUID) -> HttpResponse:
     response = response_for_client(client=request.user, public_id=response_id)
     return render(request, "screening/response.html", {
         "response": response,
@@ -465,7 +467,7 @@ def _flag_row(response: ScreeningResponse, *, sees_therapy: bool) -> tuple[Histo
     ), True
 
 
-def _client_history_page(request: HttpRequest, client, *, override_form=None,
+def _client_history_page(request: AuthenticatedRequest, client, *, override_form=None,
                          status: int = 200) -> HttpResponse:
     access_log_record(request=request, client=client, what=AccessLog.What.SCREENING)
     history = screening_history_for_clinician(clinician=request.user, client=client)
@@ -498,14 +500,14 @@ def _client_history_page(request: HttpRequest, client, *, override_form=None,
 
 
 @clinician_required
-def client_history(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+def client_history(request: AuthenticatedRequest, client_id: uuid.UUID) -> HttpResponse:
     client = client_for_clinician(clinician=request.user, public_id=client_id)
     return _client_history_page(request, client)
 
 
 @clinician_required
 @require_POST
-def route_override(request: HttpRequest, client_id: uuid.UUID,
+def route_override(request: AuthenticatedRequest, client_id: uuid.UUID,
                    recommendation_id: uuid.UUID) -> HttpResponse:
     client = client_for_clinician(clinician=request.user, public_id=client_id)
     if not clinician_is_assigned(clinician=request.user, client=client):
@@ -534,7 +536,7 @@ def route_override(request: HttpRequest, client_id: uuid.UUID,
 
 
 @clinician_required
-def risk_flags(request: HttpRequest) -> HttpResponse:
+def risk_flags(request: AuthenticatedRequest) -> HttpResponse:
     """Open flags, oldest first (the client who has waited longest is seen first); the
     "Resolved" tab: the latest resolved flags the clinician may read, newest first."""
     resolved_tab = request.GET.get("tab") == "resolved"
@@ -577,7 +579,7 @@ def _trigger_row(flag: RiskFlag) -> HistoryRow | None:
 
 @clinician_required
 @require_http_methods(["GET", "POST"])
-def risk_flag(request: HttpRequest, flag_id: uuid.UUID) -> HttpResponse:
+def risk_flag(request: AuthenticatedRequest, flag_id: uuid.UUID) -> HttpResponse:
     flag = risk_flag_for_clinician(clinician=request.user, public_id=flag_id)
     is_open = flag.status == RiskFlag.Status.OPEN
     form = None
@@ -599,6 +601,7 @@ def risk_flag(request: HttpRequest, flag_id: uuid.UUID) -> HttpResponse:
     # sees it, why it opened and the safety answers; only a PHQ-9's other answers are hidden.
     sees_therapy = clinician_sees_therapy(request.user)
     response = flag.response
+    row: HistoryRow | None
     if response is not None:
         _, reasons = route_compute({response.instrument: response})
         row, firewalled = _flag_row(response, sees_therapy=sees_therapy)

@@ -11,6 +11,8 @@ never shown whole.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -53,7 +55,8 @@ class ClinicianChoiceMixin:
         if db_field.name == "clinician":
             kwargs["queryset"] = User.objects.filter(role=Role.CLINICIAN).order_by(
                 "full_name", "email")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return super().formfield_for_foreignkey(  # type: ignore[misc]  # a mixin
+            db_field, request, **kwargs)
 
 
 @admin.register(ServiceType)
@@ -107,8 +110,7 @@ class AvailabilityExceptionAdmin(ClinicianChoiceMixin, admin.ModelAdmin):
 
 class AppointmentChangeInline(admin.TabularInline):
     model = AppointmentChange
-    fields = ["at", "action", "by", "old_start", "new_start"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "action", "by", "old_start", "new_start")
     extra = 0
     can_delete = False
 
@@ -179,7 +181,7 @@ class CalendarFeedAdmin(ReadOnlyAdmin):
     readonly_fields = ["masked_token"]
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
-        return self.fields
+        return cast("list[str]", self.fields)
 
     @admin.display(description="token")
     def masked_token(self, obj: CalendarFeed) -> str:

@@ -8,6 +8,7 @@ datetimes and ids; a view treats an invalid one as a 404 or a clear error, never
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
@@ -21,12 +22,12 @@ class AwareDateTimeField(forms.CharField):
     """An ISO 8601 datetime with an offset ("2026-03-10T14:00:00Z"), returned in UTC. A time
     without an offset is refused: it would mean a different moment in every zone."""
 
-    def to_python(self, value: str) -> datetime | None:
-        value = super().to_python(value)
-        if not value:
+    def to_python(self, value: Any) -> datetime | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if not text:
             return None
         try:
-            moment = datetime.fromisoformat(value)
+            moment = datetime.fromisoformat(text)
         except ValueError as exc:
             raise ValidationError("Choose one of the times offered.", code="invalid") from exc
         if moment.tzinfo is None or moment.utcoffset() is None:

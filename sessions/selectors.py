@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from clients.models import ServiceLines, User
+from clients.models import User
 from clients.selectors import consent_is_current
 from screening.selectors import has_open_risk_flag
 from sessions.models import (
@@ -119,10 +120,11 @@ class FreeTimes:
             todays = self.exceptions.get(day, [])
             off = [e for e in todays if e.kind == AvailabilityException.Kind.OFF]
             if not any(e.whole_day for e in off):
-                off_ranges = [(local_to_utc(day, e.start_time, zone),
-                               local_to_utc(day, e.end_time, zone)) for e in off]
+                # A part-day exception has both times (its model's clean); whole days are out.
+                off_ranges = [(local_to_utc(day, cast(time, e.start_time), zone),
+                               local_to_utc(day, cast(time, e.end_time), zone)) for e in off]
                 windows = self.weekly.get(day.weekday(), []) + [
-                    (e.start_time, e.end_time) for e in todays
+                    (cast(time, e.start_time), cast(time, e.end_time)) for e in todays
                     if e.kind == AvailabilityException.Kind.EXTRA]
                 for window_start, window_end in windows:
                     slot = local_to_utc(day, window_start, zone)
@@ -279,17 +281,10 @@ def booking_eligibility(*, client: User, clinician: User, service_type: ServiceT
     return None
 
 
-_CLIENT_LINES: dict[str, frozenset[str]] = {
-    ServiceLines.THERAPY: frozenset({ServiceLine.THERAPY}),
-    ServiceLines.COACHING: frozenset({ServiceLine.COACHING}),
-    ServiceLines.BOTH: frozenset({ServiceLine.THERAPY, ServiceLine.COACHING}),
-}
-
-
 def _client_lines(client: User) -> frozenset[str]:
     """The service lines on the client's profile (signing a line's consent adds it); none for a
     prospective client."""
-    return _CLIENT_LINES.get(client.client_profile.service_lines, frozenset())
+    return frozenset(client.client_profile.lines)
 
 
 def _offered_to_client(service_type: ServiceType, *, lines: frozenset[str],

@@ -307,13 +307,13 @@ def _waitlist_offer(*, appointment: Appointment, freed_start: datetime) -> None:
     first to book wins (the others find the time taken)."""
     if freed_start <= timezone.now():
         return
-    waiting = WaitlistEntry.objects.filter(
+    in_line = WaitlistEntry.objects.filter(
         clinician=appointment.clinician, service_type=appointment.service_type,
         status=WaitlistEntry.Status.WAITING).exclude(client=appointment.client)
     stagger = timedelta(minutes=settings.WAITLIST_OFFER_STAGGER_MINUTES)
     now = timezone.now()
     # A client who may not have this time now (rule 1) is not offered it.
-    waiting = [entry for entry in waiting.select_related("client")
+    waiting = [entry for entry in in_line.select_related("client")
                if not coaching_time_refusal(client=entry.client,
                                             service_type=appointment.service_type)]
     for place, entry in enumerate(waiting):

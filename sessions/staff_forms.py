@@ -9,12 +9,13 @@ and turn a local date and time in the clinician's working zone into UTC.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
+from django.forms.utils import ErrorDict
 from django.utils import timezone
 
 from clients.models import User
@@ -62,9 +63,10 @@ class WeeklyAvailabilityForm(forms.ModelForm):
     def __init__(self, *args: Any, clinician: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.clinician = clinician
-        self.fields["weekday"].choices = [("", "Choose a day"),
+        cast(forms.ChoiceField, self.fields["weekday"]).choices = [("", "Choose a day"),
                                           *WeeklyAvailability.Weekday.choices]
-        self.fields["service_line"].choices = ANY_LINE + list(ServiceLine.choices)
+        cast(forms.ChoiceField, self.fields["service_line"]).choices = [
+            *ANY_LINE, *ServiceLine.choices]
 
 
 class AvailabilityExceptionForm(forms.ModelForm):
@@ -84,8 +86,10 @@ class AvailabilityExceptionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.instance.clinician = clinician
         self.today = today
-        self.fields["kind"].choices = AvailabilityException.Kind.choices  # no blank radio
-        self.fields["service_line"].choices = ANY_LINE + list(ServiceLine.choices)
+        # No blank radio.
+        cast(forms.ChoiceField, self.fields["kind"]).choices = AvailabilityException.Kind.choices
+        cast(forms.ChoiceField, self.fields["service_line"]).choices = [
+            *ANY_LINE, *ServiceLine.choices]
 
     def clean_date(self) -> date:
         day = self.cleaned_data["date"]
@@ -94,14 +98,15 @@ class AvailabilityExceptionForm(forms.ModelForm):
         return day
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # ModelForm's, private to Django
         # The model's "both times or neither" belongs to no field: show it next to the empty
         # one, where the person has to act (unless that field has its own error already).
         start, end = self.cleaned_data.get("start_time"), self.cleaned_data.get("end_time")
-        if NON_FIELD_ERRORS in self._errors and (start is None) != (end is None):
-            messages = self._errors.pop(NON_FIELD_ERRORS)
+        errors: ErrorDict = self._errors  # type: ignore[attr-defined]
+        if NON_FIELD_ERRORS in errors and (start is None) != (end is None):
+            messages = errors.pop(NON_FIELD_ERRORS)
             missing = "end_time" if end is None else "start_time"
-            if missing not in self._errors:
+            if missing not in errors:
                 self.add_error(missing, list(messages))
 
 
@@ -122,7 +127,7 @@ class WhenForm(forms.Form):
         self.fields["time"].help_text = f"In your working time zone, {zone.key}."
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         day, wall = cleaned.get("date"), cleaned.get("time")
         if day is not None and wall is not None:
             now = timezone.now()
@@ -182,8 +187,8 @@ class BookForClientForm(WhenForm):
     def __init__(self, *args: Any, clients: QuerySet[User], service_types: QuerySet[ServiceType],
                  zone: ZoneInfo, **kwargs: Any) -> None:
         super().__init__(*args, zone=zone, **kwargs)
-        self.fields["client"].queryset = clients
-        self.fields["service_type"].queryset = service_types
+        cast(forms.ModelChoiceField, self.fields["client"]).queryset = clients
+        cast(forms.ModelChoiceField, self.fields["service_type"]).queryset = service_types
         self.fields["time"].help_text = (
             f"In your working time zone, {zone.key}. A series keeps this local time across "
             f"daylight saving changes.")

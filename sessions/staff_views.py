@@ -13,17 +13,19 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods
 
+from clients.http import AuthenticatedRequest
 from clients.models import AccessLog, User
 from clients.selectors import clients_for_clinician
 from clients.services import access_log_record, access_log_record_many
@@ -64,7 +66,7 @@ from sessions.staff_forms import (
     form_add_service_errors,
 )
 
-STATUS_TONES = {
+STATUS_TONES: dict[str, str] = {
     AppointmentStatus.BOOKED: "",
     AppointmentStatus.COMPLETED: "success",
     AppointmentStatus.NO_SHOW: "warning",
@@ -108,7 +110,7 @@ def _monday(value: str | None, today: date) -> date:
 
 
 @clinician_required
-def week(request: HttpRequest) -> HttpResponse:
+def week(request: AuthenticatedRequest) -> HttpResponse:
     zone = request.user.zone
     today = timezone.now().astimezone(zone).date()
     monday = _monday(request.GET.get("week"), today)
@@ -118,7 +120,7 @@ def week(request: HttpRequest) -> HttpResponse:
     end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=zone)
     for appointment in appointments_for_clinician_between(clinician=request.user, start=start,
                                                           end=end):
-        appointment.tone = status_tone(appointment)
+        appointment.tone = status_tone(appointment)  # type: ignore[attr-defined]  # for the page
         # An appointment over midnight sits on the day it starts (or on Monday, if it started
         # the Sunday before).
         index = max(0, (appointment.start.astimezone(zone).date() - monday).days)
@@ -140,7 +142,7 @@ def week(request: HttpRequest) -> HttpResponse:
 # --- Weekly hours and exceptions -------------------------------------------------------------
 
 
-def _delete_own(request: HttpRequest, queryset, what: str) -> None:
+def _delete_own(request: AuthenticatedRequest, queryset, what: str) -> None:
     """Delete one of the signed-in clinician's own rows (the queryset is already theirs)."""
     form = DeleteForm(request.POST)
     if form.is_valid() and queryset.filter(pk=form.cleaned_data["delete"]).delete()[0]:
@@ -151,7 +153,7 @@ def _delete_own(request: HttpRequest, queryset, what: str) -> None:
 
 @clinician_required
 @require_http_methods(["GET", "POST"])
-def availability(request: HttpRequest) -> HttpResponse:
+def availability(request: AuthenticatedRequest) -> HttpResponse:
     mine = WeeklyAvailability.objects.filter(clinician=request.user)
     form = WeeklyAvailabilityForm(clinician=request.user)
     if request.method == "POST":
@@ -173,7 +175,7 @@ def availability(request: HttpRequest) -> HttpResponse:
 
 @clinician_required
 @require_http_methods(["GET", "POST"])
-def exceptions(request: HttpRequest) -> HttpResponse:
+def exceptions(request: AuthenticatedRequest) -> HttpResponse:
     zone = clinician_zone(request.user)
     today = timezone.now().astimezone(zone).date()
     mine = AvailabilityException.objects.filter(clinician=request.user)
@@ -225,9 +227,9 @@ def _series_report(*, clinician: User, value: str | None) -> SeriesReport | None
 
 @clinician_required
 @require_http_methods(["GET", "POST"])
-def book_for_client(request: HttpRequest) -> HttpResponse:
+def book_for_client(request: AuthenticatedRequest) -> HttpResponse:
     zone = clinician_zone(request.user)
-    options = {"clients": clients_for_clinician(clinician=request.user),
+    options: dict[str, Any] = {"clients": clients_for_clinician(clinician=request.user),
                "service_types": service_types_bookable(), "zone": zone}
     if request.method == "POST":
         form = BookForClientForm(request.POST, **options)
@@ -247,7 +249,8 @@ def book_for_client(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _book(request: HttpRequest, form: BookForClientForm, zone: ZoneInfo) -> HttpResponse | None:
+def _book(request: AuthenticatedRequest, form: BookForClientForm,
+          zone: ZoneInfo) -> HttpResponse | None:
     """Book what the valid form asks for; a redirect on success, None (with the errors on the
     form, nothing saved) otherwise."""
     data = form.cleaned_data
@@ -313,7 +316,7 @@ def _series_position(appointment: Appointment, changes: list[AppointmentChange])
 
 @clinician_required
 @require_http_methods(["GET", "POST"])
-def appointment(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
+def appointment(request: AuthenticatedRequest, appointment_id: uuid.UUID) -> HttpResponse:
     appt = appointment_for_clinician(clinician=request.user, public_id=appointment_id)
     zone = clinician_zone(request.user)
     move_form = MoveForm(zone=zone, prefix="move", initial={

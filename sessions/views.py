@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clients.http import AuthenticatedRequest
 from clients.models import ClientProfile, User
 from clients.selectors import client_profile_for_client, clinicians_active
 from portal.lib.access import client_required
@@ -86,7 +87,7 @@ NOT_OFFERED = "That time can't be booked. Here are the times still free."
 
 
 
-def _profile(request: HttpRequest) -> ClientProfile:
+def _profile(request: AuthenticatedRequest) -> ClientProfile:
     """The client's profile with their clinician, cached on the user so that the selectors' and
     services' ``client.client_profile`` costs no second query."""
     profile = client_profile_for_client(client=request.user)
@@ -117,10 +118,11 @@ def _clinician_for(profile: ClientProfile, service_type: ServiceType,
     """The client's own clinician; for a consultation of a client who has none yet, the one
     they chose among the active clinicians (the first by default). A ``?clinician=`` naming
     anyone else is a 404."""
-    if profile.clinician_id is not None:
-        if requested and requested != profile.clinician.public_id:
+    own = profile.clinician if profile.clinician_id is not None else None
+    if own is not None:
+        if requested and requested != own.public_id:
             raise Http404("Not your clinician.")
-        return ClinicianChoice(profile.clinician, [])
+        return ClinicianChoice(own, [])
     clinicians = clinicians_active()
     if service_type.kind != ServiceKind.CONSULTATION:
         # booking_eligibility explains that sessions come after a first consultation.
@@ -172,7 +174,7 @@ class TimePicker:
     day_error: str
 
 
-def _time_picker(request: HttpRequest, *, clinician: User, service_type: ServiceType,
+def _time_picker(request: AuthenticatedRequest, *, clinician: User, service_type: ServiceType,
                  page_url: str, time_url: Callable[[datetime], str],
                  extra: dict[str, str] | None = None,
                  ignore: Appointment | None = None) -> TimePicker:
@@ -254,7 +256,7 @@ def _time_picker(request: HttpRequest, *, clinician: User, service_type: Service
     )
 
 
-def _slot_or_404(request: HttpRequest) -> SlotForm:
+def _slot_or_404(request: AuthenticatedRequest) -> SlotForm:
     form = SlotForm(request.GET)
     if not form.is_valid():
         raise Http404("Choose one of the times offered.")
@@ -283,7 +285,7 @@ class TypeRow:
 
 
 @client_required
-def choose_type(request: HttpRequest) -> HttpResponse:
+def choose_type(request: AuthenticatedRequest) -> HttpResponse:
     profile = _profile(request)
     client = request.user
     types = service_types_bookable_for_client(client=client)
@@ -307,7 +309,7 @@ def choose_type(request: HttpRequest) -> HttpResponse:
 
 
 @client_required
-def pick_time(request: HttpRequest, code: str) -> HttpResponse:
+def pick_time(request: AuthenticatedRequest, code: str) -> HttpResponse:
     profile = _profile(request)
     service_type = service_type_bookable_for_client(client=request.user, code=code)
     day_form = DayForm(request.GET)
@@ -321,6 +323,7 @@ def pick_time(request: HttpRequest, code: str) -> HttpResponse:
     waiting = False
     if reason is None:
         clinician = choice.clinician
+        assert clinician is not None  # _eligibility refuses when nobody takes bookings
         extra = {"clinician": str(clinician.public_id)} if choice.choices else {}
         confirm_url = reverse("booking:confirm", args=[service_type.code])
         picker = _time_picker(
@@ -346,7 +349,7 @@ def pick_time(request: HttpRequest, code: str) -> HttpResponse:
 
 @client_required
 @require_http_methods(["GET", "POST"])
-def confirm(request: HttpRequest, code: str) -> HttpResponse:
+def confirm(request: AuthenticatedRequest, code: str) -> HttpResponse:
     profile = _profile(request)
     service_type = service_type_bookable_for_client(client=request.user, code=code)
     slot = _slot_or_404(request)
@@ -357,7 +360,8 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
     zone = request.user.zone
     back_url = _pick_time_url(service_type, day=start.astimezone(zone).date(),
                               clinician=clinician, choose=bool(choice.choices))
-    if reason is None and request.method == "POST":
+    # No reason means a clinician (_eligibility refuses when nobody takes bookings).
+    if reason is None and clinician is not None and request.method == "POST":
         try:
             appointment = appointment_book(client=request.user, clinician=clinician,
                                            service_type=service_type, start=start)
@@ -370,8 +374,8 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, f"Booked: {service_type.name} on "
                                       f"{_spoken(appointment.start, zone)}.")
             return redirect("booking:detail", appointment_id=appointment.public_id)
-    elif reason is None and not slot_is_offered(clinician=clinician, service_type=service_type,
-                                            start=start):
+    elif reason is None and clinician is not None and not slot_is_offered(
+            clinician=clinician, service_type=service_type, start=start):
         messages.warning(request, NOT_OFFERED)
         return redirect(back_url)
     return render(request, "booking/client/confirm.html", {
@@ -394,7 +398,7 @@ class UpcomingRow:
 
 
 @client_required
-def appointments(request: HttpRequest) -> HttpResponse:
+def appointments(request: AuthenticatedRequest) -> HttpResponse:
     now = timezone.now()
     upcoming = [UpcomingRow(a, in_late_window(a, now))
                 for a in appointments_upcoming_for_client(client=request.user, now=now)]
@@ -412,7 +416,7 @@ def _is_open(appointment: Appointment) -> bool:
 
 
 @client_required
-def detail(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
+def detail(request: AuthenticatedRequest, appointment_id: uuid.UUID) -> HttpResponse:
     appointment = appointment_for_client(client=request.user, public_id=appointment_id)
     is_open = _is_open(appointment)
     return render(request, "booking/client/detail.html", {
@@ -426,7 +430,7 @@ def detail(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
 
 
 @client_required
-def appointment_ics(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
+def appointment_ics(request: AuthenticatedRequest, appointment_id: uuid.UUID) -> HttpResponse:
     appointment = appointment_for_client(client=request.user, public_id=appointment_id)
     profile = _profile(request)
     body = render_appointment_ics(appointment=appointment, zone_name=request.user.time_zone,
@@ -439,7 +443,7 @@ def appointment_ics(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResp
 
 @client_required
 @require_http_methods(["GET", "POST"])
-def reschedule(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
+def reschedule(request: AuthenticatedRequest, appointment_id: uuid.UUID) -> HttpResponse:
     appointment = appointment_for_client(client=request.user, public_id=appointment_id)
     if not _is_open(appointment):
         messages.info(request, "This appointment can no longer be moved.")
@@ -499,7 +503,7 @@ def reschedule(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
 
 @client_required
 @require_http_methods(["GET", "POST"])
-def cancel(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
+def cancel(request: AuthenticatedRequest, appointment_id: uuid.UUID) -> HttpResponse:
     appointment = appointment_for_client(client=request.user, public_id=appointment_id)
     if not _is_open(appointment):
         messages.info(request, "This appointment is not booked any more.")
@@ -530,7 +534,7 @@ def cancel(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
 
 @client_required
 @require_POST
-def waitlist_join(request: HttpRequest, code: str) -> HttpResponse:
+def waitlist_join(request: AuthenticatedRequest, code: str) -> HttpResponse:
     profile = _profile(request)
     service_type = service_type_bookable_for_client(client=request.user, code=code)
     form = WaitlistJoinForm(request.POST)
@@ -553,7 +557,7 @@ def waitlist_join(request: HttpRequest, code: str) -> HttpResponse:
 
 @client_required
 @require_POST
-def waitlist_leave(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
+def waitlist_leave(request: AuthenticatedRequest, entry_id: uuid.UUID) -> HttpResponse:
     entry = waitlist_entry_for_client(client=request.user, public_id=entry_id)
     services.waitlist_leave(entry=entry)
     messages.success(request, "You have left the waitlist.")
@@ -571,7 +575,7 @@ def _feed_url(feed: CalendarFeed | None) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def calendar_feed_settings(request: HttpRequest) -> HttpResponse:
+def calendar_feed_settings(request: AuthenticatedRequest) -> HttpResponse:
     """Clients and clinicians: create, replace or turn off their private feed link."""
     user = request.user
     if not (user.is_client or user.is_clinician):

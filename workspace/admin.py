@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from clients import admin as clients_admin
+from clients.http import AuthenticatedRequest
 from clients.models import AccessLog, ClientProfile, User
 from clients.services import access_log_record
 from portal.lib.admin import AccessLoggedAdmin, ReadOnlyAdmin
@@ -42,11 +43,12 @@ class RecordExportAdmin(admin.ModelAdmin):
     def people_of(self, queryset: QuerySet) -> list[User]:
         raise NotImplementedError
 
-    def has_export_permission(self, request: HttpRequest) -> bool:
+    def has_export_permission(self, request: AuthenticatedRequest) -> bool:
         return request.user.is_practice_admin
 
     @admin.action(description="Export client record (ZIP)", permissions=["export"])
-    def export_record(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+    def export_record(self, request: AuthenticatedRequest,
+                      queryset: QuerySet) -> HttpResponse | None:
         # Two rows are enough to tell "one" from "several", whatever was selected.
         people = self.people_of(queryset[:2])
         if len(people) != 1:
@@ -76,7 +78,7 @@ admin.site.unregister(ClientProfile)
 
 @admin.register(User)
 class UserAdmin(RecordExportAdmin, clients_admin.UserAdmin):
-    actions = [*RecordExportAdmin.actions, *clients_admin.UserAdmin.actions]
+    actions = [*RecordExportAdmin.actions, *clients_admin.UserAdmin.actions]  # type: ignore[assignment]
 
     def people_of(self, queryset: QuerySet[User]) -> list[User]:
         return list(queryset)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property, partial
+from typing import Any, cast
 
 from django.db.models import Exists, F, Max, OuterRef, Q, Subquery, Window
 from django.db.models.functions import Lead, RowNumber
@@ -238,7 +239,7 @@ def _scores_worsened(scope: _Scope) -> Iterable[Item]:
     """Each client's newest PHQ-9 and GAD-7 beside the one before it, compared in the database
     (window functions), so only the worsened pairs come back. Behind the firewall (coaching
     only) there are none: the clinician does not see these measures."""
-    newest_first = {"partition_by": [F("client_id"), F("instrument")],
+    newest_first: dict[str, Any] = {"partition_by": [F("client_id"), F("instrument")],
                     "order_by": [F("submitted_at").desc(), F("pk").desc()]}
     rows = (ScreeningResponse.objects
             .filter(scope.mine(), scope.sees_therapy, instrument__in=list(SCORED_LABELS),
@@ -247,13 +248,15 @@ def _scores_worsened(scope: _Scope) -> Iterable[Item]:
                       before=Window(Lead("total"), **newest_first))
             .filter(newest=1, total__gte=F("before") + WORSENED_BY)
             .values_list("client_id", "instrument", "pk", "total", "before", "submitted_at"))
+    # Both totals are set: the filter compares them.
     for client_id, instrument, pk, total, before, at in rows:
         client = scope.clients.get(client_id)
         if client is None:
             continue
         yield Item(client=client, rule=Rule.SCORE_WORSENED, when=at,
                    fingerprint=f"response:{pk}",
-                   describe=partial(_worsened_described, client, instrument, total, before, at))
+                   describe=partial(_worsened_described, client, instrument,
+                                    cast(int, total), cast(int, before), at))
 
 
 def _worsened_described(client: User, instrument: str, total: int, before: int,
@@ -319,7 +322,7 @@ def _goals_overdue(scope: _Scope) -> Iterable[Item]:
 
 def _overdue_described(goal: ActiveGoal) -> tuple[str, str]:
     return (reverse("goals:clinician_goals", args=[goal.client.public_id]),
-            f"“{goal.title}” was due on {_day(goal.due_date)} and is still active.")
+            f"“{goal.title}” was due on {_day(cast(date, goal.due_date))} and is still active.")
 
 
 def _no_booking(scope: _Scope) -> Iterable[Item]:
@@ -373,7 +376,8 @@ def _consent_unsigned(scope: _Scope) -> Iterable[Item]:
         if client is None or (client_id, kind) in has_current:
             continue
         document = current[kind]
-        yield Item(client=client, rule=Rule.CONSENT, when=document.published_at,
+        # A current document is a published one: published_at is set.
+        yield Item(client=client, rule=Rule.CONSENT, when=cast(datetime, document.published_at),
                    fingerprint=f"document:{document.pk}",
                    describe=partial(_consent_described, client, document, signed=version))
 
@@ -393,7 +397,7 @@ def _crisis_messages(scope: _Scope) -> Iterable[Item]:
             .values("thread__client_id", "thread__service_line")
             .annotate(newest=Max("pk"), at=Max("sent_at"))
             .order_by("thread__client_id", "thread__service_line"))
-    newest: dict[int, dict] = {}
+    newest: dict[int, Any] = {}
     for row in rows:
         current = newest.get(row["thread__client_id"])
         if current is None or row["at"] > current["at"]:

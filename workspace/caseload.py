@@ -82,7 +82,8 @@ def caseload_instruments(*, clinician: User) -> tuple[tuple[str, str], ...]:
 
 
 def caseload_for_clinician(*, clinician: User, instruments: tuple[tuple[str, str], ...],
-                           line: str = "", status: str = "", q: str = "", page: object = 1,
+                           line: str = "", status: str = "", q: str = "",
+                           page: int | str | None = 1,
                            now: datetime | None = None) -> tuple[list[Row], Page]:
     """One page of the caseload (PER_PAGE clients by name) with its figures, and the page for
     navigation, with a score for each of ``instruments`` (from caseload_instruments). A fixed
@@ -122,7 +123,7 @@ def caseload_for_clinician(*, clinician: User, instruments: tuple[tuple[str, str
             pair.append(value)
     for client_id, row in rows.items():
         for code, label in instruments:
-            pair = newest_two.get((client_id, code))
+            pair = newest_two.get((client_id, code)) or []
             row.scores.append(Score(
                 label=label, value=pair[0], previous=pair[1] if len(pair) > 1 else None,
                 higher_is_better=code == "who5", unit="%" if code == "who5" else "",

@@ -1,8 +1,11 @@
 """The clinician's caseload page (the client timeline is workspace/timeline_views.py)."""
 
-from django.http import HttpRequest, HttpResponse
+from typing import Any
+
+from django.http import HttpResponse
 from django.shortcuts import render
 
+from clients.http import AuthenticatedRequest
 from clients.models import AccessLog, ClientStatus
 from clients.services import access_log_record_many
 from portal.lib.access import clinician_required
@@ -15,10 +18,10 @@ from workspace.caseload import (
 
 
 @clinician_required
-def caseload(request: HttpRequest) -> HttpResponse:
+def caseload(request: AuthenticatedRequest) -> HttpResponse:
     """Every assigned client with sessions, scores and goals; filters and a name search by GET
     (values it does not know are ignored). A fixed number of queries (workspace.caseload)."""
-    filters = caseload_filters(request.GET)
+    filters: dict[str, Any] = caseload_filters(request.GET)
     instruments = caseload_instruments(clinician=request.user)
     rows, page = caseload_for_clinician(clinician=request.user, instruments=instruments,
                                         page=request.GET.get("page"), **filters)

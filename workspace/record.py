@@ -129,7 +129,7 @@ def _risk_flags(client: User) -> list[dict[str, Any]]:
         "opened_at": _value(flag.opened_at),
         "resolved_at": _value(flag.resolved_at),
         # None while the flag stands on the safety answers alone (a page sent incomplete).
-        "screening": str(flag.response.public_id) if flag.response_id else None,
+        "screening": str(flag.response.public_id) if flag.response else None,
     } for flag in flags]
 
 

@@ -6,16 +6,17 @@ The record composes every app, so the page lives here and joins the client's oth
 from __future__ import annotations
 
 from allauth.account.decorators import reauthentication_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from clients.http import AuthenticatedRequest
 from portal.lib.access import client_required
 from workspace.record import client_record_zip
 
 
-def _is_download(request: HttpRequest) -> bool:
+def _is_download(request: AuthenticatedRequest) -> bool:
     return request.method == "POST" or request.GET.get("download") == "1"
 
 
@@ -24,7 +25,7 @@ def _is_download(request: HttpRequest) -> bool:
 # The whole record leaves the portal: ask for the password (or a two-factor code) again unless
 # the person gave it in the last few minutes. allauth resumes the POST after they do.
 @reauthentication_required(enabled=_is_download)
-def record_download(request: HttpRequest) -> HttpResponse:
+def record_download(request: AuthenticatedRequest) -> HttpResponse:
     """GET: what the download holds, and the button. POST (or GET ?download=1): the ZIP."""
     if _is_download(request):
         today = timezone.localdate(timezone=request.user.zone)

@@ -5,10 +5,11 @@ messages of their own clients and their own, and the alerts sent to them."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from clients.http import AuthenticatedRequest
 from clients.models import AccessLog
 from clients.services import access_log_record_many
 from notifications.selectors import notification_review_token
@@ -18,7 +19,7 @@ from workspace.review import notification_needing_review_for, notifications_need
 
 
 @staff_required
-def review_list(request: HttpRequest) -> HttpResponse:
+def review_list(request: AuthenticatedRequest) -> HttpResponse:
     rows = list(notifications_needing_review_for(user=request.user))
     # Whether each reason still holds is checked when someone presses Resend, not here: the
     # list stays at a fixed number of queries.
@@ -31,7 +32,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_POST
-def review_resend(request: HttpRequest, token: str) -> HttpResponse:
+def review_resend(request: AuthenticatedRequest, token: str) -> HttpResponse:
     notification = notification_needing_review_for(user=request.user, token=token)
     if notification is None:
         raise Http404("No such message.")
@@ -49,7 +50,7 @@ def review_resend(request: HttpRequest, token: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def review_close(request: HttpRequest, token: str) -> HttpResponse:
+def review_close(request: AuthenticatedRequest, token: str) -> HttpResponse:
     """It arrived (found in the mail log, or the recipient says so): clear it, send nothing."""
     notification = notification_needing_review_for(user=request.user, token=token)
     if notification is None:

@@ -165,7 +165,7 @@ def timeline_events(sources: Sources, *, client: User, clinician: User,
                 history, "danger" if recommendation.route == "crisis" else ""))
             if recommendation.override_route:
                 events.append(Event(
-                    recommendation.overridden_at, "route",
+                    recommendation.overridden_at or recommendation.created_at, "route",
                     f"Path set to {recommendation.get_override_route_display()} by "
                     f"{_person(recommendation.overridden_by)}",
                     override_note_for_clinician(recommendation,

@@ -7,11 +7,12 @@ import uuid
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from clients.http import AuthenticatedRequest
 from clients.models import AccessLog, ConsentKind
 from clients.selectors import client_for_clinician_assigned
 from clients.services import NOTE_MAX_LENGTH, access_log_record, clinician_note_add
@@ -34,7 +35,7 @@ class ClinicianNoteForm(forms.Form):
 
 @clinician_required
 @require_http_methods(["GET", "POST"])
-def timeline(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+def timeline(request: AuthenticatedRequest, client_id: uuid.UUID) -> HttpResponse:
     """GET: the page (one access-log row). POST: add a note, then back to the page."""
     client = client_for_clinician_assigned(clinician=request.user, public_id=client_id)
     here = reverse("caseload:timeline", args=[client.public_id])
@@ -54,7 +55,7 @@ def timeline(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     sources = timeline_sources(clinician=request.user, client=client)
     events = timeline_events(sources, client=client, clinician=request.user, kinds=kinds)
     recommendation = sources.recommendation
-    signed = {}
+    signed: dict[str, object] = {}
     for signature in sources.consents:  # newest first: the first of each kind is the latest
         signed.setdefault(signature.document.kind, signature)
     access_log_record(request=request, client=client, what=AccessLog.What.TIMELINE,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import cast
 
 from django import forms
 from django.contrib import messages
@@ -16,6 +17,7 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from clients.access import client_ids_visible
+from clients.http import AuthenticatedRequest
 from clients.models import AccessLog
 from clients.selectors import (
     client_profile_for_client,
@@ -45,10 +47,11 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated:
         return render(request, "workspace/home_anonymous.html")
+    signed_in = cast(AuthenticatedRequest, request)
     if user.is_client:
-        return _client_home(request)
+        return _client_home(signed_in)
     if user.is_clinician:
-        return _clinician_home(request)
+        return _clinician_home(signed_in)
     if user.is_practice_admin:
         return render(request, "workspace/home_admin.html", {"counts": user_counts_by_role()})
     raise Http404  # a role this page does not know
@@ -63,7 +66,7 @@ ROUTE_FOR_CLIENT = {
 }
 
 
-def _client_home(request: HttpRequest) -> HttpResponse:
+def _client_home(request: AuthenticatedRequest) -> HttpResponse:
     profile = client_profile_for_client(client=request.user)
     recommendation = current_recommendation(client=request.user)
     next_appointment = appointments_upcoming_for_client(client=request.user).first()
@@ -122,14 +125,14 @@ def _screening_step(recommendation: RouteRecommendation | None) -> dict[str, str
         }
     return {
         "title": "Your recommended path",
-        "text": f"{ROUTE_FOR_CLIENT[recommendation.effective_route]}. See what you told us "
+        "text": f"{ROUTE_FOR_CLIENT[Route(recommendation.effective_route)]}. See what you told us "
                 "and what happens next.",
         "url": reverse("screening:results"),
         "action": "See your results",
     }
 
 
-def _clinician_home(request: HttpRequest) -> HttpResponse:
+def _clinician_home(request: AuthenticatedRequest) -> HttpResponse:
     clinician = request.user
     now = timezone.now()
     # The full list with scores and goals is the caseload page; here, the count and the people
@@ -193,16 +196,17 @@ def _schedule(clinician, *, now: datetime) -> list[ScheduleDay]:
         appointment.client_id for appointment in appointments
         if appointment.client.client_profile.clinician_id != clinician.pk})
     for appointment in appointments:
-        appointment.can_mark = (appointment.start <= now
+        # What the schedule shows beside each appointment, read by the template.
+        appointment.can_mark = (appointment.start <= now  # type: ignore[attr-defined]
                                 and appointment.status == AppointmentStatus.BOOKED)
         client = appointment.client
         if client.client_profile.clinician_id == clinician.pk:
-            appointment.client_url = reverse("caseload:timeline", args=[client.public_id])
+            client_url = reverse("caseload:timeline", args=[client.public_id])
         elif client.pk in visible:
-            appointment.client_url = reverse("screening:client_history",
-                                             args=[client.public_id])
+            client_url = reverse("screening:client_history", args=[client.public_id])
         else:
-            appointment.client_url = ""
+            client_url = ""
+        appointment.client_url = client_url  # type: ignore[attr-defined]
         local_day = appointment.start.astimezone(zone).date()
         by_day.get(local_day, days[0]).appointments.append(appointment)
     return days
@@ -217,7 +221,7 @@ class AcknowledgeForm(forms.Form):
 
 @clinician_required
 @require_POST
-def attention_ack(request: HttpRequest) -> HttpResponse:
+def attention_ack(request: AuthenticatedRequest) -> HttpResponse:
     """Acknowledge one needs-attention item with a note; back to the dashboard either way."""
     back = reverse("home") + "#needs-attention"
     form = AcknowledgeForm(request.POST)

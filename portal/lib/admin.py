@@ -47,7 +47,7 @@ def changelist_class_safe(base: type[ChangeList]) -> type[ChangeList]:
     with Django's "incorrect lookup parameters" message instead of a 500. The probe runs only
     when the query string holds a filter, so plain list pages cost no extra query."""
 
-    class SafeChangeList(base):
+    class SafeChangeList(base):  # type: ignore[valid-type,misc]
         def get_queryset(self, request, exclude_parameters=None):
             queryset = super().get_queryset(request, exclude_parameters)
             if set(request.GET) - _CHANGELIST_CONTROLS:
@@ -74,5 +74,5 @@ def admin_site_harden(site: admin.AdminSite) -> None:
         def get_changelist(request, _original=original, **kwargs):
             return changelist_class_safe(_original(request, **kwargs))
 
-        model_admin.get_changelist = get_changelist
-        model_admin._tandem_hardened = True
+        model_admin.get_changelist = get_changelist  # type: ignore[method-assign]
+        model_admin._tandem_hardened = True  # type: ignore[attr-defined]

@@ -147,8 +147,10 @@ def _as_whole_number(value: object) -> int:
         return int(value)
     if isinstance(value, int):
         return value
+    # The first eight digits after any leading zeros: a huge number never reaches int(), and a
+    # padded "0001" is the 1 it says (the rule errs on the side of showing help).
     try:
-        return int(str(value).strip()[:8])
+        return int(str(value).strip().lstrip("+0")[:8])  # all zeros: "" is no number, 0
     except ValueError:
         return 0
 

@@ -35,7 +35,10 @@ class Command(BaseCommand):
             raise CommandError("Run `python manage.py seed_demo --size large` first.")
         if not Authenticator.objects.filter(user=clinician).exists():
             TOTP.activate(clinician, generate_totp_secret())
-        client_user = clinician.assigned_clients.order_by("pk").first().user
+        profile = clinician.assigned_clients.order_by("pk").first()
+        if profile is None:
+            raise CommandError(f"{MARKER} has no clients: seed the large practice again.")
+        client_user = profile.user
         pages = {"dashboard": reverse("home"),
                  "caseload": reverse("caseload:caseload"),
                  "timeline": reverse("caseload:timeline", args=[client_user.public_id])}
