@@ -11,6 +11,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+# Titles a full name may start with, which are no one's first name.
+HONORIFICS = frozenset({"dr", "mr", "mrs", "ms", "mx", "miss", "prof", "professor", "rev"})
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -83,7 +86,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name
 
     def get_short_name(self) -> str:
-        return self.full_name.split(" ")[0] if self.full_name else self.email
+        return self.greeting_name or self.email
+
+    @property
+    def greeting_name(self) -> str:
+        """The name an email greets: the first name, past a title ("Dr. Maya Reyes" is
+        Maya, never "Dr."); "" when the account has no name."""
+        words = self.full_name.split()
+        while len(words) > 1 and words[0].rstrip(".").lower() in HONORIFICS:
+            words = words[1:]
+        return words[0] if words else ""
 
     @property
     def is_staff(self) -> bool:

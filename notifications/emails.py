@@ -69,7 +69,9 @@ def notification_email_build(*, notification: Notification) -> EmailMultiAlterna
     context = {
         # The row's own values first, so they can never override the ones below.
         **_template_values(notification.context),
-        "first_name": recipient.full_name.split()[0] if recipient.full_name.strip() else "",
+        "first_name": recipient.greeting_name,
+        # Staff get the same events worded for the one who holds the session, not attends it.
+        "for_staff": recipient.is_staff_member,
         "discreet": discreet,
         "practice_name": settings.PRACTICE_NAME,
         "site_url": settings.SITE_URL,
