@@ -262,6 +262,11 @@ class ConsentDocument(models.Model):
         "Plain text. Separate paragraphs with a blank line. A short first line without a "
         "full stop, followed by more lines, is shown as a heading."
     ))
+    changes_summary = models.TextField(
+        blank=True, max_length=2000,
+        help_text="What changed since the previous version, in plain words. Clients who signed "
+                  "an earlier version read it on their home page, the signing page and wherever "
+                  "booking waits for the new signature.")
     published_at = models.DateTimeField(
         null=True, blank=True, editable=False,
         help_text="Empty while the document is a draft. Publish it with the admin action.",
@@ -293,9 +298,11 @@ class ConsentDocument(models.Model):
         self.title = " ".join(self.title.split())
         if self.pk:
             stored = (ConsentDocument.objects.filter(pk=self.pk)
-                      .values("kind", "version", "title", "body", "published_at").first())
+                      .values("kind", "version", "title", "body", "changes_summary",
+                              "published_at").first())
             if stored and stored["published_at"] is not None and any(
-                stored[name] != getattr(self, name) for name in ("kind", "version", "title", "body")
+                stored[name] != getattr(self, name)
+                for name in ("kind", "version", "title", "body", "changes_summary")
             ):
                 raise ValidationError(
                     "This version is published and can no longer change. "

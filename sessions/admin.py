@@ -76,7 +76,8 @@ class ServiceTypeAdmin(admin.ModelAdmin):
                   "description": "A change applies to new bookings; booked appointments keep "
                                  "the time they took."}),
         ("Booking rules", {"fields": ["bookable_by", "min_notice_hours", "horizon_days",
-                                      "late_cancel_hours", "reminder_hours"]}),
+                                      "late_cancel_hours", "late_cancel_fee",
+                                      "reminder_hours"]}),
         ("Where and price", {"fields": ["location", "location_detail", "price_note"]}),
     ]
 

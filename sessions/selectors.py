@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from clients.models import ServiceLines, User
-from clients.selectors import consent_is_current
+from clients.selectors import consent_refusal
 from screening.selectors import has_open_risk_flag
 from sessions.models import (
     ACTIVE_STATUSES,
@@ -267,9 +267,8 @@ def booking_eligibility(*, client: User, clinician: User, service_type: ServiceT
         return None
     if assigned != clinician.pk:
         return "Sessions are booked with your own clinician, after a first consultation."
-    if not consent_is_current(client=client, kind=line):
-        noun = "therapy consent" if line == ServiceLine.THERAPY else "coaching agreement"
-        return f"Please sign the current {noun} first."
+    if refusal := consent_refusal(client=client, kind=line):
+        return refusal
     if line == ServiceLine.THERAPY and service_type.kind == ServiceKind.SESSION and not (
         Appointment.objects.filter(client=client, status=AppointmentStatus.COMPLETED,
                                    service_type__service_line=ServiceLine.THERAPY,

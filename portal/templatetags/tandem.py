@@ -34,3 +34,14 @@ def nav_link(context, url_name: str, label: str, *args, section: str = "") -> st
 def practice_name() -> str:
     """The practice's name without a request: the 500 page renders with an empty context."""
     return settings.PRACTICE_NAME
+
+
+@register.inclusion_tag("includes/practice_contact.html")
+def practice_contact(*, compact: bool = False) -> dict:
+    """How to reach the practice, from settings (TANDEM_PRACTICE_PHONE, _CONTACT_EMAIL,
+    _ADDRESS); needs no request, so the error pages show it too."""
+    phone = settings.PRACTICE_PHONE
+    return {"compact": compact, "name": settings.PRACTICE_NAME, "phone": phone,
+            "phone_href": "tel:" + "".join(c for c in phone if c.isdigit() or c == "+"),
+            "hours": settings.PRACTICE_PHONE_HOURS, "email": settings.PRACTICE_CONTACT_EMAIL,
+            "address": settings.PRACTICE_ADDRESS}
