@@ -11,6 +11,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from portal.lib.clock import hour12_for
+
 # Titles a full name may start with, which are no one's first name.
 HONORIFICS = frozenset({"dr", "mr", "mrs", "ms", "mx", "miss", "prof", "professor", "rev"})
 
@@ -58,6 +60,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     time_zone = models.CharField(max_length=64, default=default_time_zone,
                                  validators=[validate_time_zone])
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CLIENT)
+    # How times read for this person (portal.lib.clock): "" follows the time zone's country.
+    clock = models.CharField(max_length=2, blank=True, default="", choices=[
+        ("", "As usual where my time zone is"), ("12", "12-hour (2:30 PM)"),
+        ("24", "24-hour (14:30)")], verbose_name="clock")
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
     # The id in URLs (STYLE.md: public URLs never carry sequential ids).
@@ -84,6 +90,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_full_name(self) -> str:
         return self.full_name
+
+    @property
+    def hour12(self) -> bool:
+        return hour12_for(preference=self.clock, zone_name=self.time_zone)
 
     def get_short_name(self) -> str:
         return self.greeting_name or self.email

@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from portal.lib import clock as _clock
+
 register = template.Library()
 
 
@@ -45,3 +47,24 @@ def practice_contact(*, compact: bool = False) -> dict:
             "phone_href": "tel:" + "".join(c for c in phone if c.isdigit() or c == "+"),
             "hours": settings.PRACTICE_PHONE_HOURS, "email": settings.PRACTICE_CONTACT_EMAIL,
             "address": settings.PRACTICE_ADDRESS}
+
+
+@register.filter(expects_localtime=True)
+def clock(value, fmt: str = "H:i") -> str:
+    """A date format whose "H:i" reads on the person's clock: ``{{ start|clock:"l j F, H:i" }}``
+    is "Tuesday 3 March, 2:30 PM" for a reader in the US, "…, 14:30" for one in Berlin."""
+    return _clock.clock_format(value, fmt)
+
+
+@register.filter
+def zone_words(zone_name: str) -> str:
+    """ "America/Chicago" → "Chicago time (CST)"."""
+    return _clock.zone_words(str(zone_name))
+
+
+@register.simple_tag
+def now_clock() -> str:
+    """The time now, on the active clock and in the active zone."""
+    from django.utils import timezone
+
+    return _clock.clock_format(timezone.localtime(), "H:i")
