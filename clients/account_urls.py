@@ -6,7 +6,6 @@ from django.urls import path
 from clients import account_views
 
 urlpatterns = [
-    path("settings/", account_views.settings_page, name="settings"),
     path("contact/", account_views.contact_page, name="contact"),
     path("close/", account_views.account_close_page, name="close"),
     path("access/", account_views.access_log_page, name="access"),

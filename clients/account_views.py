@@ -12,42 +12,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from clients.forms import TIME_ZONE_LIST_ID, AccountSettingsForm, PhoneForm, time_zone_choices
+from clients.forms import PhoneForm
 from clients.models import AccountClosureRequest
 from clients.selectors import access_log_for_client
 from clients.services import (
     account_closure_request,
     account_closure_withdraw,
     client_phone_set,
-    client_settings_update,
 )
 from portal.lib.access import client_required
 
 
 def retention_years() -> int:
     return settings.RECORD_RETENTION_YEARS
-
-
-@client_required
-@require_http_methods(["GET", "POST"])
-def settings_page(request: HttpRequest) -> HttpResponse:
-    """The client's own settings: name, time zone, clock, phone and discreet mode."""
-    user = request.user
-    profile = user.client_profile
-    form = AccountSettingsForm(request.POST if request.method == "POST" else None, initial={
-        "full_name": user.full_name, "time_zone": user.time_zone, "clock": user.clock,
-        "phone": profile.phone, "discreet_mode": profile.discreet_mode})
-    if request.method == "POST" and form.is_valid():
-        try:
-            client_settings_update(client=user, **form.cleaned_data)
-        except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
-        else:
-            messages.success(request, "Your settings are saved.")
-            return redirect("account_rights:settings")
-    return render(request, "clients/account/settings.html", {
-        "form": form, "zones": time_zone_choices(), "zone_list_id": TIME_ZONE_LIST_ID})
 
 
 @client_required

@@ -94,10 +94,10 @@ def client_phone_set(*, client: User, phone: str) -> None:
 
 @transaction.atomic
 def client_settings_update(*, client: User, full_name: str, time_zone: str, phone: str,
-                           discreet_mode: bool, clock: str) -> User:
+                           discreet_mode: bool, clock: str) -> bool:
     """The client's own account settings: name, time zone, clock, phone and discreet mode. All
-    or nothing; errors by field. A new time zone or clock applies to every page and email from
-    the next one; check-in reminders are planned again in the new zone."""
+    or nothing; errors by field. Returns whether the time zone changed (what depends on it,
+    the check-in reminders, is planned again by workspace.services.account_settings_update)."""
     if not client.is_client:
         raise ValidationError("Only clients change these settings here.")
     name = " ".join(full_name.split())
@@ -120,13 +120,7 @@ def client_settings_update(*, client: User, full_name: str, time_zone: str, phon
     ClientProfile.objects.filter(user=client).update(discreet_mode=discreet_mode,
                                                      updated_at=timezone.now())
     client.client_profile.discreet_mode = discreet_mode
-    if zone_changed:
-        # Upward on purpose (docs/architecture.md): check-in reminders are local times, so
-        # goals must plan them again; imported here so clients never imports goals at load.
-        from goals.services import check_in_reminders_replan_for_client
-
-        check_in_reminders_replan_for_client(client=client)
-    return client
+    return zone_changed
 
 
 def consent_name_normalize(name: str) -> str:

@@ -5,7 +5,7 @@ unless the person chose."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -99,3 +99,26 @@ def test_the_settings_page_queries(client, client_user, django_assert_num_querie
     # 1. session  2. user  3. client profile (the form's initial values); no more with data
     with django_assert_num_queries(3):
         assert client.get(URL).status_code == 200
+
+
+@time_machine.travel(datetime(2026, 3, 3, 12, 0, tzinfo=UTC), tick=False)
+def test_a_new_time_zone_moves_the_next_check_in_reminder_to_the_same_local_time(client,
+                                                                                 client_user):
+    from decimal import Decimal
+
+    from goals.services import goal_create
+    from notifications.models import Notification
+
+    client_user.time_zone = "America/New_York"
+    client_user.save()
+    goal_create(client=client_user, service_line="coaching", created_by=client_user,
+                title="Run", metric="km", baseline=Decimal(1), target=Decimal(5),
+                direction="up", cadence="daily", check_in_time=time(18, 0))
+    [before] = Notification.objects.filter(recipient=client_user, kind="check_in_reminder",
+                                           status="pending")
+    client.force_login(client_user)
+    client.post(URL, {"full_name": "Alex Morgan", "time_zone": "America/Chicago", "clock": "",
+                      "phone": "", "discreet_mode": ""})
+    [after] = Notification.objects.filter(recipient=client_user, kind="check_in_reminder",
+                                          status="pending")
+    assert after.due_at - before.due_at == timedelta(hours=1)  # 18:00 in Chicago, not New York
