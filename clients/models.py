@@ -6,7 +6,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -212,6 +212,18 @@ class ClientProfile(models.Model):
     def has_coaching(self) -> bool:
         return self.service_lines in (ServiceLines.COACHING, ServiceLines.BOTH)
 
+    @property
+    def clinician_word(self) -> str:
+        """What the client calls the person they work with: "coach" for a coaching-only
+        clinician (or, with nobody assigned yet, for a coaching-only client), else "clinician".
+        Reads the assigned clinician's profile: select it with the client's profile."""
+        if self.clinician_id is not None:
+            try:
+                return self.clinician.clinician_profile.role_word
+            except ObjectDoesNotExist:
+                pass
+        return "coach" if self.service_lines == ServiceLines.COACHING else "clinician"
+
 
 class ClinicianProfile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
@@ -228,6 +240,11 @@ class ClinicianProfile(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    @property
+    def role_word(self) -> str:
+        """In client-facing words: a clinician who provides coaching only is a "coach"."""
+        return "coach" if self.service_lines == ServiceLines.COACHING else "clinician"
 
     def clean(self) -> None:
         if self.user_id and self.user.role != Role.CLINICIAN:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -335,3 +337,21 @@ def test_home_shows_progress_what_is_next_first_and_a_new_consent_version(
     assert "What changed: Coaching sessions now last 45 minutes." in body
     assert reverse("clients:consent_sign", args=["coaching"]) in body
     assert "Done: 2 steps" in body and "Sign your consent" in body
+
+
+def test_a_coaching_client_works_with_a_coach_in_the_pages_words(client, make_client,
+                                                                 make_user, home_url):
+    from clients.models import ClinicianProfile
+
+    coach = make_user(role="clinician", full_name="Sam Coach", email="coach@example.com")
+    ClinicianProfile.objects.filter(user=coach).update(service_lines="coaching")
+    person = make_client(clinician=coach, service_lines="coaching")
+    client.force_login(person)
+    body = client.get(home_url).content.decode()
+    assert "Your coach</h2>" in body and "Your coach's private notes" in body
+    assert "Your clinician" not in body and "health record" not in body
+    waiting = make_client(clinician=None, service_lines="coaching", email="w@example.com")
+    client.force_login(waiting)
+    body = client.get(home_url).content.decode()
+    words = re.sub(r"<[^>]+>", " ", body.split("<main")[1])  # what the page says, not its ids
+    assert "No coach assigned yet" in words and "clinician" not in words
