@@ -234,6 +234,10 @@ class ClinicianProfile(models.Model):
                                  help_text="Availability is defined in this zone.")
     credentials = models.CharField(max_length=200, blank=True,
                                    help_text='For example "PhD, Licensed Psychologist, ICF PCC".')
+    video_url = models.URLField(
+        blank=True, help_text="This clinician's own video room for video appointments (else "
+                              "the appointment type's). Shown to the client from 15 minutes "
+                              "before the start, never in emails or calendar files.")
     # A clinician who only coaches sees no therapy records (the firewall of the goals issue).
     service_lines = models.CharField(max_length=16, choices=ServiceLines.choices,
                                      default=ServiceLines.BOTH)

@@ -78,7 +78,8 @@ class ServiceTypeAdmin(admin.ModelAdmin):
         ("Booking rules", {"fields": ["bookable_by", "min_notice_hours", "horizon_days",
                                       "late_cancel_hours", "late_cancel_fee",
                                       "reminder_hours"]}),
-        ("Where and price", {"fields": ["location", "location_detail", "price_note"]}),
+        ("Where and price", {"fields": ["location", "location_detail", "video_url",
+                                        "price_note"]}),
     ]
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:

@@ -61,6 +61,10 @@ class ServiceType(models.Model):
     location_detail = models.CharField(
         max_length=300, blank=True,
         help_text="The office address or the video link, sent with the confirmation.")
+    video_url = models.URLField(
+        blank=True, help_text="The video room for this kind of appointment, when the clinician "
+                              "has none of their own. Shown to the client from 15 minutes "
+                              "before the start, never in emails or calendar files.")
     price_note = models.CharField(max_length=100, blank=True, help_text='For example "Free".')
     bookable_by = models.CharField(max_length=16, choices=BookableBy.choices,
                                    default=BookableBy.CLIENT)

@@ -27,6 +27,7 @@ from sessions.models import (
     AppointmentStatus,
     AvailabilityException,
     BookableBy,
+    Location,
     ServiceKind,
     ServiceLine,
     ServiceType,
@@ -325,6 +326,32 @@ def service_type_bookable_for_client(*, client: User, code: str) -> ServiceType:
                               at_risk=lambda: has_open_risk_flag(client)):
         raise Http404("Not offered to this client.")
     return service_type
+
+
+# The video link shows on the appointment page from this long before the start.
+JOIN_OPENS_BEFORE = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class JoinLink:
+    url: str  # "" until it opens (or when there is no room)
+    opens_at: datetime
+
+
+def join_link(appointment: Appointment, *, now: datetime | None = None) -> JoinLink | None:
+    """The video room of a booked video appointment: the clinician's own, else the type's.
+    None for other appointments; the url is given from 15 minutes before the start until the
+    end. Needs service_type and clinician__clinician_profile (appointment_for_client)."""
+    if (appointment.service_type.location != Location.VIDEO
+            or appointment.status != AppointmentStatus.BOOKED):
+        return None
+    now = now or timezone.now()
+    opens_at = appointment.start - JOIN_OPENS_BEFORE
+    if now >= appointment.end:
+        return None
+    profile = getattr(appointment.clinician, "clinician_profile", None)
+    room = (profile.video_url if profile is not None else "") or appointment.service_type.video_url
+    return JoinLink(url=room if now >= opens_at else "", opens_at=opens_at)
 
 
 def appointment_for_client(*, client: User, public_id) -> Appointment:

@@ -57,6 +57,7 @@ from sessions.selectors import (
     booking_eligibility,
     coaching_time_refusal,
     free_times,
+    join_link,
     service_type_bookable_for_client,
     service_types_bookable_for_client,
     slot_is_offered,
@@ -422,6 +423,7 @@ def detail(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
         "is_open": is_open,
         "late": is_open and in_late_window(appointment),
         "now": timezone.now(),
+        "join": join_link(appointment),
     })
 
 

@@ -722,3 +722,32 @@ def test_a_refusal_for_an_outdated_signature_leads_to_the_new_version(client, al
     page = client.get(reverse("booking:pick_time", args=["coaching-session"])).content.decode()
     assert "Please sign the coaching agreement first." in page
     assert reverse("clients:consent_sign", args=["coaching"]) in page
+
+
+def test_the_join_link_shows_from_fifteen_minutes_before_and_never_in_the_calendar_file(
+        client, alex, clinician):
+    ClinicianProfile.objects.filter(user=clinician).update(
+        video_url="https://video.example/room/dana")
+    ServiceType.objects.filter(code="therapy-consultation").update(
+        video_url="https://video.example/room/practice")
+    appointment = book(alex, clinician)  # a video consultation at FIRST
+    client.force_login(alex)
+    detail = reverse("booking:detail", args=[appointment.public_id])
+    page = text(client.get(detail))
+    assert "The link appears here 15 minutes before the start" in page
+    assert "video.example" not in client.get(detail).content.decode()
+    ics = client.get(reverse("booking:appointment_ics", args=[appointment.public_id]))
+    assert b"video.example" not in ics.content
+    assert b"join from the portal" in ics.content
+    with time_machine.travel(FIRST - timedelta(minutes=10), tick=False):
+        client.force_login(alex)
+        body = client.get(detail).content.decode()
+        # The clinician's own room comes before the appointment type's.
+        assert 'href="https://video.example/room/dana"' in body and "Join now" in body
+    ClinicianProfile.objects.filter(user=clinician).update(video_url="")
+    with time_machine.travel(FIRST + timedelta(minutes=5), tick=False):
+        client.force_login(alex)
+        assert 'href="https://video.example/room/practice"' in client.get(detail).content.decode()
+    with time_machine.travel(appointment.end + timedelta(minutes=1), tick=False):
+        client.force_login(alex)
+        assert "Join the video call" not in client.get(detail).content.decode()
