@@ -318,7 +318,7 @@ PRACTICE_CONTACT_EMAIL = env_str("TANDEM_PRACTICE_CONTACT_EMAIL") or "hello@tand
 PRACTICE_ADDRESS = (env_str("TANDEM_PRACTICE_ADDRESS")
                     or "120 Hudson Street, Suite 4, New York, NY 10013")
 # The practice's hours for the phone, in words (shown beside the number).
-PRACTICE_PHONE_HOURS = env_str("TANDEM_PRACTICE_PHONE_HOURS") or "weekdays 9:00 to 17:00 Eastern"
+PRACTICE_PHONE_HOURS = env_str("TANDEM_PRACTICE_PHONE_HOURS") or "weekdays 9 am to 5 pm Eastern"
 # Absolute links in emails ("sign in here") are built from this.
 SITE_URL = (env_str("TANDEM_SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
 
