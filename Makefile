@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Tests run in parallel on every core; override with `make test PYTEST_WORKERS=0`.
 PYTEST_WORKERS ?= auto
+# Where `make run` serves: `make run PORT=8100` (and HOST=0.0.0.0 to reach it from elsewhere).
+PORT ?= 8000
+HOST ?= 127.0.0.1
+export PORT HOST
 
 .PHONY: run test e2e faults fuzz bench lint mutation typecheck clean
 
@@ -23,9 +27,9 @@ run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo
-	@echo "Tandem is starting at http://127.0.0.1:8000 (web, Celery worker and beat; Ctrl-C stops all)"
+	@echo "Tandem is starting at http://$(HOST):$(PORT) (web, Celery worker and beat; Ctrl-C stops all)"
 	@echo
-	TANDEM_DEMO_MFA_CODE=000000 $(BIN)/honcho start
+	TANDEM_DEMO_MFA_CODE=000000 TANDEM_SITE_URL=$${TANDEM_SITE_URL:-http://$(HOST):$(PORT)} $(BIN)/honcho start --port $(PORT)
 
 test: $(VENV)/.dev
 	@if command -v npm >/dev/null; then cd e2e && npm install --no-audit --no-fund --silent; fi

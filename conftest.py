@@ -98,6 +98,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     full_name = factory.Faker("name")
     role = Role.CLIENT
     time_zone = "America/New_York"
+    # The suite's people read the 24-hour clock, as its assertions are written ("09:00");
+    # portal/tests/test_clock.py covers the default, the time zone's own clock.
+    clock = "24"
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):

@@ -189,8 +189,9 @@ class ConsentDocumentAdmin(admin.ModelAdmin):
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
             else:
-                self.message_user(request, f"Published {document}. Clients are asked to sign "
-                                           f"it the next time they open their consent page.",
+                self.message_user(request, f"Published {document}. Clients who signed an "
+                                           f"earlier version are asked to sign it on their "
+                                           f"home page and before they book.",
                                   messages.SUCCESS)
 
     @admin.action(description="Copy as a new draft version", permissions=["add"])

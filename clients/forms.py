@@ -37,6 +37,47 @@ class PhoneForm(forms.Form):
     )
 
 
+TIME_ZONE_LIST_ID = "time-zones"
+
+
+class TimeZoneInput(forms.TextInput):
+    """A text box searching the zones of a <datalist> (the page renders it, id "time-zones"):
+    type "chic" and pick America/Chicago. A browser's own picker, no script."""
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__({"autocomplete": "off", "spellcheck": "false",
+                          "list": TIME_ZONE_LIST_ID, **(attrs or {})})
+
+
+class AccountSettingsForm(forms.Form):
+    """The client's own settings (clients.services.client_settings_update decides)."""
+
+    full_name = forms.CharField(label="Your name", max_length=150,
+                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    time_zone = forms.CharField(
+        label="Time zone", max_length=64, widget=TimeZoneInput(),
+        help_text="Type your city or region and choose it from the list, for example "
+                  "America/Chicago. Every time in the portal and in emails is shown in it.")
+    clock = forms.ChoiceField(
+        label="Show times", required=False,
+        choices=[("", "As usual where my time zone is"), ("12", "12-hour, like 2:30 PM"),
+                 ("24", "24-hour, like 14:30")])
+    phone = PhoneField(help_text="So the practice can call you the same day if it needs to. "
+                                 "Only the practice's clinicians see it; never in an email.")
+    discreet_mode = forms.BooleanField(
+        label="Discreet mode", required=False,
+        help_text="Emails come from a neutral sender name without the practice's name, and "
+                  "calendar entries say only \"Appointment\".")
+
+    def clean_time_zone(self) -> str:
+        value = self.cleaned_data["time_zone"].strip().replace(" ", "_")
+        zones = {zone for zone, _label in time_zone_choices()}
+        if value not in zones:
+            raise forms.ValidationError("Choose a time zone from the list, for example "
+                                        "America/Chicago.")
+        return value
+
+
 class SignupForm(forms.Form):
     """Fields allauth adds to its signup form (ACCOUNT_SIGNUP_FORM_CLASS)."""
 

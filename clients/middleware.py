@@ -11,6 +11,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.lib import clock
+
 
 class StaffMFARequiredMiddleware:
     """Clinicians and admins (and clients, when the practice sets TANDEM_REQUIRE_CLIENT_MFA)
@@ -49,16 +51,20 @@ class StaffMFARequiredMiddleware:
 
 
 class UserTimeZoneMiddleware:
-    """Render every time in the signed-in person's own zone (rule 5 of DESIGN.md); anonymous
-    visitors see the practice's zone."""
+    """Render every time in the signed-in person's own zone (rule 5 of DESIGN.md), on their own
+    clock (12- or 24-hour, portal.lib.clock); anonymous visitors see the practice's."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = request.user
-        zone = user.zone if user.is_authenticated else settings.PRACTICE_TIME_ZONE
-        with timezone.override(zone):
+        if user.is_authenticated:
+            zone, hour12 = user.zone, user.hour12
+        else:
+            zone = settings.PRACTICE_TIME_ZONE
+            hour12 = clock.zone_uses_12_hour(zone)
+        with timezone.override(zone), clock.override(hour12):
             return self.get_response(request)
 
 

@@ -6,10 +6,15 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+
+from portal.lib.clock import hour12_for
+
+# Titles a full name may start with, which are no one's first name.
+HONORIFICS = frozenset({"dr", "mr", "mrs", "ms", "mx", "miss", "prof", "professor", "rev"})
 
 
 def validate_time_zone(value: str) -> None:
@@ -55,6 +60,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     time_zone = models.CharField(max_length=64, default=default_time_zone,
                                  validators=[validate_time_zone])
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CLIENT)
+    # How times read for this person (portal.lib.clock): "" follows the time zone's country.
+    clock = models.CharField(max_length=2, blank=True, default="", choices=[
+        ("", "As usual where my time zone is"), ("12", "12-hour (2:30 PM)"),
+        ("24", "24-hour (14:30)")], verbose_name="clock")
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
     # The id in URLs (STYLE.md: public URLs never carry sequential ids).
@@ -82,8 +91,21 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_full_name(self) -> str:
         return self.full_name
 
+    @property
+    def hour12(self) -> bool:
+        return hour12_for(preference=self.clock, zone_name=self.time_zone)
+
     def get_short_name(self) -> str:
-        return self.full_name.split(" ")[0] if self.full_name else self.email
+        return self.greeting_name or self.email
+
+    @property
+    def greeting_name(self) -> str:
+        """The name an email greets: the first name, past a title ("Dr. Maya Reyes" is
+        Maya, never "Dr."); "" when the account has no name."""
+        words = self.full_name.split()
+        while len(words) > 1 and words[0].rstrip(".").lower() in HONORIFICS:
+            words = words[1:]
+        return words[0] if words else ""
 
     @property
     def is_staff(self) -> bool:
@@ -199,6 +221,18 @@ class ClientProfile(models.Model):
         return [line for line, uses in ((ServiceLine.COACHING, self.has_coaching),
                                         (ServiceLine.THERAPY, self.has_therapy)) if uses]
 
+    @property
+    def clinician_word(self) -> str:
+        """What the client calls the person they work with: "coach" for a coaching-only
+        clinician (or, with nobody assigned yet, for a coaching-only client), else "clinician".
+        Reads the assigned clinician's profile: select it with the client's profile."""
+        if self.clinician is not None:
+            try:
+                return self.clinician.clinician_profile.role_word
+            except ObjectDoesNotExist:
+                pass
+        return "coach" if self.service_lines == ServiceLines.COACHING else "clinician"
+
 
 class ClinicianProfile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
@@ -209,12 +243,21 @@ class ClinicianProfile(models.Model):
                                  help_text="Availability is defined in this zone.")
     credentials = models.CharField(max_length=200, blank=True,
                                    help_text='For example "PhD, Licensed Psychologist, ICF PCC".')
+    video_url = models.URLField(
+        blank=True, help_text="This clinician's own video room for video appointments (else "
+                              "the appointment type's). Shown to the client from 15 minutes "
+                              "before the start, never in emails or calendar files.")
     # A clinician who only coaches sees no therapy records (the firewall of the goals issue).
     service_lines = models.CharField(max_length=16, choices=ServiceLines.choices,
                                      default=ServiceLines.BOTH)
 
     def __str__(self) -> str:
         return self.display_name
+
+    @property
+    def role_word(self) -> str:
+        """In client-facing words: a clinician who provides coaching only is a "coach"."""
+        return "coach" if self.service_lines == ServiceLines.COACHING else "clinician"
 
     def clean(self) -> None:
         if self.user_id and self.user.role != Role.CLINICIAN:
@@ -259,6 +302,11 @@ class ConsentDocument(models.Model):
         "Plain text. Separate paragraphs with a blank line. A short first line without a "
         "full stop, followed by more lines, is shown as a heading."
     ))
+    changes_summary = models.TextField(
+        blank=True, max_length=2000,
+        help_text="What changed since the previous version, in plain words. Clients who signed "
+                  "an earlier version read it on their home page, the signing page and wherever "
+                  "booking waits for the new signature.")
     published_at = models.DateTimeField(
         null=True, blank=True, editable=False,
         help_text="Empty while the document is a draft. Publish it with the admin action.",
@@ -290,9 +338,11 @@ class ConsentDocument(models.Model):
         self.title = " ".join(self.title.split())
         if self.pk:
             stored = (ConsentDocument.objects.filter(pk=self.pk)
-                      .values("kind", "version", "title", "body", "published_at").first())
+                      .values("kind", "version", "title", "body", "changes_summary",
+                              "published_at").first())
             if stored and stored["published_at"] is not None and any(
-                stored[name] != getattr(self, name) for name in ("kind", "version", "title", "body")
+                stored[name] != getattr(self, name)
+                for name in ("kind", "version", "title", "body", "changes_summary")
             ):
                 raise ValidationError(
                     "This version is published and can no longer change. "

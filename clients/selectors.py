@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography.fernet import InvalidToken
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -124,6 +124,46 @@ def consent_is_current(*, client: User, kind: str) -> bool:
     return ConsentSignature.objects.filter(
         client=client, document__in=_current_documents().filter(kind=kind)
     ).exists()
+
+
+class ConsentRefusal(str):
+    """The refusal to book for want of a current signature: its words, and which document to
+    sign, so every page that shows it links to the signing page with what changed."""
+
+    kind: str
+    changes_summary: str
+    signed_before: bool
+
+    def __new__(cls, text: str, *, kind: str, changes_summary: str = "",
+                signed_before: bool = False) -> ConsentRefusal:
+        refusal = super().__new__(cls, text)
+        refusal.kind, refusal.changes_summary = kind, changes_summary
+        refusal.signed_before = signed_before
+        return refusal
+
+    @property
+    def consent_kind(self) -> str:
+        return self.kind
+
+
+def consent_refusal(*, client: User, kind: str) -> ConsentRefusal | None:
+    """None when the client has signed the current document of this kind; otherwise the
+    refusal with the current version's summary of changes if they signed an older one. One
+    query when signed, two when not."""
+    if consent_is_current(client=client, kind=kind):
+        return None
+    document = (_current_documents().filter(kind=kind)
+                .annotate(signed_before=Exists(ConsentSignature.objects.filter(
+                    client=client, document__kind=kind)))
+                .only("changes_summary").first())
+    signed_before = document is not None and document.signed_before
+    noun = "therapy consent" if kind == ConsentKind.THERAPY else "coaching agreement"
+    if signed_before:
+        text = f"A new version of the {noun} was published: please read and sign it first."
+    else:
+        text = f"Please sign the {noun} first."
+    return ConsentRefusal(text, kind=kind, signed_before=signed_before,
+                          changes_summary=document.changes_summary if document else "")
 
 
 def consent_signature_for_client(*, client: User, public_id: uuid.UUID) -> ConsentSignature:

@@ -30,6 +30,7 @@ from clients.models import (
     ServiceLines,
     SignInEvent,
     User,
+    validate_time_zone,
 )
 from notifications.services import notifications_cancel_for_recipient
 from portal.lib.useragent import device_describe
@@ -89,6 +90,37 @@ def client_phone_set(*, client: User, phone: str) -> None:
         raise ValidationError({"phone": error.messages}) from None
     ClientProfile.objects.filter(user=client).update(phone=phone, updated_at=timezone.now())
     client.client_profile.phone = phone
+
+
+@transaction.atomic
+def client_settings_update(*, client: User, full_name: str, time_zone: str, phone: str,
+                           discreet_mode: bool, clock: str) -> bool:
+    """The client's own account settings: name, time zone, clock, phone and discreet mode. All
+    or nothing; errors by field. Returns whether the time zone changed (what depends on it,
+    the check-in reminders, is planned again by workspace.services.account_settings_update)."""
+    if not client.is_client:
+        raise ValidationError("Only clients change these settings here.")
+    name = " ".join(full_name.split())
+    errors: dict[str, str] = {}
+    if not name:
+        errors["full_name"] = "Please enter your name."
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError:
+        errors["time_zone"] = "Choose a time zone from the list, for example America/Chicago."
+    if clock not in ("", "12", "24"):
+        errors["clock"] = "Choose how times are shown."
+    if errors:
+        raise ValidationError(errors)
+    zone_changed = time_zone != client.time_zone
+    client.full_name, client.time_zone, client.clock = name, time_zone, clock
+    client.full_clean(exclude=["password"])
+    client.save(update_fields=["full_name", "time_zone", "clock"])
+    client_phone_set(client=client, phone=phone)
+    ClientProfile.objects.filter(user=client).update(discreet_mode=discreet_mode,
+                                                     updated_at=timezone.now())
+    client.client_profile.discreet_mode = discreet_mode
+    return zone_changed
 
 
 def consent_name_normalize(name: str) -> str:

@@ -30,16 +30,15 @@ SEVERITY_WORDS = ("moderate", "severe", "minimal", "mild")
 
 
 def answer_step(page, code: str) -> None:
-    """Every question of a step: no, not at all, or (well-being) most of the time; yes to the
-    coaching indicators of the self-assessment."""
+    """Every question of a step: no, not at all, or (well-being) most of the time; the
+    self-assessment is one list to tick: the coaching indicators, the rest left (no)."""
     instrument = INSTRUMENTS[code]
     for item in instrument.items:
         if code == "self_assessment":
-            value = 1 if item.code.startswith("c") else 0
-        elif code == "who5":
-            value = 4
-        else:
-            value = 0
+            if item.code.startswith("c"):
+                page.check(f"input[name={item.code}]")
+            continue
+        value = 4 if code == "who5" else 0
         radio = page.locator(f"input[name={item.code}][value='{value}']")
         if radio.count():
             radio.check()

@@ -28,7 +28,8 @@ def _cadence_fields() -> dict[str, forms.Field]:
         "cadence_weekday": forms.TypedChoiceField(
             label="Day of the week", choices=[("", "—"), *Weekday.choices], coerce=int,
             empty_value=None, required=False,
-            help_text="For weekly and two-weekly check-ins."),
+            help_text="For weekly and two-weekly check-ins. Left empty: the day you set "
+                      "the goal."),
         "check_in_time": forms.TimeField(
             label="Time of day", initial="18:00",
             widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

@@ -121,7 +121,11 @@ class Goal(models.Model):
                 elif (self.direction == Direction.UP) != (self.target > self.baseline):
                     errors["direction"] = "The target is on the other side of the baseline."
         if self.cadence in (Cadence.WEEKLY, Cadence.FORTNIGHTLY) and self.cadence_weekday is None:
-            errors["cadence_weekday"] = "Choose the day of the week."
+            # The form offers the day as optional: left empty, it is the day the goal was set.
+            if self.anchor_date is None:
+                errors["cadence_weekday"] = "Choose the day of the week."
+            else:
+                self.cadence_weekday = self.anchor_date.weekday()
         if errors:
             raise ValidationError(errors)
 

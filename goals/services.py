@@ -324,6 +324,13 @@ def reminder_preference_update(*, client: User, quiet_start: time, quiet_end: ti
     return preference
 
 
+def check_in_reminders_replan_for_client(*, client: User) -> None:
+    """The client moved to another time zone: each active goal's next reminder is planned again
+    at the same local time in the new zone (clients.services.client_settings_update)."""
+    for goal in Goal.objects.filter(client=client, status=GoalStatus.ACTIVE):
+        check_in_reminder_plan(goal=goal)
+
+
 @dataclass(frozen=True)
 class _ReminderRow:
     """What the planner reads of one outbox row of a goal."""

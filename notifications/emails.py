@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from notifications.models import Notification
+from portal.lib import clock
 
 if TYPE_CHECKING:  # the layers point one way: the outbox imports no app above it
     from clients.models import User
@@ -69,17 +70,19 @@ def notification_email_build(*, notification: Notification) -> EmailMultiAlterna
     context = {
         # The row's own values first, so they can never override the ones below.
         **_template_values(notification.context),
-        "first_name": recipient.full_name.split()[0] if recipient.full_name.strip() else "",
+        "first_name": recipient.greeting_name,
+        # Staff get the same events worded for the one who holds the session, not attends it.
+        "for_staff": recipient.is_staff_member,
         "discreet": discreet,
         "practice_name": settings.PRACTICE_NAME,
         "site_url": settings.SITE_URL,
         "sign_in_url": f"{settings.SITE_URL}/",
         # For times in the email: the zone they are shown in, and which day is tomorrow there.
-        "time_zone": recipient.time_zone.replace("_", " "),
+        "time_zone": clock.zone_words(recipient.time_zone),
         "tomorrow": timezone.localdate(timezone=recipient.zone) + timedelta(days=1),
     }
     # Times in an email are the recipient's local times (rule 5).
-    with timezone.override(recipient.zone):
+    with timezone.override(recipient.zone), clock.override(recipient.hour12):
         rendered = email_render(kind=notification.kind, context=context)
     message = EmailMultiAlternatives(
         subject=rendered.subject,

@@ -316,6 +316,14 @@ DEFAULT_FROM_EMAIL = f"{PRACTICE_NAME} <{PRACTICE_EMAIL_ADDRESS}>"
 # The sender name used for clients who chose discreet mode (rule 7 of DESIGN.md).
 DISCREET_FROM_NAME = env_str("TANDEM_DISCREET_FROM_NAME") or "Appointments"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# How clients reach the practice: every page that sends them to "contact the practice" shows
+# these (templates/includes/practice_contact.html, the footer, the error pages).
+PRACTICE_PHONE = env_str("TANDEM_PRACTICE_PHONE") or "(555) 010-2026"
+PRACTICE_CONTACT_EMAIL = env_str("TANDEM_PRACTICE_CONTACT_EMAIL") or "hello@tandem.example"
+PRACTICE_ADDRESS = (env_str("TANDEM_PRACTICE_ADDRESS")
+                    or "120 Hudson Street, Suite 4, New York, NY 10013")
+# The practice's hours for the phone, in words (shown beside the number).
+PRACTICE_PHONE_HOURS = env_str("TANDEM_PRACTICE_PHONE_HOURS") or "weekdays 9 am to 5 pm Eastern"
 # Absolute links in emails ("sign in here") are built from this.
 SITE_URL = (env_str("TANDEM_SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
 

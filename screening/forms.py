@@ -14,6 +14,16 @@ from screening.instruments import Instrument
 from screening.models import Route
 
 
+class TickInput(forms.CheckboxInput):
+    """A tick box sending "1"; only "1" (or "on") counts as ticked, so a stale "0" is a no."""
+
+    def __init__(self) -> None:
+        super().__init__(attrs={"value": "1"})
+
+    def value_from_datadict(self, data, files, name) -> bool:
+        return data.get(name) in ("1", "on", "true", "True")
+
+
 class InstrumentForm(forms.Form):
     """One radio group per item of an instrument.
 
@@ -26,6 +36,10 @@ class InstrumentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.instrument = instrument
         for item in instrument.items:
+            if instrument.checklist:
+                self.fields[item.code] = forms.BooleanField(label=item.text, required=False,
+                                                            widget=TickInput())
+                continue
             field = forms.TypedChoiceField(
                 label=item.text,
                 choices=[(str(option.value), option.label) for option in item.options],
@@ -39,7 +53,13 @@ class InstrumentForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        answers = {code: value for code, value in cleaned.items() if value not in (None, "")}
+        if self.instrument.checklist:
+            # Every statement is answered: ticked is yes, the rest no.
+            answers = {item.code: int(bool(cleaned.get(item.code)))
+                       for item in self.instrument.items}
+        else:
+            answers = {code: value for code, value in cleaned.items()
+                       if value not in (None, "")}
         try:
             self.answers: dict[str, int] = self.instrument.clean(answers)
         except ValidationError as error:
@@ -50,9 +70,13 @@ class InstrumentForm(forms.Form):
 
 def instrument_form(instrument: Instrument, data: Mapping[str, Any] | None = None,
                     initial: Mapping[str, int] | None = None) -> InstrumentForm:
-    # Radio choices are strings; the draft keeps ints.
-    as_choices = {code: str(value) for code, value in (initial or {}).items()}
-    return InstrumentForm(data, instrument=instrument, initial=as_choices)
+    # Radio choices are strings, tick boxes booleans; the draft keeps ints.
+    shown: dict[str, bool | str]
+    if instrument.checklist:
+        shown = {code: bool(value) for code, value in (initial or {}).items()}
+    else:
+        shown = {code: str(value) for code, value in (initial or {}).items()}
+    return InstrumentForm(data, instrument=instrument, initial=shown)
 
 
 class RouteOverrideForm(forms.Form):

@@ -110,11 +110,12 @@ def reason_for_client(reason: Mapping[str, Any]) -> str:
 
 
 def reason_for_clinician(reason: Mapping[str, Any]) -> str:
-    """Totals, bands and the items behind each reason."""
+    """Totals, bands and the items behind each reason, in words (the statements themselves,
+    never their internal codes)."""
     code = reason["code"]
     if code == "safety_positive":
-        items = "; ".join(f"{c}: {SAFETY.item(c).text}" for c in reason["items"])
-        return f"Safety screen positive — {items}"
+        items = "; ".join(f"“{SAFETY.item(c).text}”" for c in reason["items"])
+        return f"Safety screen positive: yes to {items}"
     if code == "phq9_item9":
         label = PHQ9.item("item9").options[reason["value"]].label
         return f"PHQ-9 item 9 (thoughts of death or self-harm) = {reason['value']} ({label})"
@@ -124,8 +125,9 @@ def reason_for_clinician(reason: Mapping[str, Any]) -> str:
         return f"GAD-7 {reason['total']} ({reason['band']}), at or above {MEASURE_THRESHOLD}"
     if code in ("therapy_indicators", "some_therapy_indicators", "coaching_indicators"):
         kind = "coaching" if code == "coaching_indicators" else "therapy"
-        items = "; ".join(f"{c}: {SELF_ASSESSMENT.item(c).text}" for c in reason["items"])
-        return f"{len(reason['items'])} {kind} indicator(s) — {items}"
+        items = "; ".join(f"“{SELF_ASSESSMENT.item(c).text}”" for c in reason["items"])
+        count = len(reason["items"])
+        return f"{count} {kind} indicator{'s' if count != 1 else ''}: {items}"
     if code == "nothing_positive":
         return (f"No indicators; PHQ-9 and GAD-7 below {MEASURE_THRESHOLD} (or not taken); "
                 "consultation offered")

@@ -79,8 +79,10 @@ class ServiceTypeAdmin(admin.ModelAdmin):
                   "description": "A change applies to new bookings; booked appointments keep "
                                  "the time they took."}),
         ("Booking rules", {"fields": ["bookable_by", "min_notice_hours", "horizon_days",
-                                      "late_cancel_hours", "reminder_hours"]}),
-        ("Where and price", {"fields": ["location", "location_detail", "price_note"]}),
+                                      "late_cancel_hours", "late_cancel_fee",
+                                      "reminder_hours"]}),
+        ("Where and price", {"fields": ["location", "location_detail", "video_url",
+                                        "price_note"]}),
     ]
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:

@@ -31,7 +31,9 @@ def event_title(*, discreet: bool) -> str:
 def _location(appointment: Appointment) -> str:
     service_type = appointment.service_type
     if service_type.location == Location.VIDEO:
-        return service_type.location_detail or "Video call (the link is in the portal)"
+        # The room's link stays in the portal (sessions.selectors.join_link): a calendar file
+        # is copied, forwarded and synced to other services.
+        return "Video call: join from the portal"
     return service_type.location_detail or settings.PRACTICE_NAME
 
 

@@ -50,11 +50,21 @@ class ServiceType(models.Model):
     buffer_after_minutes = models.PositiveSmallIntegerField(default=10)
     min_notice_hours = models.PositiveSmallIntegerField(default=24)
     horizon_days = models.PositiveSmallIntegerField(default=60)
-    late_cancel_hours = models.PositiveSmallIntegerField(default=24)
+    late_cancel_hours = models.PositiveSmallIntegerField(
+        default=24, help_text="Cancelling later than this many hours before the start, or not "
+                              "coming, is a late cancellation.")
+    late_cancel_fee = models.DecimalField(
+        max_digits=8, decimal_places=2, null=True, blank=True,
+        help_text="What a late cancellation or a missed appointment costs, in dollars. Empty: "
+                  "nothing. Every page and the consent pages state it from here.")
     location = models.CharField(max_length=16, choices=Location.choices, default=Location.VIDEO)
     location_detail = models.CharField(
         max_length=300, blank=True,
         help_text="The office address or the video link, sent with the confirmation.")
+    video_url = models.URLField(
+        blank=True, help_text="The video room for this kind of appointment, when the clinician "
+                              "has none of their own. Shown to the client from 15 minutes "
+                              "before the start, never in emails or calendar files.")
     price_note = models.CharField(max_length=100, blank=True, help_text='For example "Free".')
     bookable_by = models.CharField(max_length=16, choices=BookableBy.choices,
                                    default=BookableBy.CLIENT)
@@ -70,7 +80,17 @@ class ServiceType(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def late_cancel_fee_words(self) -> str:
+        """The fee in the words the pages use: "$75" or "" (no fee)."""
+        if not self.late_cancel_fee:
+            return ""
+        amount = self.late_cancel_fee
+        return f"${amount:,.0f}" if amount == amount.to_integral_value() else f"${amount:,.2f}"
+
     def clean(self) -> None:
+        if self.late_cancel_fee is not None and self.late_cancel_fee < 0:
+            raise ValidationError({"late_cancel_fee": "A fee cannot be negative."})
         if self.duration_minutes == 0:
             raise ValidationError({"duration_minutes": "A session lasts at least a minute."})
         hours = self.reminder_hours

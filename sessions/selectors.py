@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from clients.models import User
-from clients.selectors import consent_is_current
+from clients.selectors import consent_refusal
 from screening.selectors import has_open_risk_flag
 from sessions.models import (
     ACTIVE_STATUSES,
@@ -28,6 +28,7 @@ from sessions.models import (
     AppointmentStatus,
     AvailabilityException,
     BookableBy,
+    Location,
     ServiceKind,
     ServiceLine,
     ServiceType,
@@ -269,9 +270,8 @@ def booking_eligibility(*, client: User, clinician: User, service_type: ServiceT
         return None
     if assigned != clinician.pk:
         return "Sessions are booked with your own clinician, after a first consultation."
-    if not consent_is_current(client=client, kind=line):
-        noun = "therapy consent" if line == ServiceLine.THERAPY else "coaching agreement"
-        return f"Please sign the current {noun} first."
+    if refusal := consent_refusal(client=client, kind=line):
+        return refusal
     if line == ServiceLine.THERAPY and service_type.kind == ServiceKind.SESSION and not (
         Appointment.objects.filter(client=client, status=AppointmentStatus.COMPLETED,
                                    service_type__service_line=ServiceLine.THERAPY,
@@ -321,6 +321,32 @@ def service_type_bookable_for_client(*, client: User, code: str) -> ServiceType:
                               at_risk=lambda: has_open_risk_flag(client)):
         raise Http404("Not offered to this client.")
     return service_type
+
+
+# The video link shows on the appointment page from this long before the start.
+JOIN_OPENS_BEFORE = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class JoinLink:
+    url: str  # "" until it opens (or when there is no room)
+    opens_at: datetime
+
+
+def join_link(appointment: Appointment, *, now: datetime | None = None) -> JoinLink | None:
+    """The video room of a booked video appointment: the clinician's own, else the type's.
+    None for other appointments; the url is given from 15 minutes before the start until the
+    end. Needs service_type and clinician__clinician_profile (appointment_for_client)."""
+    if (appointment.service_type.location != Location.VIDEO
+            or appointment.status != AppointmentStatus.BOOKED):
+        return None
+    now = now or timezone.now()
+    opens_at = appointment.start - JOIN_OPENS_BEFORE
+    if now >= appointment.end:
+        return None
+    profile = getattr(appointment.clinician, "clinician_profile", None)
+    room = (profile.video_url if profile is not None else "") or appointment.service_type.video_url
+    return JoinLink(url=room if now >= opens_at else "", opens_at=opens_at)
 
 
 def appointment_for_client(*, client: User, public_id) -> Appointment:

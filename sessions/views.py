@@ -58,6 +58,7 @@ from sessions.selectors import (
     booking_eligibility,
     coaching_time_refusal,
     free_times,
+    join_link,
     service_type_bookable_for_client,
     service_types_bookable_for_client,
     slot_is_offered,
@@ -426,6 +427,7 @@ def detail(request: AuthenticatedRequest, appointment_id: uuid.UUID) -> HttpResp
         "is_open": is_open,
         "late": is_open and in_late_window(appointment),
         "now": timezone.now(),
+        "join": join_link(appointment),
     })
 
 

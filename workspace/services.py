@@ -1,11 +1,15 @@
-"""Writes of the portal: a clinician acknowledging a needs-attention item."""
+"""Writes of the portal that compose apps: a clinician acknowledging a needs-attention item;
+a client's account settings, which move their check-in reminders with their time zone."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from clients.models import User
 from clients.selectors import clients_for_clinician
+from clients.services import client_settings_update
+from goals.services import check_in_reminders_replan_for_client
 from portal.lib.limits import TEXT_LONG
 from workspace.attention import ACKNOWLEDGEABLE, Rule
 from workspace.models import AttentionAcknowledgement
@@ -38,3 +42,13 @@ def attention_acknowledge(*, clinician: User, client: User, rule: str, fingerpri
         raise ValidationError(errors)
     return AttentionAcknowledgement.objects.create(
         clinician=clinician, client=client, rule=rule, fingerprint=fingerprint, note=note)
+
+
+@transaction.atomic
+def account_settings_update(*, client: User, full_name: str, time_zone: str, phone: str,
+                            discreet_mode: bool, clock: str) -> None:
+    """The client's settings (clients.services.client_settings_update); a new time zone plans
+    each check-in reminder again at the same local time there, in the same transaction."""
+    if client_settings_update(client=client, full_name=full_name, time_zone=time_zone,
+                              phone=phone, discreet_mode=discreet_mode, clock=clock):
+        check_in_reminders_replan_for_client(client=client)

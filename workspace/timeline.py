@@ -124,7 +124,7 @@ def _score(response: ScreeningResponse) -> str:
         return f"{response.percent}%"
     if response.subscores and "therapy" in response.subscores:
         return (f"{response.subscores['therapy']} therapy, "
-                f"{response.subscores.get('coaching', 0)} coaching indicator(s)")
+                f"{response.subscores.get('coaching', 0)} coaching indicators")
     if response.instrument == "safety":
         return "positive" if response.total else "negative"
     return "" if response.total is None else str(response.total)

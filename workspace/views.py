@@ -13,20 +13,22 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from clients.access import client_ids_visible
 from clients.http import AuthenticatedRequest
-from clients.models import AccessLog
+from clients.models import AccessLog, ConsentKind, ServiceLines
 from clients.selectors import (
     client_profile_for_client,
     clients_for_clinician_brief,
+    consent_status_for_client,
     user_counts_by_role,
 )
 from clients.services import access_log_record_many
+from goals.models import Goal
 from messaging.selectors import unanswered_for_clinician
 from portal.lib.access import clinician_required
+from portal.lib.clock import clock_format
 from screening.models import Route, RouteRecommendation
 from screening.selectors import (
     client_for_clinician,
@@ -67,68 +69,118 @@ ROUTE_FOR_CLIENT = {
 
 
 def _client_home(request: AuthenticatedRequest) -> HttpResponse:
-    profile = client_profile_for_client(client=request.user)
-    recommendation = current_recommendation(client=request.user)
-    next_appointment = appointments_upcoming_for_client(client=request.user).first()
-    next_steps = [
-        {
-            "title": "Sign your consent",
-            "text": "Read the therapy consent or the coaching agreement and sign it online.",
-            "url": reverse("clients:consent_overview"),
-            "action": "Review and sign",
-        },
+    client = request.user
+    profile = client_profile_for_client(client=client)
+    recommendation = current_recommendation(client=client)
+    next_appointment = appointments_upcoming_for_client(client=client).first()
+    statuses = consent_status_for_client(client=client)
+    # A document signed before in an older version: the new one leads the page, with what
+    # changed and where to sign it.
+    resign = [status for status in statuses if status.needs_new_signature]
+    has_goals = Goal.objects.filter(client=client).exists()
+    steps = [
+        _consent_step(statuses, profile),
         _screening_step(recommendation),
-        _booking_step(next_appointment),
+        _booking_step(next_appointment, booked_before=next_appointment is None and (
+            Appointment.objects.filter(client=client).exists())),
         {
             "title": "Set your goals",
             "text": "Decide what you want to work on and how you will check in.",
             "url": reverse("goals:goals"),
             "action": "Set goals",
+            "done": has_goals,
+            "done_text": "Your goals and check-ins are on the goals page.",
         },
     ]
+    # What is next comes first; what is done folds away under one line (issue 14: a client
+    # with everything signed, goals and sessions still saw "Step 1 Sign your consent").
+    next_steps = [step for step in steps if not step["done"]]
+    done_steps = [step for step in steps if step["done"]]
     for number, step in enumerate(next_steps, start=1):
-        step["eyebrow"] = f"Step {number}"
-    at_risk = has_open_risk_flag(request.user)
+        step["eyebrow"] = "Next" if number == 1 else f"Then, step {number}"
+    at_risk = has_open_risk_flag(client)
     return render(request, "workspace/home_client.html", {
         "profile": profile,
         "next_steps": next_steps,
+        "done_steps": done_steps,
+        "resign": resign,
         # Safety first (rule 1): while a risk flag is open, crisis resources lead the page.
         "at_risk": at_risk,
         "told_name": told_clinician_name(profile),
     })
 
 
-def _booking_step(appointment: Appointment | None) -> dict[str, str]:
+def _consent_step(statuses: list, profile) -> dict:
+    """Signed when the privacy notice and the document of each of the client's lines are
+    current (a client with no line yet: the privacy notice and one line's document)."""
+    by_kind = {status.kind: status for status in statuses}
+    lines = set()
+    if profile is not None and profile.service_lines:
+        lines = ({"therapy", "coaching"} if profile.service_lines == ServiceLines.BOTH
+                 else {profile.service_lines})
+    signed = {kind for kind, status in by_kind.items() if status.signature is not None}
+    current = signed | {kind for kind, status in by_kind.items() if status.document is None}
+    if lines:
+        done = {ConsentKind.PRIVACY, *lines} <= current
+    else:
+        done = ConsentKind.PRIVACY in current and bool(
+            signed & {ConsentKind.THERAPY, ConsentKind.COACHING})
+    return {
+        "title": "Sign your consent",
+        "text": "Read the therapy consent or the coaching agreement and sign it online.",
+        "url": reverse("clients:consent_overview"),
+        "action": "Review and sign",
+        "done": done,
+        "done_text": "Your consents are signed and current.",
+    }
+
+
+def _booking_step(appointment: Appointment | None, *, booked_before: bool) -> dict:
+    if appointment is None and booked_before:
+        return {
+            "title": "Book your next appointment",
+            "text": "Nothing is booked at the moment. Pick a time in your own time zone.",
+            "url": reverse("booking:choose_type"),
+            "action": "See times",
+            "done": False,
+        }
     if appointment is None:
         return {
             "title": "Book a first consultation",
             "text": "Pick a time that suits you, shown in your own time zone.",
             "url": reverse("booking:choose_type"),
             "action": "See times",
+            "done": False,
         }
-    when = date_format(timezone.localtime(appointment.start), "l j F \\a\\t H:i")
+    when = clock_format(timezone.localtime(appointment.start), "l j F \\a\\t H:i")
+    # Booked: what is next is that appointment, which stays in the list to be seen.
     return {
         "title": "Your next appointment",
         "text": f"{when}, with {appointment.clinician.full_name}.",
         "url": reverse("booking:detail", args=[appointment.public_id]),
         "action": "See the details",
+        "done": False,
     }
 
 
-def _screening_step(recommendation: RouteRecommendation | None) -> dict[str, str]:
+def _screening_step(recommendation: RouteRecommendation | None) -> dict:
     if recommendation is None:
         return {
             "title": "Take the self-assessment",
             "text": "A few private questions that help us suggest the right path for you.",
             "url": reverse("screening:start"),
             "action": "Start",
+            "done": False,
         }
+    route = ROUTE_FOR_CLIENT[Route(recommendation.effective_route)]
     return {
         "title": "Your recommended path",
-        "text": f"{ROUTE_FOR_CLIENT[Route(recommendation.effective_route)]}. See what you told us "
+        "text": f"{route}. See what you told us "
                 "and what happens next.",
         "url": reverse("screening:results"),
         "action": "See your results",
+        "done": True,
+        "done_text": f"Self-assessment taken: {route}.",
     }
 
 

@@ -8,6 +8,7 @@ from django import template
 
 from goals.charts import number
 from goals.models import Cadence, Goal
+from portal.lib.clock import clock_format
 
 register = template.Library()
 
@@ -24,7 +25,7 @@ def cadence_text(goal: Goal) -> str:
     text = goal.get_cadence_display()
     if goal.cadence in (Cadence.WEEKLY, Cadence.FORTNIGHTLY) and goal.cadence_weekday is not None:
         text += f" on {goal.get_cadence_weekday_display()}"
-    return f"{text} at {goal.check_in_time:%H:%M}"
+    return f"{text} at {clock_format(goal.check_in_time)}"
 
 
 @register.simple_tag

@@ -101,10 +101,10 @@ def test_coaching_goals_are_measurable(client_user):
     with pytest.raises(ValidationError) as error:
         coaching_goal(client_user, direction="down")
     assert "direction" in error.value.message_dict
-    with pytest.raises(ValidationError) as error:
-        coaching_goal(client_user, cadence="weekly", cadence_weekday=None)
-    assert "cadence_weekday" in error.value.message_dict
     assert not Goal.objects.exists()
+    # A weekly goal without a day checks in on the day it was set.
+    goal = coaching_goal(client_user, cadence="weekly", cadence_weekday=None)
+    assert goal.cadence_weekday == goal.anchor_date.weekday()
 
 
 def test_goals_only_in_the_clients_lines_and_by_them_or_their_clinician(

@@ -185,6 +185,20 @@ def test_set_coaching_goal(signed_in, client_user):
     assert goal.check_in_time == time(18, 30)
 
 
+def test_weekly_goal_without_a_weekday_checks_in_on_the_day_it_was_set(signed_in, client_user):
+    """The form's own defaults ("Every week", no day) are a valid goal: the day it was set."""
+    page = signed_in.post(reverse("goals:goal_new", args=["coaching"]),
+                          coaching_data(cadence="weekly", cadence_weekday=""))
+    goal = Goal.objects.get(client=client_user)
+    assert page.status_code == 302
+    assert goal.cadence_weekday == NOW.weekday() == 1  # a Tuesday in New York too
+    # Edited to fortnightly without a day: the day it was set again.
+    signed_in.post(reverse("goals:goal_edit", args=[goal.public_id]),
+                   coaching_data(cadence="fortnightly", cadence_weekday=""))
+    goal.refresh_from_db()
+    assert (goal.cadence, goal.cadence_weekday) == ("fortnightly", 1)
+
+
 def field_error(text: str, field: str) -> str:
     """The error list tied to a field (includes/field_errors.html), or ""."""
     match = re.search(rf'<ul class="field__errors" id="id_{field}_error">(.*?)</ul>', text, re.S)
@@ -198,7 +212,11 @@ def test_coaching_goal_errors_beside_fields(signed_in, client_user):
     assert page.status_code == 200
     text = body(page)
     assert "fill this in" in field_error(text, "metric")
-    assert "Choose the day of the week" in field_error(text, "cadence_weekday")
+    assert not field_error(text, "cadence_weekday")  # optional: it is not the problem
+    # The summary names each field with a problem and links to it.
+    summary = re.search(r'<div class="alert alert--error"[^>]*>(.*?)</div>', text, re.S).group(1)
+    assert '<a href="#id_metric">What you will measure</a>' in summary
+    assert "Day of the week" not in summary
     assert Goal.objects.count() == 0
     page = signed_in.post(url, coaching_data(target="1"))
     assert "other side of the baseline" in field_error(body(page), "direction")
@@ -214,9 +232,6 @@ def test_suggest_therapy_goal(signed_in, client_user):
     page = signed_in.post(url, {"title": "", "skills": "Thought record", "cadence": "weekly",
                                 "cadence_weekday": "0", "check_in_time": "20:00"})
     assert field_error(body(page), "title")
-    page = signed_in.post(url, {"title": "Speak up", "cadence": "weekly",
-                                "check_in_time": "20:00"})
-    assert "Choose the day of the week" in field_error(body(page), "cadence_weekday")
     assert Goal.objects.count() == 0
     page = signed_in.post(url, {"title": "Speak up in meetings", "skills": "Thought record",
                                 "practice_frequency": "Twice a week", "cadence": "weekly",

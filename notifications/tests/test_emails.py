@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -100,3 +101,20 @@ def test_the_subject_is_always_one_line(settings):
     rendered = email_render(kind="welcome", context={"practice_name": settings.PRACTICE_NAME})
     assert rendered.subject == "Welcome to Tandem Bcc: everyone@example.com Practice"
     assert "\n" not in rendered.subject and "\r" not in rendered.subject
+
+
+def test_a_clinician_is_greeted_by_name_and_told_of_a_booking_as_the_one_who_holds_it(
+        make_user):
+    reyes = make_user(role="clinician", full_name="Dr. Maya Reyes", email="reyes@example.com")
+    start = timezone.now().replace(microsecond=0) + timedelta(days=3)
+    row = Notification.objects.create(
+        recipient=reyes, kind=Notification.Kind.APPOINTMENT_CONFIRMED, dedupe_key="booked:1",
+        due_at=timezone.now(), context={"start_at": start.isoformat()})
+    message = notification_email_build(notification=row)
+    assert message.body.startswith("Hello Maya,\n")
+    assert message.subject == "An appointment is booked in your calendar"
+    assert "Sign in to see who it is with" in message.body
+    assert "Your appointment" not in message.body
+    [(html, _)] = message.alternatives
+    assert "<p>Hello Maya,</p>" in html and "see who it is with" in html
+    assert not CLINICAL_WORDS.search(message.subject)

@@ -116,6 +116,12 @@ ENDPOINTS = [
     Endpoint("login", "anonymous", lambda w: reverse("account_login"),
              lambda w: {"login": hostile_text(), "password": hostile_text()}),
     # --- the client ------------------------------------------------------------------------
+    Endpoint("account_settings", "client", lambda w: reverse("account_rights:settings"),
+             lambda w: {"full_name": hostile_text(),
+                        "time_zone": hostile_choice("America/Chicago", "Europe/Berlin"),
+                        "clock": hostile_choice("", "12", "24"), "phone": hostile_text(),
+                        "discreet_mode": hostile_choice("on", "")},
+             forms=("AccountSettingsForm",)),
     Endpoint("phone", "client", lambda w: reverse("account_rights:contact"),
              lambda w: {"phone": hostile_text()}, forms=("PhoneForm",)),
     Endpoint("crisis_phone", "client", lambda w: reverse("screening:crisis"),

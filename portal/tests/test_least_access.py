@@ -92,6 +92,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "clients:consent_overview": client_page(),
     "clients:consent_signed": client_page(own_object=True),
     "clients:consent_sign": client_page(),
+    "account_rights:settings": client_page(),
     "account_rights:contact": client_page(),
     "account_rights:record": client_page(),
     "account_rights:close": client_page(),

@@ -58,28 +58,29 @@ def seed() -> str:
 def test_seed_demo_creates_the_practice_and_prints_logins():
     output = seed()
     assert User.objects.filter(role=Role.ADMIN).count() == 1
-    assert User.objects.filter(role=Role.CLINICIAN).count() == 2
+    assert User.objects.filter(role=Role.CLINICIAN).count() == 3
     assert User.objects.filter(role=Role.CLIENT).count() == 12
     lines = set(ClientProfile.objects.values_list("service_lines", flat=True))
     assert lines == {ServiceLines.THERAPY, ServiceLines.COACHING, ServiceLines.BOTH}
     assert not ClientProfile.objects.filter(clinician=None).exists()
     # Staff arrive with MFA set up, or they could reach nothing.
-    assert Authenticator.objects.filter(type=Authenticator.Type.TOTP).count() == 3
-    assert EmailAddress.objects.filter(verified=True, primary=True).count() == 15
-    assert "15 accounts created" in output
+    assert Authenticator.objects.filter(type=Authenticator.Type.TOTP).count() == 4
+    assert EmailAddress.objects.filter(verified=True, primary=True).count() == 16
+    assert "16 accounts created" in output
     assert DEMO_PASSWORD in output
     assert "admin@tandem.example" in output
     assert output.count(DEMO_PASSWORD) == 1  # printed once, not once per account
     assert User.objects.get(email="avery@client.example").check_password(DEMO_PASSWORD)
     # Screening history for the active clients, one of them at risk today.
     routes = {current_route(user) for user in User.objects.filter(role=Role.CLIENT)}
-    assert routes == {"therapy", "integrated", "coaching", "crisis", None}
+    assert routes == {"therapy", "integrated", "coaching", "crisis"}
     assert list(RiskFlag.objects.values_list("client__email", "status")) == [
         ("quinn@client.example", "open")]
     # Weekly hours for both clinicians; each active client has a past and an upcoming visit.
-    assert WeeklyAvailability.objects.count() == 10
+    assert WeeklyAvailability.objects.count() == 15
     assert Appointment.objects.filter(status="completed").count() == 10
-    assert Appointment.objects.filter(status="booked").count() == 10
+    # One upcoming each, and Avery's weekly series of six.
+    assert Appointment.objects.filter(status="booked").count() == 16
 
 
 def test_seed_demo_twice_gives_the_same_data():
@@ -87,7 +88,7 @@ def test_seed_demo_twice_gives_the_same_data():
     first = snapshot()
     output = seed()
     assert snapshot() == first
-    assert "0 accounts created, 15 already there" in output
+    assert "0 accounts created, 16 already there" in output
 
 
 def test_seed_demo_puts_back_what_was_changed():
@@ -103,3 +104,41 @@ def test_seed_demo_puts_back_what_was_changed():
 def test_demo_logins_work(client):
     seed()
     assert client.login(email="jordan@client.example", password=DEMO_PASSWORD)
+
+
+def test_every_part_of_the_dashboard_shows_something_on_first_login():
+    """Dr. Reyes's first look: every needs-attention rule but a new consent version (the demo
+    publishes none) has someone in it, and the coming days have appointments. Goals and
+    check-ins in both lines, scores that improve, worsen and stay flat, a coaching-only coach,
+    a waitlist and a series."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from goals.models import CheckIn, Goal
+    from sessions.models import RecurringSeries, WaitlistEntry
+    from workspace.attention import Rule, needs_attention_for_clinician
+
+    seed()
+    reyes = User.objects.get(email="dr.reyes@tandem.example")
+    rules = {item.rule for item in needs_attention_for_clinician(clinician=reyes)}
+    assert rules == {Rule.RISK_FLAG, Rule.SCORE_WORSENED, Rule.WELLBEING,
+                     Rule.MISSED_CHECK_INS, Rule.NO_BOOKING, Rule.GOAL_OVERDUE}
+    soon = Appointment.objects.filter(clinician=reyes, status="booked",
+                                      start__lt=timezone.now() + timedelta(days=7))
+    assert soon.count() >= 2
+    for line in ("coaching", "therapy"):
+        assert CheckIn.objects.filter(goal__service_line=line).count() >= 50
+    assert Goal.objects.filter(service_line="therapy", approved_at__isnull=False).exists()
+    newest_phq9 = {}
+    for email, total in (ScreeningResponse.objects.filter(instrument="phq9")
+                         .order_by("submitted_at").values_list("client__email", "total")):
+        newest_phq9.setdefault(email, []).append(total)
+    trends = {("up" if t[-1] > t[0] else "down" if t[-1] < t[0] else "flat")
+              for t in newest_phq9.values() if len(t) >= 3}
+    assert {"up", "down"} <= trends and len({t[-1] - t[0] for t in newest_phq9.values()}) >= 3
+    jamie = ClinicianProfile.objects.get(user__email="jamie.ellis@tandem.example")
+    assert jamie.service_lines == ServiceLines.COACHING
+    assert ClientProfile.objects.filter(clinician=jamie.user).exists()
+    assert WaitlistEntry.objects.filter(status="waiting").count() == 1
+    assert RecurringSeries.objects.get().appointments.count() == 6

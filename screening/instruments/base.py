@@ -66,6 +66,9 @@ class Instrument:
     items: tuple[Item, ...]
     scorer: Callable[[Mapping[str, int]], Score]
     bands: tuple[Band, ...] = ()
+    # A list of yes/no statements asked as "tick all that apply": each unticked one is
+    # recorded as no (its 0), so every item still has an answer.
+    checklist: bool = False
 
     def item(self, code: str) -> Item:
         for item in self.items:

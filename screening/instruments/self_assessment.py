@@ -67,8 +67,9 @@ SELF_ASSESSMENT = Instrument(
     version=1,
     title="Self-assessment",
     client_title="What brings you here",
-    intro="Answer yes to every statement that fits you now. There are no right or wrong "
-          "answers.",
+    intro="Tick every statement that fits you now and leave the others. There are no right "
+          "or wrong answers.",
     items=ITEMS,
     scorer=score,
+    checklist=True,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -77,7 +78,8 @@ def test_client_reasons_are_plain_words_without_severity_or_numbers():
     clinician = [reason_for_clinician(r.as_json()) for r in reasons]
     assert clinician[0] == "PHQ-9 21 (severe), at or above 10"
     assert clinician[1] == "GAD-7 21 (severe), at or above 10"
-    assert clinician[2].startswith("8 therapy indicator(s) — t1: ")
+    assert clinician[2].startswith("8 therapy indicators: “")
+    assert not re.search(r"\b[tcs]\d:", " ".join(clinician))  # no internal codes
 
 
 def test_told_us_lists_read_as_a_sentence():

@@ -435,3 +435,24 @@ def test_a_negative_safety_screen_moves_on_quietly(signed_in, client_user):
     assert page["Location"] == step_url("phq9")
     assert not RiskFlag.objects.exists()
     assert not Notification.objects.filter(kind=Notification.Kind.RISK_ALERT).exists()
+
+
+def test_the_self_assessment_is_one_list_to_tick_and_records_every_statement(signed_in,
+                                                                              client_user):
+    """Tick all that apply: nothing has to be answered one by one, and every statement is
+    still recorded (unticked is no), so the route and the clinician's view have all 16."""
+    wizard_until = {"safety": SAFETY_NO, "phq9": PHQ9_LOW, "gad7": GAD7_LOW,
+                    "who5": WHO5_ANSWERS}
+    for code in WIZARD_ORDER[:-1]:
+        assert WIZARD_ORDER[-1] == "self_assessment"
+        signed_in.post(step_url(code), wizard_until[code])
+    page = signed_in.get(step_url("self_assessment")).content.decode()
+    assert "Tick every statement that fits you" in page
+    assert page.count('type="checkbox"') == 16 and 'type="radio"' not in page
+    response = signed_in.post(step_url("self_assessment"), {"c2": "1", "c5": "1"})
+    assert response.status_code == 302
+    answers = ScreeningResponse.objects.get(client=client_user,
+                                            instrument="self_assessment").answers
+    assert len(answers) == 16
+    assert {code for code, value in answers.items() if value} == {"c2", "c5"}
+    assert RouteRecommendation.objects.get(client=client_user).route == Route.COACHING

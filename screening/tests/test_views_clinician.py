@@ -128,7 +128,7 @@ def test_history_shows_totals_bands_reasons_and_chart(signed_in, client_user,
     assert "<td>7</td>" in body and "<td>mild</td>" in body
     assert "60% (raw 15)" in body
     assert "PHQ-9 16 (moderately severe), at or above 10" in body
-    assert "8 therapy indicator(s)" in body
+    assert "8 therapy indicators" in body
     assert '<span class="badge">Therapy</span>' in body
     assert "<details" in body and "Little interest or pleasure in doing things" in body
     assert '<svg class="chart__svg"' in body and 'role="img"' in body
@@ -267,7 +267,7 @@ def test_flag_page_and_resolve(signed_in, client_user, clinician, django_assert_
     with django_assert_num_queries(FLAG_QUERIES):  # listed above FLAG_QUERIES
         body = signed_in.get(flag_url(flag)).content.decode()
     assert "Alex Morgan" in body and "Open" in body
-    assert "Safety screen positive — s2:" in body
+    assert "Safety screen positive: yes to “" in body
     assert "plan or the intention" in body
     assert "Resolve the flag" in body
     assert history_url(client_user) in body
@@ -320,7 +320,7 @@ def test_history_for_a_coaching_only_clinician(signed_in, client_user, clinician
     # The route and its reasons, without the measure's name or numbers.
     assert '<span class="badge">Therapy</span>' in body
     assert "A validated measure at or above the therapy threshold" in body
-    assert "8 therapy indicator(s)" in body
+    assert "8 therapy indicators" in body
     # What a coach works with: well-being, the self-assessment, the safety screen.
     assert '<th scope="row">WHO-5</th>' in body and "60% (raw 15)" in body
     assert 'data-series="who5"' in body and "<title id=\"chart-title\">WHO-5 over time" in body
@@ -380,7 +380,7 @@ def test_flag_from_the_safety_screen_is_whole_for_a_coaching_only_clinician(sign
     provides(clinician, "coaching")
     flag = open_flag(client_user)
     body = signed_in.get(flag_url(flag)).content.decode()
-    assert "Safety screen positive — s1:" in body
+    assert "Safety screen positive: yes to “" in body and "s1:" not in body
     assert "Only the safety question is shown" not in body
     assert client_user.full_name in signed_in.get(reverse("screening:risk_flags")).content.decode()
 

@@ -65,7 +65,7 @@ def test_consultations_are_open_to_anyone_signed_up(dana, make_client):
 def test_sessions_need_the_consent_for_their_line(dana, client_user):
     reason = booking_eligibility(client=client_user, clinician=dana,
                                  service_type=service_type("coaching-session"))
-    assert reason == "Please sign the current coaching agreement first."
+    assert reason == "Please sign the coaching agreement first."
     sign_consent(client_user, "coaching")
     assert booking_eligibility(client=client_user, clinician=dana,
                                service_type=service_type("coaching-session")) is None

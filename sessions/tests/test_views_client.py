@@ -100,13 +100,13 @@ def test_choose_pick_confirm_detail(client, alex, clinician):
     assert f'href="{pick_url}"' in body
     assert "20 minutes" in body and "Video call" in body and "Free" in body
     # Sessions and the intake need the consent first: the reason is shown instead of a link.
-    assert "Please sign the current therapy consent first." in body
+    assert "Please sign the therapy consent first." in body
     assert reverse("booking:pick_time", args=["therapy-intake"]) + '"' not in body
 
     response = client.get(pick_url)
     body = response.content.decode()
     assert response.status_code == 200
-    assert "Times in America/Los_Angeles" in body
+    assert "Times in Los Angeles time (PST)" in body
     assert "with Dana Reyes" in body
     assert "Times on Tuesday 3 March" in body  # the first day with times is selected
     assert ">06:00<" in body  # 9:00 in New York
@@ -124,7 +124,7 @@ def test_choose_pick_confirm_detail(client, alex, clinician):
     body = text(client.get(confirm, query))
     assert "Confirm your appointment" in body
     assert "Tuesday 3 March 2026, 06:00 – 06:20" in body
-    assert "Times in America/Los_Angeles" in body
+    assert "Times in Los Angeles time (PST)" in body
     assert "Dana Reyes" in body and "Video call" in body
     assert "12 hours before it starts" in body  # the late-cancellation policy
 
@@ -202,7 +202,7 @@ def test_appointments_page_lists_upcoming_past_and_waitlist(client, alex, clinic
         appointment_cancel(appointment=late, by=alex)
     body = client.get(reverse("booking:appointments")).content.decode()
     assert "Cancelled late" in body
-    assert "Times in America/Los_Angeles" in body
+    assert "Times in Los Angeles time (PST)" in body
 
 
 # --- Who may see what -----------------------------------------------------------------------
@@ -390,7 +390,7 @@ def test_reschedule(client, alex, clinician):
     client.force_login(alex)
     url = reverse("booking:reschedule", args=[appointment.public_id])
     body = client.get(url, {"day": "2026-03-04"}).content.decode()
-    assert "Times in America/Los_Angeles" in body
+    assert "Times in Los Angeles time (PST)" in body
     assert "Times on Wednesday 4 March" in body
     # Its own time is offered again (the appointment being moved does not block itself).
     assert "2026-03-03T14%3A00%3A00Z" in client.get(url).content.decode()
@@ -569,9 +569,11 @@ def test_choose_type_queries(client, alex, clinician, django_assert_num_queries)
     # 1. session  2. user  3. profile with clinician and clinician profile  4. active service
     # types. Then booking_eligibility per type, which depends on the five seeded types and
     # never on the number of appointments: 5. coaching consultation: open risk flag
-    # 6.–7. coaching session: open risk flag, consent  8. therapy intake: consent
-    # 9. therapy session: consent (then no intake check, as consent is missing)
-    with django_assert_num_queries(9):
+    # 6.–8. coaching session: open risk flag, consent, and as it is missing the current
+    # document with the client's signatures (for the refusal's link and what changed)
+    # 9.–10. therapy intake: consent, document  11.–12. therapy session: consent, document
+    # (then no intake check, as consent is missing)
+    with django_assert_num_queries(12):
         response = client.get(reverse("booking:choose_type"))
     assert response.status_code == 200
 
@@ -651,3 +653,101 @@ def test_the_picker_opens_on_the_first_fortnight_with_times(client, alex, clinic
     assert "Times on Wednesday 4 March" in body
     assert "Later dates →" in body
     assert "Tell me if an earlier time opens" in body
+
+
+def test_the_late_cancellation_window_and_fee_come_from_the_service_type(client, alex,
+                                                                          clinician, settings):
+    """Every page that states the policy states the service type's own window and fee."""
+    settings.PRACTICE_PHONE = "(555) 010-9999"
+    ServiceType.objects.filter(code="therapy-intake").update(late_cancel_hours=36,
+                                                             late_cancel_fee=90)
+    sign(alex, "therapy")
+    client.force_login(alex)
+    start = FIRST + timedelta(days=2)
+    confirm = (reverse("booking:confirm", args=["therapy-intake"])
+               + "?start=" + start.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    page = text(client.get(confirm))
+    assert "until 36 hours before it starts" in page and "costs $90" in page
+    appointment = book(alex, clinician, code="therapy-intake", start=start)
+    detail = reverse("booking:detail", args=[appointment.public_id])
+    assert "costs $90" in text(client.get(detail))
+    # A free consultation costs nothing, and says so.
+    consultation = book(alex, clinician)
+    assert "missing it, costs nothing" in text(
+        client.get(reverse("booking:detail", args=[consultation.public_id])))
+    with time_machine.travel(start - timedelta(hours=30), tick=False):
+        client.force_login(alex)
+        warning = text(client.get(reverse("booking:cancel", args=[appointment.public_id])))
+        assert "less than 36 hours" in warning and "costs $90" in warning
+        # "It can't be moved online" says how to reach the practice instead.
+        page = text(client.get(detail))
+        assert "can't be moved online" in page and "(555) 010-9999" in page
+        assert "(555) 010-9999" in text(client.get(reverse("booking:appointments")))
+
+
+def test_every_page_shows_how_to_reach_the_practice(client, alex, settings):
+    settings.PRACTICE_CONTACT_EMAIL = "desk@practice.example"
+    client.force_login(alex)
+    page = client.get(reverse("booking:appointments")).content.decode()
+    assert 'href="mailto:desk@practice.example"' in page  # the footer
+    from django.template.loader import render_to_string
+
+    for name in ("403.html", "500.html"):
+        assert "desk@practice.example" in render_to_string(name)
+
+
+def test_a_refusal_for_an_outdated_signature_leads_to_the_new_version(client, alex, clinician):
+    """A new version of the consent: booking says what changed and links to the signing page,
+    which says it too."""
+    from clients.services import consent_document_new_draft, consent_document_publish
+
+    sign(alex, "therapy")
+    old = (ConsentDocument.objects.filter(kind="therapy", published_at__isnull=False)
+           .order_by("-version").first())
+    draft = consent_document_new_draft(document=old)
+    draft.changes_summary = "Sessions are now 50 minutes, and video sessions are offered."
+    draft.save()
+    consent_document_publish(document=draft)
+    client.force_login(alex)
+    sign_url = reverse("clients:consent_sign", args=["therapy"])
+    for url in (reverse("booking:choose_type"),
+                reverse("booking:pick_time", args=["therapy-intake"])):
+        page = client.get(url).content.decode()
+        assert "A new version of the therapy consent was published" in page
+        assert "Sessions are now 50 minutes, and video sessions are offered." in page
+        assert f'href="{sign_url}"' in page
+    page = text(client.get(sign_url))
+    assert "What changed: Sessions are now 50 minutes" in page
+    # A first signature is asked for plainly, with the same link.
+    page = client.get(reverse("booking:pick_time", args=["coaching-session"])).content.decode()
+    assert "Please sign the coaching agreement first." in page
+    assert reverse("clients:consent_sign", args=["coaching"]) in page
+
+
+def test_the_join_link_shows_from_fifteen_minutes_before_and_never_in_the_calendar_file(
+        client, alex, clinician):
+    ClinicianProfile.objects.filter(user=clinician).update(
+        video_url="https://video.example/room/dana")
+    ServiceType.objects.filter(code="therapy-consultation").update(
+        video_url="https://video.example/room/practice")
+    appointment = book(alex, clinician)  # a video consultation at FIRST
+    client.force_login(alex)
+    detail = reverse("booking:detail", args=[appointment.public_id])
+    page = text(client.get(detail))
+    assert "The link appears here 15 minutes before the start" in page
+    assert "video.example" not in client.get(detail).content.decode()
+    ics = client.get(reverse("booking:appointment_ics", args=[appointment.public_id]))
+    assert b"video.example" not in ics.content
+    assert b"join from the portal" in ics.content
+    with time_machine.travel(FIRST - timedelta(minutes=10), tick=False):
+        client.force_login(alex)
+        body = client.get(detail).content.decode()
+        # The clinician's own room comes before the appointment type's.
+        assert 'href="https://video.example/room/dana"' in body and "Join now" in body
+    ClinicianProfile.objects.filter(user=clinician).update(video_url="")
+    with time_machine.travel(FIRST + timedelta(minutes=5), tick=False):
+        client.force_login(alex)
+        assert 'href="https://video.example/room/practice"' in client.get(detail).content.decode()
+    with time_machine.travel(appointment.end + timedelta(minutes=1), tick=False):
+        client.force_login(alex)
+        assert "Join the video call" not in client.get(detail).content.decode()

@@ -346,7 +346,7 @@ def test_book_refusals_of_the_service_are_form_errors(signed_in, clinician, clie
                                  "service_type": "therapy-session", "date": "2026-10-22",
                                  "time": "10:00", "repeat": ""})
     assert page.status_code == 200
-    assert "This can&#x27;t be booked: Please sign the current therapy consent first." in \
+    assert "This can&#x27;t be booked: Please sign the therapy consent first." in \
         page.content.decode()
     assert not Appointment.objects.exists()
 

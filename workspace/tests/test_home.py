@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -31,8 +33,10 @@ def test_client_sees_next_steps_and_clinician(client, client_user, home_url,
                                               django_assert_num_queries):
     client.force_login(client_user)
     # 1. session  2. user  3. client profile with clinician and clinician profile (one join)
-    # 4. current route recommendation  5. next upcoming appointment  6. open risk flag exists
-    with django_assert_num_queries(6):
+    # 4. current route recommendation  5. next upcoming appointment  6.–7. current consent
+    # documents, the client's signatures  8. any goal  9. any appointment before (none is
+    # upcoming)  10. open risk flag exists
+    with django_assert_num_queries(10):
         response = client.get(home_url)
     assert response.status_code == 200
     body = response.content.decode()
@@ -53,7 +57,7 @@ def test_client_sees_next_steps_and_clinician(client, client_user, home_url,
 def test_client_without_clinician(client, make_client, home_url, django_assert_num_queries):
     lone = make_client(clinician=None, full_name="Robin Lane")
     client.force_login(lone)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(10):
         response = client.get(home_url)
     assert response.status_code == 200
     assert "No clinician assigned yet" in response.content.decode()
@@ -168,7 +172,7 @@ def test_client_home_leads_with_crisis_resources_while_a_flag_is_open(
 
     screening_submit(client=client_user, instrument="safety", answers=answers("safety", s1=1))
     client.force_login(client_user)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(10):
         body = client.get(home_url).content.decode()
     assert "Support is available right now" in body
     assert 'href="tel:988"' in body
@@ -183,9 +187,9 @@ def test_client_home_shows_the_recommended_path(client, client_user, home_url):
         self_assessment={"t1": 1, "t2": 1, "t3": 1}))
     client.force_login(client_user)
     body = client.get(home_url).content.decode()
-    assert "Your recommended path" in body
-    assert "Therapy. See what you told us" in body
-    assert reverse("screening:results") in body
+    # Taken: it folds away under "Done", and still leads to the results.
+    assert "Self-assessment taken: Therapy." in body
+    assert f'<a href="{reverse("screening:results")}">' in body
     assert "Support is available right now" not in body
 
 
@@ -286,3 +290,69 @@ def test_clinician_home_notices_a_struggling_coaching_client(
     assert stranger.full_name not in body
     assert '<span class="stat__value">1</span>\n      <span class="stat__label">need attention' \
         in body
+
+
+def test_home_shows_progress_what_is_next_first_and_a_new_consent_version(
+        client, client_user, clinician, home_url, django_assert_num_queries):
+    """A client with everything signed, a path and goals sees those folded away as done, the
+    booking step first; a new version of a document they signed leads the page."""
+    from datetime import time
+    from decimal import Decimal
+
+    from clients.models import ConsentDocument
+    from clients.services import consent_document_new_draft, consent_document_publish
+    from goals.services import goal_create
+    from screening.services import screening_submit_many
+    from sessions.tests.conftest import sign_consent
+
+    for kind in ("privacy", "therapy", "coaching"):
+        sign_consent(client_user, kind)
+    screening_submit_many(client=client_user, answers_by_instrument={
+        "safety": {f"s{n}": 0 for n in range(1, 5)},
+        "phq9": {f"item{n}": 0 for n in range(1, 10)},
+        "gad7": {f"item{n}": 0 for n in range(1, 8)},
+        "who5": {f"item{n}": 3 for n in range(1, 6)},
+        "self_assessment": {**{f"t{n}": 0 for n in range(1, 9)},
+                            **{f"c{n}": 1 for n in range(1, 9)}}})
+    goal_create(client=client_user, service_line="coaching", created_by=client_user,
+                title="Run", metric="km", baseline=Decimal(1), target=Decimal(5),
+                direction="up", cadence="daily", check_in_time=time(9))
+    client.force_login(client_user)
+    with django_assert_num_queries(10):
+        body = client.get(home_url).content.decode()
+    assert "Step 1" not in body and "Sign your consent" not in body
+    assert '<p class="card__eyebrow">Next</p>' in body
+    assert body.index("Book a first consultation") < body.index("Done: 3 steps")
+    assert "Your consents are signed and current." in body
+    assert "Self-assessment taken: Coaching." in body
+    assert "A new version" not in body
+
+    old = (ConsentDocument.objects.filter(kind="coaching", published_at__isnull=False)
+           .order_by("-version").first())
+    draft = consent_document_new_draft(document=old)
+    draft.changes_summary = "Coaching sessions now last 45 minutes."
+    draft.save()
+    consent_document_publish(document=draft)
+    body = client.get(home_url).content.decode()
+    assert "A new version of the coaching agreement was published." in body
+    assert "What changed: Coaching sessions now last 45 minutes." in body
+    assert reverse("clients:consent_sign", args=["coaching"]) in body
+    assert "Done: 2 steps" in body and "Sign your consent" in body
+
+
+def test_a_coaching_client_works_with_a_coach_in_the_pages_words(client, make_client,
+                                                                 make_user, home_url):
+    from clients.models import ClinicianProfile
+
+    coach = make_user(role="clinician", full_name="Sam Coach", email="coach@example.com")
+    ClinicianProfile.objects.filter(user=coach).update(service_lines="coaching")
+    person = make_client(clinician=coach, service_lines="coaching")
+    client.force_login(person)
+    body = client.get(home_url).content.decode()
+    assert "Your coach</h2>" in body and "Your coach's private notes" in body
+    assert "Your clinician" not in body and "health record" not in body
+    waiting = make_client(clinician=None, service_lines="coaching", email="w@example.com")
+    client.force_login(waiting)
+    body = client.get(home_url).content.decode()
+    words = re.sub(r"<[^>]+>", " ", body.split("<main")[1])  # what the page says, not its ids
+    assert "No coach assigned yet" in words and "clinician" not in words

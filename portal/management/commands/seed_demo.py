@@ -1,4 +1,8 @@
-"""Create (or bring back) the demo practice: one admin, two clinicians, twelve clients.
+"""Create (or bring back) the demo practice: one admin, two clinicians and a coach, twelve
+clients, with enough history that every part of the clinician's dashboard shows something on
+first login: scores improving, worsening and flat, goals and check-ins in both lines (one
+missed, one past due), an open risk flag, a path recommended and not booked, a waitlist, a
+weekly series and appointments in the coming days.
 
 Idempotent: every person is looked up by email and set to the same state, so running it twice
 gives the same data. It refuses to run in production.
@@ -8,7 +12,8 @@ from __future__ import annotations
 
 import time as time_module
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import cast
 
 from allauth.account.models import EmailAddress
@@ -29,14 +34,22 @@ from clients.models import (
     User,
 )
 from clients.services import consent_sign, user_account_create
+from goals.models import CheckIn, Goal
+from goals.services import check_in_reminder_plan, goal_create
 from notifications.models import Notification
 from portal.demo_large import seed_large
 from screening.instruments import INSTRUMENTS
-from screening.models import ScreeningResponse
+from screening.models import RouteRecommendation, ScreeningResponse
 from screening.services import screening_submit_many
-from sessions.models import Appointment, ServiceType, WeeklyAvailability
+from sessions.models import (
+    Appointment,
+    RecurringSeries,
+    ServiceType,
+    WaitlistEntry,
+    WeeklyAvailability,
+)
 from sessions.selectors import clinician_zone, local_to_utc
-from sessions.services import appointment_book, appointment_mark
+from sessions.services import appointment_book, appointment_mark, series_book, waitlist_join
 
 DEMO_PASSWORD = "tandem-demo-2026"  # noqa: S105 - printed for the demo on purpose
 # Base32 secret shared by the demo staff, so an authenticator app can be set up from it; with
@@ -64,6 +77,10 @@ CLINICIANS = [
     Person("sam.okafor@tandem.example", "Sam Okafor", Role.CLINICIAN, "America/Los_Angeles",
            credentials="LMFT, ICF Professional Certified Coach"),
 ]
+# A clinician who provides coaching only: sees no PHQ-9/GAD-7 and no therapy records.
+COACH = Person("jamie.ellis@tandem.example", "Jamie Ellis", Role.CLINICIAN, "America/Chicago",
+               service_lines=ServiceLines.COACHING, credentials="ICF Associate Certified Coach")
+STAFF_CLINICIANS = [*CLINICIANS, COACH]
 _CLIENTS = [
     ("Avery Chen", ServiceLines.THERAPY, "America/New_York"),
     ("Jordan Patel", ServiceLines.COACHING, "America/Chicago"),
@@ -85,13 +102,13 @@ CLIENTS = [
         role=Role.CLIENT,
         time_zone=zone,
         service_lines=lines,
-        clinician=CLINICIANS[i % 2].email,
+        clinician=COACH.email if name.startswith("Harper") else CLINICIANS[i % 2].email,
         status=ClientStatus.PROSPECTIVE if i >= 10 else ClientStatus.ACTIVE,
         discreet=i % 4 == 3,
     )
     for i, (name, lines, zone) in enumerate(_CLIENTS)
 ]
-PEOPLE = [ADMIN, *CLINICIANS, *CLIENTS]
+PEOPLE = [ADMIN, *STAFF_CLINICIANS, *CLIENTS]
 
 
 class Command(BaseCommand):
@@ -124,14 +141,17 @@ class Command(BaseCommand):
                 )
                 if person.status == ClientStatus.ACTIVE:
                     seed_screening(User.objects.get(email=person.email), index)
-            for person in CLINICIANS:
+            for person in STAFF_CLINICIANS:
                 seed_availability(User.objects.get(email=person.email))
             for index, person in enumerate(CLIENTS):
+                client = User.objects.get(email=person.email)
                 if person.status == ClientStatus.ACTIVE:
-                    seed_appointments(User.objects.get(email=person.email), index)
-            for index, person in enumerate(CLIENTS):
-                if person.status == ClientStatus.ACTIVE:
-                    seed_messages(User.objects.get(email=person.email), index)
+                    seed_appointments(client, index)
+                    seed_goals(client, index)
+                    seed_messages(client, index)
+            for email in ("skyler@client.example", "finley@client.example"):
+                seed_not_booked(User.objects.get(email=email))
+            seed_waitlist_and_series()
             # Making up history is not news: the confirmations, alerts and invitations it
             # scheduled for now are not sent (later reminders still are).
             Notification.objects.filter(
@@ -163,6 +183,7 @@ class Command(BaseCommand):
             ClinicianProfile.objects.filter(user=user).update(
                 display_name=person.full_name, time_zone=person.time_zone,
                 credentials=person.credentials,
+                service_lines=person.service_lines or ServiceLines.BOTH,
             )
         if user.is_staff_member and not Authenticator.objects.filter(
             user=user, type=Authenticator.Type.TOTP
@@ -177,6 +198,7 @@ class Command(BaseCommand):
         out(f"  admin      {ADMIN.email}")
         for person in CLINICIANS:
             out(f"  clinician  {person.email}")
+        out(f"  coach      {COACH.email} (coaching only)")
         for person in CLIENTS:
             out(f"  client     {person.email:<28} {person.service_lines}")
         out("Staff accounts ask for a two-factor code: add the TOTP secret "
@@ -201,8 +223,9 @@ def _answers(instrument: str, total: int, **fixed: int) -> dict[str, int]:
 
 
 def seed_screening(client: User, index: int) -> None:
-    """Twelve weeks of screening history for an active demo client, once: measures improving
-    over three sittings, and for one client (Quinn) a safety answer today that opened a flag."""
+    """Twelve weeks of screening history for an active demo client, once: three sittings whose
+    measures improve, worsen or stay flat (by client), and for one client (Quinn) a safety
+    answer today that opened a flag."""
     if ScreeningResponse.objects.filter(client=client).exists():
         return
     lines = client.client_profile.service_lines
@@ -211,7 +234,8 @@ def seed_screening(client: User, index: int) -> None:
     yes = {f"t{n}": int(therapy and n <= 3 + index % 3) for n in range(1, 9)}
     yes |= {f"c{n}": int(coaching and n % 2 == index % 2) for n in range(1, 9)}
     now = timezone.now()
-    sittings = [(12, 16, 13, 10), (8, 11, 9, 14), (4, 7, 6, 18)]  # weeks ago, PHQ-9, GAD-7, WHO-5
+    # weeks ago, PHQ-9, GAD-7, WHO-5 (raw, of 25)
+    sittings = TRAJECTORIES[TRAJECTORY_OF.get(client.email.split("@")[0], 0)]
     if not therapy:
         sittings = [(weeks, phq9 // 3, gad7 // 3, who5) for weeks, phq9, gad7, who5 in sittings]
     for number, (weeks, phq9, gad7, who5) in enumerate(sittings):
@@ -224,6 +248,102 @@ def seed_screening(client: User, index: int) -> None:
     if client.email.startswith("quinn@"):
         screening_submit_many(client=client, submitted_at=now - timedelta(hours=3),
                               answers_by_instrument={"safety": _answers("safety", 1)})
+
+
+# Improving (reliable change), worsening (the newest 6 points up: on the dashboard, with a
+# low WHO-5), flat.
+TRAJECTORIES = [
+    [(12, 16, 13, 10), (8, 11, 9, 14), (4, 7, 6, 18)],
+    [(12, 8, 7, 15), (8, 11, 9, 12), (1, 17, 15, 9)],
+    [(12, 12, 10, 12), (8, 12, 11, 12), (4, 11, 10, 13)],
+]
+# Who worsens and who stays flat (one of each for both therapists); the others improve.
+TRAJECTORY_OF = {"rowan": 1, "casey": 1, "harper": 1, "riley": 2, "emerson": 2, "jordan": 2}
+
+
+def seed_goals(client: User, index: int) -> None:
+    """A goal in each of the client's lines with weeks of check-ins, once: a coaching goal
+    measured weekly and a therapy goal set by the clinician and practised daily. One client
+    (Riley) stopped checking in days ago, two coaching goals (Morgan's, Rowan's) are past
+    their due date."""
+    if Goal.objects.filter(client=client).exists():
+        return
+    profile = client.client_profile
+    now = timezone.now()
+    zone = client.zone
+    today = timezone.localdate(now, timezone=zone)
+    silent_days = 4 if client.email.startswith("riley@") else 0
+    if profile.has_coaching:
+        overdue = client.email.startswith(("morgan@", "rowan@"))
+        goal = goal_create(
+            client=client, service_line="coaching", created_by=client,
+            title="Protect two hours of deep work a day", why="Ship the strategy deck",
+            metric="Deep-work hours a week", unit="h", baseline=Decimal(4),
+            target=Decimal(10), direction="up", cadence="daily", check_in_time=time(18),
+            due_date=today - timedelta(days=10) if overdue else today + timedelta(weeks=6))
+        _backfill(goal, days=42, silent_days=silent_days, zone=zone,
+                  value=lambda day: Decimal(4 + day * 5 // 42 + (index + day) % 2))
+    if profile.has_therapy:
+        goal = goal_create(
+            client=client, service_line="therapy", created_by=cast(User, profile.clinician),
+            title="Notice anxious thoughts and answer them", skills="Thought record, "
+            "box breathing", practice_frequency="Daily", cadence="daily",
+            check_in_time=time(20))
+        _backfill(goal, days=28, silent_days=silent_days, zone=zone, practice=True)
+
+
+def _backfill(goal: Goal, *, days: int, silent_days: int, zone, value=None,
+              practice: bool = False) -> None:
+    """Daily check-ins for the past ``days`` up to ``silent_days`` ago (history, written as
+    rows: the services check in for today)."""
+    today = timezone.localdate(timezone=zone)
+    Goal.objects.filter(pk=goal.pk).update(anchor_date=today - timedelta(days=days))
+    rows = []
+    for day in range(days - silent_days):
+        period = today - timedelta(days=days - day)
+        at = datetime.combine(period, goal.check_in_time, tzinfo=zone)
+        rows.append(CheckIn(goal=goal, by=goal.client, at=at, period=period,
+                            value=value(day) if value else None,
+                            practice_count=(1 + day % 3) if practice else None,
+                            rating=(4 + day * 4 // days) if practice else None,
+                            confidence=6 + day % 4))
+    CheckIn.objects.bulk_create(rows)
+    goal.refresh_from_db()
+    check_in_reminder_plan(goal=goal)
+
+
+def seed_not_booked(client: User) -> None:
+    """A prospective client who took the self-assessment ten days ago and booked nothing."""
+    if ScreeningResponse.objects.filter(client=client).exists():
+        return
+    ago = timezone.now() - timedelta(days=10)
+    screening_submit_many(client=client, submitted_at=ago, answers_by_instrument={
+        "safety": _answers("safety", 0), "phq9": _answers("phq9", 6),
+        "gad7": _answers("gad7", 5), "who5": _answers("who5", 15),
+        "self_assessment": {**{f"t{n}": int(n == 1) for n in range(1, 9)},
+                            **{f"c{n}": int(n <= 4) for n in range(1, 9)}}})
+    RouteRecommendation.objects.filter(client=client).update(created_at=ago)
+
+
+def seed_waitlist_and_series() -> None:
+    """Jordan waits for an earlier coaching session; Avery has a weekly series of therapy
+    sessions booked by Dr. Reyes from the week after next."""
+    jordan = User.objects.get(email="jordan@client.example")
+    coaching = ServiceType.objects.get(code="coaching-session")
+    if not WaitlistEntry.objects.filter(client=jordan).exists():
+        waitlist_join(client=jordan, clinician=cast(User, jordan.client_profile.clinician),
+                      service_type=coaching)
+    avery = User.objects.get(email="avery@client.example")
+    reyes = cast(User, avery.client_profile.clinician)
+    if not RecurringSeries.objects.filter(client=avery).exists():
+        zone = clinician_zone(reyes)
+        today = timezone.localdate(timezone=zone)
+        monday = today - timedelta(days=today.weekday())
+        series_book(client=avery, clinician=reyes,
+                    service_type=ServiceType.objects.get(code="therapy-session"),
+                    first_date=monday + timedelta(weeks=2, days=2), local_time=time(16),
+                    time_zone=reyes.clinician_profile.time_zone, interval_weeks=1, count=6,
+                    by=reyes)
 
 
 def seed_availability(clinician: User) -> None:
@@ -281,6 +401,18 @@ def seed_appointments(client: User, index: int) -> None:
     intake = appointment_book(client=client, clinician=clinician, service_type=first,
                               start=past, by=clinician)
     appointment_mark(appointment=intake, status="completed", by=clinician)
-    upcoming = local_to_utc(monday + timedelta(weeks=1, days=index % 5), hour, zone)
+    # The first four in the coming days (the dashboard's "next seven days"), the rest next week.
+    soon = _weekday_after(today, 2 + index % 3)
+    upcoming = local_to_utc(soon if index < 4 else monday + timedelta(weeks=1, days=index % 5),
+                            hour, zone)
     appointment_book(client=client, clinician=clinician, service_type=then, start=upcoming,
                      by=clinician)
+
+
+def _weekday_after(day: date, count: int) -> date:
+    """The ``count``-th Monday-to-Friday day after ``day``."""
+    while count:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            count -= 1
+    return day
