@@ -724,14 +724,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true",
                         help="CI: every part, tiny and short; checks the report, not figures")
+    parser.add_argument("--only", default="",
+                        help="comma-separated parts to run (pages, queries, slots_vs_peer, "
+                             "contention, fanout); writes partial.json instead of the report")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the bench databases of an earlier run instead of building "
+                             "them again (for --only while working on one part)")
     args = parser.parse_args()
     cfg = config(args.quick)
+    only = {name for name in args.only.split(",") if name}
+    unknown = only - (REQUIRED["parts"] - {"build"})
+    if unknown:
+        raise SystemExit(f"unknown part(s): {', '.join(sorted(unknown))}")
+    if only:
+        cfg.out = "partial"
+
+    def wanted(name: str) -> bool:
+        return not only or name in only
+
+    if wanted("pages") and not shutil.which("wrk"):
+        raise SystemExit("make bench needs wrk (apt-get install wrk; the Makefile does it).")
     base_url = os.environ.get("DATABASE_URL", "")
     redis_url = os.environ.get("REDIS_URL", "")
     if not base_url.startswith("postgres") or not redis_url:
         raise SystemExit("make bench needs DATABASE_URL (PostgreSQL) and REDIS_URL.")
-    if not shutil.which("wrk"):
-        raise SystemExit("make bench needs wrk (apt-get install wrk; the Makefile does it).")
     shutil.rmtree(VAR, ignore_errors=True)
     VAR.mkdir(parents=True)
     RESULTS.mkdir(exist_ok=True)
@@ -763,10 +779,12 @@ def main() -> None:
     build = report.part("build")
     started = time.perf_counter()
     for size, url in urls.items():
-        recreate_database(url)
+        if not args.reuse:
+            recreate_database(url)
         manage("migrate", "--noinput", env=env_for[size])
-        manage("seed_demo", *(["--size", "large"] if size == "large" else []),
-               env=env_for[size])
+        if not args.reuse:
+            manage("seed_demo", *(["--size", "large"] if size == "large" else []),
+                   env=env_for[size])
     manage("collectstatic", "--noinput", env=web_env)
     build["seconds"] = round(time.perf_counter() - started, 1)
 
@@ -805,19 +823,30 @@ def main() -> None:
                   "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(sink.port),
                   "EMAIL_USE_TLS": "false"}
     try:
-        server.start()
-        part_pages(report, server, targets)
-        part_queries(report, env_for)
-        part_peer(report, database_url(base_url, "bench_peer"),
-                  report.data["parts"]["queries"]["large"]["slots"])
-        part_contention(report, server)
-        part_fanout(report, worker_env, worker_queue, sink)
+        if wanted("pages") or wanted("contention"):
+            server.start()
+        if wanted("pages"):
+            part_pages(report, server, targets)
+        if wanted("queries") or wanted("slots_vs_peer"):
+            part_queries(report, env_for)
+        if wanted("slots_vs_peer"):
+            part_peer(report, database_url(base_url, "bench_peer"),
+                      report.data["parts"]["queries"]["large"]["slots"])
+        if wanted("contention"):
+            part_contention(report, server)
+        if wanted("fanout"):
+            part_fanout(report, worker_env, worker_queue, sink)
     finally:
         server.stop()
         sink.controller.stop()
         _drop_queues(redis_url, [web_queue, worker_queue])
 
     report.data["meta"]["finished"] = f"{datetime.now(UTC):%Y-%m-%d %H:%M UTC}"
+    if only:  # a part or two while working on them: figures only, no report to check
+        (RESULTS / "partial.json").write_text(json.dumps(report.data, indent=2) + "\n")
+        print(json.dumps({k: v for k, v in report.data["parts"].items() if k != "build"},
+                         indent=2))
+        return
     problems = validate(report.data)
     (RESULTS / f"{cfg.out}.json").write_text(json.dumps(report.data, indent=2) + "\n")
     (RESULTS / f"{cfg.out}.md").write_text(markdown(report.data))
