@@ -528,12 +528,13 @@ def part_fanout(report: Report, worker_env: dict[str, str], queue: str, sink: Si
     workers, nodes = start_workers(worker_env, queue)
     try:
         started = time.perf_counter()
-        sweeps = 0
+        sweeps = []  # (rows handed over, seconds) of each sweep that handed over any
         while True:
+            began = time.perf_counter()
             handed = sweep_due()["enqueued"]
-            sweeps += 1
             if not handed:
                 break
+            sweeps.append((handed, time.perf_counter() - began))
         handed_over = time.perf_counter() - started
         deadline = time.monotonic() + max(120, cfg.fanout_rows / 5)
         while sink.count() < cfg.fanout_rows and time.monotonic() < deadline:
@@ -550,16 +551,24 @@ def part_fanout(report: Report, worker_env: dict[str, str], queue: str, sink: Si
         duplicates = sum(max(0, received.get(a, 0) - c) for a, c in expected_each.items())
         losses = sum(max(0, c - received.get(a, 0)) for a, c in expected_each.items())
         batch = getattr(outbox, "SWEEP_BATCH_SIZE", None)
+        # As deployed, beat starts one sweep every OUTBOX_SWEEP_INTERVAL seconds; each goes on
+        # while rows are due (within its time budget). The last row is handed over when the
+        # last of these sweeps ends: the sweeps before it each took one tick (or longer).
+        interval = settings.OUTBOX_SWEEP_INTERVAL
+        deployed = sum(max(seconds, interval) for _, seconds in sweeps[:-1]) + \
+            (sweeps[-1][1] if sweeps else 0)
         entry["reminders"] = {
-            "rows": cfg.fanout_rows, "workers": FANOUT_WORKERS, "sweeps": sweeps - 1,
+            "rows": cfg.fanout_rows, "workers": FANOUT_WORKERS, "sweeps": len(sweeps),
+            "rows_per_sweep": [n for n, _ in sweeps],
             "handover_seconds_back_to_back": round(handed_over, 2),
             "seconds": round(elapsed_send, 2),
             "emails_per_second": round(min(sink.count(), cfg.fanout_rows) / elapsed_send, 1),
             "rows_sent": sent, "emails_received": sink.count(), "duplicates": duplicates,
             "losses": losses,
             "sweep_batch_size": batch,
-            "handover_minutes_as_deployed": (-(-cfg.fanout_rows // batch) - 1
-                                             if batch else None),
+            "sweep_interval_seconds": interval,
+            "handover_seconds_as_deployed": round(deployed, 1),
+            "handover_minutes_as_deployed": round(deployed / 60, 2),
         }
 
         # The no-op tasks are all queued before the workers take any (they stop consuming
@@ -711,9 +720,10 @@ def markdown(data: dict) -> str:
               f"Reminders at {f['reminders_over_noop']}× the no-op rate; {r['rows_sent']:,} "
               f"rows sent, {r['emails_received']:,} emails received, {r['duplicates']} "
               f"duplicates, {r['losses']} losses. The sweep handed them over in "
-              f"{r['sweeps']} sweeps run back to back ({r['handover_seconds_back_to_back']} s); "
-              f"beat runs one a minute, so as deployed the last of them is handed over after "
-              f"about {r['handover_minutes_as_deployed']} minute(s)."]
+              f"{r['sweeps']} sweep(s) run back to back ({r['handover_seconds_back_to_back']} s); "
+              f"beat starts one every {r['sweep_interval_seconds']} s, so as deployed the last "
+              f"of them is handed over after about {r['handover_seconds_as_deployed']} s "
+              f"({r['handover_minutes_as_deployed']} minutes)."]
     return "\n".join(lines) + "\n"
 
 

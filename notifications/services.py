@@ -518,7 +518,6 @@ def _send_batch(notifications: list[Notification]) -> dict[int, DeliveryOutcome]
             notification = notifications[index]
             if time.monotonic() - started >= DELIVERY_BATCH_BUDGET.total_seconds():
                 break
-            row = Notification.objects.filter(pk=notification.pk, status=Status.SENDING)
             try:
                 message = notification_email_build(notification=notification)
                 message.extra_headers["Message-ID"] = notification.message_id
@@ -527,6 +526,7 @@ def _send_batch(notifications: list[Notification]) -> dict[int, DeliveryOutcome]
             except SoftTimeLimitExceeded:
                 raise
             except Exception as exc:
+                row = Notification.objects.filter(pk=notification.pk, status=Status.SENDING)
                 outcomes[notification.pk] = _record_failure(notification, row, exc)
             else:
                 sent.append(notification.pk)
