@@ -35,6 +35,7 @@ from goals.models import (
     ReminderPreference,
     ServiceLine,
 )
+from goals.selectors import who5_answered_recently
 from notifications import keys
 from notifications.clock import outbox_now
 from notifications.models import Notification
@@ -256,9 +257,7 @@ def check_in_record(*, goal: Goal, by: User, value: Decimal | None = None,
     if who5_answers:
         if not goal.is_coaching:
             raise ValidationError({"who5": "The weekly wellbeing check goes with coaching."})
-        recent = CheckIn.objects.filter(goal__client=goal.client, who5__isnull=False,
-                                        at__gt=now - WHO5_INTERVAL).exists()
-        if recent:
+        if who5_answered_recently(client=goal.client, now=now):
             raise ValidationError({"who5": "You answered the wellbeing questions this week."})
         who5 = screening_submit(client=goal.client, instrument="who5", answers=who5_answers)
     check_in = CheckIn.objects.create(
