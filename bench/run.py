@@ -97,6 +97,17 @@ def recreate_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def analyze_database(url: str) -> None:
+    """Planner statistics for the freshly seeded rows. A live database has them (autovacuum
+    analyzes a table after enough changes); right after a bulk seed it may not yet, and the
+    planner then picks plans no deployment would (a GiST scan of 18,000 entries for one
+    client's five appointments)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+
+
 def manage(*args: str, env: dict[str, str]) -> str:
     done = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True,
                           capture_output=True, text=True)
@@ -529,12 +540,13 @@ def part_fanout(report: Report, worker_env: dict[str, str], queue: str, sink: Si
     workers, nodes = start_workers(worker_env, queue)
     try:
         started = time.perf_counter()
-        sweeps = 0
+        sweeps = []  # (rows handed over, seconds) of each sweep that handed over any
         while True:
+            began = time.perf_counter()
             handed = sweep_due()["enqueued"]
-            sweeps += 1
             if not handed:
                 break
+            sweeps.append((handed, time.perf_counter() - began))
         handed_over = time.perf_counter() - started
         deadline = time.monotonic() + max(120, cfg.fanout_rows / 5)
         while sink.count() < cfg.fanout_rows and time.monotonic() < deadline:
@@ -551,16 +563,24 @@ def part_fanout(report: Report, worker_env: dict[str, str], queue: str, sink: Si
         duplicates = sum(max(0, received.get(a, 0) - c) for a, c in expected_each.items())
         losses = sum(max(0, c - received.get(a, 0)) for a, c in expected_each.items())
         batch = getattr(outbox, "SWEEP_BATCH_SIZE", None)
+        # As deployed, beat starts one sweep every OUTBOX_SWEEP_INTERVAL seconds; each goes on
+        # while rows are due (within its time budget). The last row is handed over when the
+        # last of these sweeps ends: the sweeps before it each took one tick (or longer).
+        interval = settings.OUTBOX_SWEEP_INTERVAL
+        deployed = sum(max(seconds, interval) for _, seconds in sweeps[:-1]) + \
+            (sweeps[-1][1] if sweeps else 0)
         entry["reminders"] = {
-            "rows": cfg.fanout_rows, "workers": FANOUT_WORKERS, "sweeps": sweeps - 1,
+            "rows": cfg.fanout_rows, "workers": FANOUT_WORKERS, "sweeps": len(sweeps),
+            "rows_per_sweep": [n for n, _ in sweeps],
             "handover_seconds_back_to_back": round(handed_over, 2),
             "seconds": round(elapsed_send, 2),
             "emails_per_second": round(min(sink.count(), cfg.fanout_rows) / elapsed_send, 1),
             "rows_sent": sent, "emails_received": sink.count(), "duplicates": duplicates,
             "losses": losses,
             "sweep_batch_size": batch,
-            "handover_minutes_as_deployed": (-(-cfg.fanout_rows // batch) - 1
-                                             if batch else None),
+            "sweep_interval_seconds": interval,
+            "handover_seconds_as_deployed": round(deployed, 1),
+            "handover_minutes_as_deployed": round(deployed / 60, 2),
         }
 
         # The no-op tasks are all queued before the workers take any (they stop consuming
@@ -712,9 +732,10 @@ def markdown(data: dict) -> str:
               f"Reminders at {f['reminders_over_noop']}× the no-op rate; {r['rows_sent']:,} "
               f"rows sent, {r['emails_received']:,} emails received, {r['duplicates']} "
               f"duplicates, {r['losses']} losses. The sweep handed them over in "
-              f"{r['sweeps']} sweeps run back to back ({r['handover_seconds_back_to_back']} s); "
-              f"beat runs one a minute, so as deployed the last of them is handed over after "
-              f"about {r['handover_minutes_as_deployed']} minute(s)."]
+              f"{r['sweeps']} sweep(s) run back to back ({r['handover_seconds_back_to_back']} s); "
+              f"beat starts one every {r['sweep_interval_seconds']} s, so as deployed the last "
+              f"of them is handed over after about {r['handover_seconds_as_deployed']} s "
+              f"({r['handover_minutes_as_deployed']} minutes)."]
     return "\n".join(lines) + "\n"
 
 
@@ -725,14 +746,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true",
                         help="CI: every part, tiny and short; checks the report, not figures")
+    parser.add_argument("--only", default="",
+                        help="comma-separated parts to run (pages, queries, slots_vs_peer, "
+                             "contention, fanout); writes partial.json instead of the report")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the bench databases of an earlier run instead of building "
+                             "them again (for --only while working on one part)")
     args = parser.parse_args()
     cfg = config(args.quick)
+    only = {name for name in args.only.split(",") if name}
+    unknown = only - (REQUIRED["parts"] - {"build"})
+    if unknown:
+        raise SystemExit(f"unknown part(s): {', '.join(sorted(unknown))}")
+    if only:
+        cfg.out = "partial"
+
+    def wanted(name: str) -> bool:
+        return not only or name in only
+
+    if wanted("pages") and not shutil.which("wrk"):
+        raise SystemExit("make bench needs wrk (apt-get install wrk; the Makefile does it).")
     base_url = os.environ.get("DATABASE_URL", "")
     redis_url = os.environ.get("REDIS_URL", "")
     if not base_url.startswith("postgres") or not redis_url:
         raise SystemExit("make bench needs DATABASE_URL (PostgreSQL) and REDIS_URL.")
-    if not shutil.which("wrk"):
-        raise SystemExit("make bench needs wrk (apt-get install wrk; the Makefile does it).")
     shutil.rmtree(VAR, ignore_errors=True)
     VAR.mkdir(parents=True)
     RESULTS.mkdir(exist_ok=True)
@@ -764,10 +801,13 @@ def main() -> None:
     build = report.part("build")
     started = time.perf_counter()
     for size, url in urls.items():
-        recreate_database(url)
+        if not args.reuse:
+            recreate_database(url)
         manage("migrate", "--noinput", env=env_for[size])
-        manage("seed_demo", *(["--size", "large"] if size == "large" else []),
-               env=env_for[size])
+        if not args.reuse:
+            manage("seed_demo", *(["--size", "large"] if size == "large" else []),
+                   env=env_for[size])
+        analyze_database(url)
     manage("collectstatic", "--noinput", env=web_env)
     build["seconds"] = round(time.perf_counter() - started, 1)
 
@@ -806,19 +846,30 @@ def main() -> None:
                   "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(sink.port),
                   "EMAIL_USE_TLS": "false"}
     try:
-        server.start()
-        part_pages(report, server, targets)
-        part_queries(report, env_for)
-        part_peer(report, database_url(base_url, "bench_peer"),
-                  report.data["parts"]["queries"]["large"]["slots"])
-        part_contention(report, server)
-        part_fanout(report, worker_env, worker_queue, sink)
+        if wanted("pages") or wanted("contention"):
+            server.start()
+        if wanted("pages"):
+            part_pages(report, server, targets)
+        if wanted("queries") or wanted("slots_vs_peer"):
+            part_queries(report, env_for)
+        if wanted("slots_vs_peer"):
+            part_peer(report, database_url(base_url, "bench_peer"),
+                      report.data["parts"]["queries"]["large"]["slots"])
+        if wanted("contention"):
+            part_contention(report, server)
+        if wanted("fanout"):
+            part_fanout(report, worker_env, worker_queue, sink)
     finally:
         server.stop()
         sink.controller.stop()
         _drop_queues(redis_url, [web_queue, worker_queue])
 
     report.data["meta"]["finished"] = f"{datetime.now(UTC):%Y-%m-%d %H:%M UTC}"
+    if only:  # a part or two while working on them: figures only, no report to check
+        (RESULTS / "partial.json").write_text(json.dumps(report.data, indent=2) + "\n")
+        print(json.dumps({k: v for k, v in report.data["parts"].items() if k != "build"},
+                         indent=2))
+        return
     problems = validate(report.data)
     (RESULTS / f"{cfg.out}.json").write_text(json.dumps(report.data, indent=2) + "\n")
     (RESULTS / f"{cfg.out}.md").write_text(markdown(report.data))

@@ -89,6 +89,9 @@ class Goal(models.Model):
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The period of the newest check-in, kept by goals.services.check_in_record: the clinician's
+    # needs-attention rule reads it instead of a subquery per goal (issue 15).
+    last_check_in_period = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["service_line", "-created_at"]

@@ -38,6 +38,21 @@ def goals_for_client(*, client: User) -> list[Goal]:
                                                   service_line__in=client.client_profile.lines)))
 
 
+def goals_for_check_in(*, client: User) -> list[Goal]:
+    """The client's goals in the lines they use, without their history: the check-in page
+    needs only the goals themselves (one query)."""
+    return list(Goal.objects.filter(client=client, service_line__in=_lines_for_client(client)))
+
+
+def who5_answered_recently(*, client: User, now: datetime) -> bool:
+    """Did the client answer the weekly WHO-5 (it goes with a coaching check-in) within
+    WHO5_INTERVAL? The page asks it to offer the questions; the service to refuse a second."""
+    from goals.services import WHO5_INTERVAL  # the services module imports this one
+
+    return CheckIn.objects.filter(goal__client=client, who5__isnull=False,
+                                  at__gt=now - WHO5_INTERVAL).exists()
+
+
 def goal_for_client(*, client: User, public_id) -> Goal:
     """One of the client's own goals; 404 for anyone else's."""
     return get_object_or_404(_with_details(Goal.objects.filter(

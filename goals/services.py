@@ -19,7 +19,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models import CharField, Exists, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Concat, Replace
 from django.utils import timezone
 
@@ -35,6 +35,7 @@ from goals.models import (
     ReminderPreference,
     ServiceLine,
 )
+from goals.selectors import who5_answered_recently
 from notifications import keys
 from notifications.clock import outbox_now
 from notifications.models import Notification
@@ -256,20 +257,30 @@ def check_in_record(*, goal: Goal, by: User, value: Decimal | None = None,
     if who5_answers:
         if not goal.is_coaching:
             raise ValidationError({"who5": "The weekly wellbeing check goes with coaching."})
-        recent = CheckIn.objects.filter(goal__client=goal.client, who5__isnull=False,
-                                        at__gt=now - WHO5_INTERVAL).exists()
-        if recent:
+        if who5_answered_recently(client=goal.client, now=now):
             raise ValidationError({"who5": "You answered the wellbeing questions this week."})
         who5 = screening_submit(client=goal.client, instrument="who5", answers=who5_answers)
-    check_in = CheckIn.objects.create(
-        goal=goal, by=by, at=now, period=period_of(goal, timezone.localdate(
-            now, timezone=goal.client.zone)),
-        value=value if goal.is_coaching else None,
-        practice_count=None if goal.is_coaching else practice_count,
-        rating=None if goal.is_coaching else rating,
-        confidence=confidence, note=note.strip(), who5=who5)
-    check_in_reminder_plan(goal=goal)
+    with transaction.atomic():
+        check_in = CheckIn.objects.create(
+            goal=goal, by=by, at=now, period=period_of(goal, timezone.localdate(
+                now, timezone=goal.client.zone)),
+            value=value if goal.is_coaching else None,
+            practice_count=None if goal.is_coaching else practice_count,
+            rating=None if goal.is_coaching else rating,
+            confidence=confidence, note=note.strip(), who5=who5)
+        goals_last_check_in_refresh(goals=Goal.objects.filter(pk=goal.pk))
+        goal.last_check_in_period = check_in.period
+        check_in_reminder_plan(goal=goal)
     return check_in
+
+
+def goals_last_check_in_refresh(*, goals: QuerySet[Goal]) -> int:
+    """Set each goal's ``last_check_in_period`` to the period of its newest check-in (by time,
+    then id), in one UPDATE; returns how many goals. Read from the check-ins themselves, so two
+    check-ins at once leave the newest one's period whichever commits last."""
+    newest = (CheckIn.objects.filter(goal=OuterRef("pk")).order_by("-at", "-pk")
+              .values("period")[:1])
+    return goals.update(last_check_in_period=Subquery(newest))
 
 
 def comment_add(*, goal: Goal, author: User, text: str,

@@ -49,11 +49,12 @@ from goals.selectors import (
     goal_for_client,
     goal_for_clinician,
     goal_progress,
+    goals_for_check_in,
     goals_for_client,
     goals_for_clinician,
     reminder_preference_get,
+    who5_answered_recently,
 )
-from goals.services import WHO5_INTERVAL
 from portal.lib.access import client_required, clinician_required
 
 LINE_TITLES = {
@@ -262,19 +263,17 @@ def check_in(request: AuthenticatedRequest, goal_id: uuid.UUID | None = None) ->
     if goal_id is not None:
         every = [goal_for_client(client=client, public_id=goal_id)]
     else:
-        every = goals_for_client(client=client)
+        every = goals_for_check_in(client=client)
     goals_open = [goal for goal in every
                   if goal.status == GoalStatus.ACTIVE and not goal.needs_approval]
     data = request.POST if request.method == "POST" else None
     forms = [CheckInForm(data, goal=goal) for goal in goals_open]
 
-    # The WHO-5 goes with a coaching check-in, once a week. Every goal's check-ins are already
-    # prefetched, so the "last 7 days" question costs no query (on the one-goal page it is
-    # asked of that goal's check-ins only; the service checks all of them again).
-    recent_who5 = any(c.who5_id and c.at > now - WHO5_INTERVAL
-                      for goal in every for c in goal.check_ins.all())
+    # The WHO-5 goes with a coaching check-in, once a week: asked only when there is a
+    # coaching goal to check in on (the same question as the service's).
     who5_form = None
-    if any(goal.is_coaching for goal in goals_open) and not recent_who5:
+    if any(goal.is_coaching for goal in goals_open) and \
+            not who5_answered_recently(client=client, now=now):
         who5_form = Who5Form(data)
 
     problem = ""

@@ -20,11 +20,11 @@ ALERT_KINDS = (Kind.RISK_ALERT,)
 _REVIEW_SALT = "notifications.review"
 
 
-def notification_for_delivery(*, notification_id: int) -> Notification:
-    """The row with everything rendering needs (recipient and their discreet-mode setting)."""
-    return Notification.objects.select_related("recipient", "recipient__client_profile").get(
-        pk=notification_id
-    )
+def notifications_for_delivery(*, notification_ids: list[int]) -> list[Notification]:
+    """The rows, by id, with everything rendering needs (the recipient and their discreet-mode
+    setting), in one query."""
+    return list(Notification.objects.select_related("recipient", "recipient__client_profile")
+                .filter(pk__in=notification_ids).order_by("pk"))
 
 
 PLANNER_ROW_FIELDS = ("pk", "scope", "status", "due_at", "enqueued_at", "attempts", "context",

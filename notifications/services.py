@@ -13,6 +13,7 @@ never depend on a worker's own clock.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from billiard.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.mail import get_connection
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat
@@ -34,7 +36,7 @@ from notifications.clock import outbox_now
 from notifications.emails import notification_email_build
 from notifications.keys import OutboxKey, Scope
 from notifications.models import Notification, SweepHeartbeat
-from notifications.selectors import notification_for_delivery
+from notifications.selectors import notifications_for_delivery
 
 if TYPE_CHECKING:  # the layers point one way: the outbox imports no app above it
     from clients.models import User
@@ -56,6 +58,9 @@ URGENT_REENQUEUE_AFTER = timedelta(seconds=20)
 # most SWEEP_TIME_BUDGET (below the task's soft time limit).
 SWEEP_BATCH_SIZE = 50
 SWEEP_TIME_BUDGET = timedelta(seconds=40)
+# A delivery task sends the rows of one batch over one SMTP connection; it starts no new send
+# after this long (well below the task's soft time limit) and gives the rest back to the sweep.
+DELIVERY_BATCH_BUDGET = timedelta(seconds=30)
 # A delivery task is killed after CELERY_TASK_TIME_LIMIT seconds; a row still `sending` this long
 # after that was abandoned mid-send.
 STUCK_MARGIN = timedelta(seconds=60)
@@ -70,7 +75,8 @@ CLOSABLE_STATUSES = (Status.PENDING, Status.FAILED, Status.NEEDS_REVIEW)
 class DeliveryOutcome:
     """What a delivery attempt did. ``retry_in`` is set when the task should try again."""
 
-    status: str  # "sent", "skipped", "retry", "failed", "needs_review", "cancelled", "merged"
+    # "sent", "skipped", "retry", "failed", "needs_review", "cancelled", "merged", "released"
+    status: str
     retry_in: int | None = None
 
 
@@ -321,7 +327,8 @@ def heartbeat_record(*, name: str, result: dict[str, Any]) -> None:
 
 def notifications_enqueue_on_commit(*, notification_ids: Sequence[int],
                                     enqueued_at: datetime) -> None:
-    """After the current transaction commits, hand one delivery task per row to the broker.
+    """After the current transaction commits, hand the rows to the broker (one delivery task
+    for all of them).
 
     A broker that is down must not break the caller (a signup, a booking): the error is logged
     and the rows not handed over get ``enqueued_at`` cleared, so the next sweep tries again.
@@ -334,19 +341,18 @@ def notifications_enqueue_on_commit(*, notification_ids: Sequence[int],
 
 
 def _publish(*, notification_ids: Sequence[int], enqueued_at: datetime) -> int:
-    """Publish one delivery task per id; returns how many were handed over. At the first
-    error the rest are released (the broker is down: do not wait on it once per row)."""
-    from notifications.tasks import deliver  # the tasks module imports this one
+    """Publish one delivery task for the whole batch; returns how many rows were handed over
+    (all or none). On an error the rows are released for the next sweep."""
+    from notifications.tasks import deliver_batch  # the tasks module imports this one
 
     ids = list(notification_ids)
-    for index, notification_id in enumerate(ids):
-        try:
-            deliver.delay(notification_id)
-        except Exception:
-            logger.exception("could not enqueue delivery of notification %s; the sweep "
-                             "will try again", notification_id)
-            _release(notification_ids=ids[index:], enqueued_at=enqueued_at)
-            return index
+    try:
+        deliver_batch.delay(ids)
+    except Exception:
+        logger.exception("could not enqueue delivery of notifications %s; the sweep will try "
+                         "again", ids)
+        _release(notification_ids=ids, enqueued_at=enqueued_at)
+        return 0
     return len(ids)
 
 
@@ -428,46 +434,124 @@ def _describe(exc: BaseException) -> str:
 
 
 def notification_deliver(*, notification_id: int) -> DeliveryOutcome:
-    """Claim the row, render and send its email, record the result. Safe to call any number of
-    times for one row: only the call that moves it from pending to sending sends.
+    """``notifications_deliver`` for one row (the single-row task, and the tests)."""
+    return notifications_deliver(notification_ids=[notification_id])[notification_id]
 
-    What the SMTP server said decides what happens next (notifications.smtp): refused before
-    the message or a 4xx is retried later; a 5xx fails at once; no reply after the message was
-    handed over needs a person (it may have arrived)."""
+
+def _claim_for_sending(*, notification_ids: Sequence[int], now: datetime) -> list[int]:
+    """Move the rows that are still pending to ``sending`` in one conditional UPDATE and
+    return the ids it matched: the claim that makes a send happen at most once.
+
+    The same statement gives each row that has none its Message-ID (one random head per batch,
+    the row's id after it), so the id is stored before the message leaves. Merged kinds get
+    theirs under the recipient's lock instead (``_merge_claim``). Raw SQL because the ORM's
+    ``update()`` cannot say RETURNING (PostgreSQL, and SQLite since 3.35).
+    """
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    domain = settings.PRACTICE_EMAIL_ADDRESS.rpartition("@")[2] or "tandem.invalid"
+    head = make_msgid(idstring="outbox", domain=domain).rpartition("@")[0] + "."
+    merged = sorted(MERGED_KINDS)
+    ids = list(notification_ids)
+    kinds, rows = ", ".join(["%s"] * len(merged)), ", ".join(["%s"] * len(ids))
+    # Only placeholders and the model's own table name are formatted into the text.
+    sql = f"""
+        UPDATE {table} SET status = %s, attempts = attempts + 1, claimed_at = %s,
+            message_id = CASE WHEN message_id = '' AND kind NOT IN ({kinds})
+                              THEN %s || CAST(id AS VARCHAR(20)) || %s ELSE message_id END
+        WHERE id IN ({rows}) AND status = %s RETURNING id"""  # noqa: S608
+    params = [Status.SENDING, now, *merged, head, f"@{domain}>", *ids, Status.PENDING]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def notifications_deliver(*, notification_ids: Sequence[int]) -> dict[int, DeliveryOutcome]:
+    """Claim the rows, render and send their emails over one SMTP connection, record the
+    results; returns each id's outcome. Safe to call any number of times for the same rows:
+    only the call whose claim moved a row from pending to sending sends it.
+
+    Queries per batch, whatever its size: the claim, one fetch, one UPDATE marking the sent
+    rows (plus one per row that failed, was merged or is cancelled). What the SMTP server said
+    decides what happens to a row (notifications.smtp): refused before the message or a 4xx is
+    retried later; a 5xx fails at once; no reply after the message was handed over needs a
+    person (it may have arrived). A worker killed in the middle of a batch leaves its rows in
+    ``sending``; the sweep moves them to ``needs_review`` (never sent again by the machine).
+    """
+    ids = list(dict.fromkeys(notification_ids))
+    outcomes = {pk: DeliveryOutcome("skipped") for pk in ids}  # sent, cancelled, taken, gone
+    if not ids:
+        return outcomes
     now = outbox_now()
-    claimed = Notification.objects.filter(pk=notification_id, status=Status.PENDING).update(
-        status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=now
-    )
+    claimed = _claim_for_sending(notification_ids=ids, now=now)
     if not claimed:
-        return DeliveryOutcome("skipped")  # sent, cancelled, someone else has it, or gone
-    notification = notification_for_delivery(notification_id=notification_id)
-    row = Notification.objects.filter(pk=notification_id, status=Status.SENDING)
+        return outcomes
+    rows = notifications_for_delivery(notification_ids=claimed)
 
-    if not notification.recipient.is_active:
-        row.update(status=Status.CANCELLED, last_error="The recipient's account is inactive.")
-        return DeliveryOutcome("cancelled")
-    if notification.kind in MERGED_KINDS:
-        if _merge_claim(notification, now=now) is not None:
-            return DeliveryOutcome("merged")
-    elif not notification.message_id:
-        notification.message_id = _message_id_for(notification)
-        row.update(message_id=notification.message_id)
+    inactive = [row.pk for row in rows if not row.recipient.is_active]
+    if inactive:
+        Notification.objects.filter(pk__in=inactive, status=Status.SENDING).update(
+            status=Status.CANCELLED, last_error="The recipient's account is inactive.")
+        outcomes.update(dict.fromkeys(inactive, DeliveryOutcome("cancelled")))
+    to_send = []
+    for notification in rows:
+        if not notification.recipient.is_active:
+            continue
+        if notification.kind in MERGED_KINDS and \
+                _merge_claim(notification, now=now) is not None:
+            outcomes[notification.pk] = DeliveryOutcome("merged")
+            continue
+        to_send.append(notification)
+    outcomes.update(_send_batch(to_send))
+    return outcomes
 
+
+def _send_batch(notifications: list[Notification]) -> dict[int, DeliveryOutcome]:
+    """Send claimed rows over one SMTP connection (a new one only after a failure dropped it)
+    and mark the sent ones in one UPDATE at the end, whatever stopped the loop."""
+    outcomes: dict[int, DeliveryOutcome] = {}
+    sent: list[int] = []
+    started = time.monotonic()
+    backend = get_connection() if notifications else None
+    index = 0
     try:
-        message = notification_email_build(notification=notification)
-        message.extra_headers["Message-ID"] = notification.message_id
-        message.send()
+        while index < len(notifications):
+            notification = notifications[index]
+            if time.monotonic() - started >= DELIVERY_BATCH_BUDGET.total_seconds():
+                break
+            try:
+                message = notification_email_build(notification=notification)
+                message.extra_headers["Message-ID"] = notification.message_id
+                backend.open()  # no-op while open; a failure above dropped the connection
+                backend.send_messages([message])
+            except SoftTimeLimitExceeded:
+                raise
+            except Exception as exc:
+                row = Notification.objects.filter(pk=notification.pk, status=Status.SENDING)
+                outcomes[notification.pk] = _record_failure(notification, row, exc)
+            else:
+                sent.append(notification.pk)
+                outcomes[notification.pk] = DeliveryOutcome("sent")
+            index += 1
     except SoftTimeLimitExceeded as exc:
-        # The send hung until the time limit: it may have gone through.
-        row.update(status=Status.NEEDS_REVIEW, last_error=_describe(exc))
-        return DeliveryOutcome("needs_review")
-    except Exception as exc:
-        return _record_failure(notification, row, exc)
-
-    # Unconditional on status: the mail is gone, so "sent" is the truth whatever happened.
-    Notification.objects.filter(pk=notification_id).update(status=Status.SENT,
-                                                           sent_at=outbox_now())
-    return DeliveryOutcome("sent")
+        # The send in hand hung until the time limit: it may have gone through.
+        Notification.objects.filter(pk=notifications[index].pk, status=Status.SENDING).update(
+            status=Status.NEEDS_REVIEW, last_error=_describe(exc))
+        outcomes[notifications[index].pk] = DeliveryOutcome("needs_review")
+        index += 1
+    finally:
+        if sent:
+            # Unconditional on status: the mail is gone, so "sent" is the truth.
+            Notification.objects.filter(pk__in=sent).update(status=Status.SENT,
+                                                            sent_at=outbox_now())
+        if backend is not None:
+            with contextlib.suppress(Exception):
+                backend.close()
+    rest = notifications[index:]
+    if rest:  # never handed to the server: back to the sweep, as if never claimed
+        Notification.objects.filter(pk__in=[n.pk for n in rest], status=Status.SENDING).update(
+            status=Status.PENDING, attempts=F("attempts") - 1, enqueued_at=None)
+        outcomes.update(dict.fromkeys((n.pk for n in rest), DeliveryOutcome("released")))
+    return outcomes
 
 
 def _record_failure(notification: Notification, row, exc: BaseException) -> DeliveryOutcome:

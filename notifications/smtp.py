@@ -63,7 +63,9 @@ _LEADING_DOT = re.compile(rb"(?m)^\.")
 
 class EmailBackend(DjangoEmailBackend):
     """Raises TemporaryFailure, PermanentFailure or AmbiguousFailure instead of smtplib's
-    errors. One message per connection is what the outbox sends (each row its own task)."""
+    errors. The outbox sends a batch of messages over one connection: a refusal the server
+    answered keeps it (RSET), anything that leaves the session in doubt closes it, and the
+    next message opens a new one."""
 
     def open(self) -> bool | None:
         try:
@@ -98,7 +100,9 @@ class EmailBackend(DjangoEmailBackend):
             if code != 354:
                 raise _refused("DATA", code, reply)
         except DeliveryError:
-            self._drop()
+            # The server answered: the session is sound, only this transaction is over. Reset
+            # it and keep the connection for the rest of the batch.
+            self._reset_or_drop()
             raise
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
@@ -117,9 +121,17 @@ class EmailBackend(DjangoEmailBackend):
                 f"no reply after the message was sent ({type(exc).__name__}: {exc}); the "
                 "server may have stored it") from exc
         if code != 250:
-            self._drop()
+            # A definite refusal of the message ends its transaction; the session goes on.
             raise _refused("the message", code, reply)
         return True
+
+    def _reset_or_drop(self) -> None:
+        try:
+            code, _ = self.connection.rset()
+        except (smtplib.SMTPException, OSError):
+            code = None
+        if code != 250:
+            self._drop()
 
     def _drop(self) -> None:
         # The connection is thrown away after a failure; closing it may fail too.

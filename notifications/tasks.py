@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 
 from celery import Task, shared_task
 
-from notifications.services import notification_deliver, notifications_sweep
+from notifications.services import notification_deliver, notifications_deliver, notifications_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -34,3 +35,24 @@ def deliver(self: Task, notification_id: int) -> str:
         # publish to fail, the row is pending and the sweep hands it over again.
         raise self.retry(countdown=outcome.retry_in)
     return outcome.status
+
+
+@shared_task(name="notifications.tasks.deliver_batch")
+def deliver_batch(notification_ids: list[int]) -> dict[str, int]:
+    """Deliver a batch (what one sweep claimed, or what one transaction scheduled) over one
+    SMTP connection. Rows that must be tried again later go out as one task per countdown;
+    were that publish to fail, they are pending and the sweep hands them over again."""
+    outcomes = notifications_deliver(notification_ids=notification_ids)
+    retries: dict[int, list[int]] = defaultdict(list)
+    tally: dict[str, int] = defaultdict(int)
+    for notification_id, outcome in outcomes.items():
+        tally[outcome.status] += 1
+        if outcome.retry_in is not None:
+            retries[outcome.retry_in].append(notification_id)
+    for countdown, ids in retries.items():
+        try:
+            deliver_batch.apply_async((ids,), countdown=countdown)
+        except Exception:
+            logger.exception("could not enqueue the retry of notifications %s; the sweep will "
+                             "hand them over again", ids)
+    return dict(tally)

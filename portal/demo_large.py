@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from clients.models import ClientProfile, ClientStatus, ClinicianProfile, Role, ServiceLines, User
 from goals.models import CheckIn, Goal
+from goals.services import goals_last_check_in_refresh
 from screening.instruments import GAD7, PHQ9, WHO5
 from sessions.models import Appointment, ServiceType, WeeklyAvailability
 
@@ -110,6 +111,7 @@ def seed_large(*, password: str, seed: int = 7) -> dict[str, int]:
             check_ins.append(CheckIn(goal=goal, by=goal.client, at=at, period=at.date(),
                                      value=Decimal(2 + d % 9), confidence=rng.randint(3, 9)))
     CheckIn.objects.bulk_create(check_ins, batch_size=BATCH)
+    goals_last_check_in_refresh(goals=Goal.objects.filter(pk__in=[goal.pk for goal in goals]))
 
     # Screenings: a PHQ-9, GAD-7 or WHO-5 every few weeks.
     from screening.models import ScreeningResponse

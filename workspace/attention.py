@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property, partial
 from typing import Any, cast
 
-from django.db.models import Exists, F, Max, OuterRef, Q, Subquery, Window
+from django.db.models import Exists, F, Max, OuterRef, Q, Window
 from django.db.models.functions import Lead, RowNumber
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +32,6 @@ from clients.models import (
 )
 from clients.selectors import clients_for_clinician, consent_documents_current
 from goals.models import (
-    CheckIn,
     Goal,
     GoalStatus,
     ServiceLine,
@@ -210,9 +209,8 @@ class _Scope:
             .exclude(service_line=ServiceLine.THERAPY, approved_at__isnull=True)
             .annotate(quiet_start=F("client__reminder_preference__quiet_start"),
                       quiet_end=F("client__reminder_preference__quiet_end"),
-                      last_period=Subquery(
-                          CheckIn.objects.filter(goal=OuterRef("pk")).order_by("-at", "-pk")
-                          .values("period")[:1]))
+                      # Kept on the goal by check_in_record: no subquery per goal.
+                      last_period=F("last_check_in_period"))
             .order_by("client_id", "pk")
             .values_list("pk", "client_id", "title", "due_date", "created_at", "cadence",
                          "cadence_weekday", "check_in_time", "anchor_date", "quiet_start",

@@ -19,6 +19,7 @@ from goals.services import (
     goal_approve,
     goal_create,
     goal_set_status,
+    goals_last_check_in_refresh,
     reminders_pause,
 )
 from notifications.models import Notification
@@ -154,6 +155,24 @@ def test_check_ins_record_the_right_fields(client_user, clinician):
         check_in_record(goal=therapy, by=client_user, rating=5)
     entry = check_in_record(goal=therapy, by=client_user, practice_count=3, rating=6)
     assert (entry.practice_count, entry.rating, entry.value) == (3, 6, None)
+
+
+def test_the_goal_keeps_the_period_of_its_newest_check_in(client_user):
+    """What the needs-attention rule reads instead of a subquery per goal (issue 15)."""
+    goal = coaching_goal(client_user)
+    other = coaching_goal(client_user, title="Sleep")
+    assert goal.last_check_in_period is None
+    check_in_record(goal=goal, by=client_user, value=Decimal("3"))
+    with time_machine.travel(MONDAY + timedelta(days=2), tick=False):
+        check_in_record(goal=goal, by=client_user, value=Decimal("4"))
+    goal.refresh_from_db()
+    other.refresh_from_db()
+    assert (goal.last_check_in_period, other.last_check_in_period) == (date(2027, 3, 3), None)
+    # The refresh (the migration's backfill, the large seed) gives the same from the check-ins.
+    Goal.objects.update(last_check_in_period=None)
+    assert goals_last_check_in_refresh(goals=Goal.objects.filter(client=client_user)) == 2
+    assert list(Goal.objects.filter(client=client_user).order_by("pk")
+                .values_list("last_check_in_period", flat=True)) == [date(2027, 3, 3), None]
 
 
 def test_weekly_who5_with_a_coaching_check_in(client_user):

@@ -468,8 +468,8 @@ def test_query_counts(signed_in, client_user, clinician, count, django_assert_nu
     # 5. their check-ins  6. their steps  7. their comments with authors  8. reminder preference
     with django_assert_num_queries(8):
         assert signed_in.get(reverse("goals:goals")).status_code == 200
-    # 1. session  2. user  3. client profile  4–7. goals with check-ins, steps, comments
-    with django_assert_num_queries(7):
+    # 1. session  2. user  3. client profile  4. goals  5. a WHO-5 this week?
+    with django_assert_num_queries(5):
         assert signed_in.get(reverse("goals:check_in")).status_code == 200
     # 1. session  2. user  3. client profile  4–7. the goal with check-ins, steps, comments
     # 8. reminder preference
@@ -481,3 +481,40 @@ def test_query_counts(signed_in, client_user, clinician, count, django_assert_nu
     # 1. session  2. user  3. client profile
     with django_assert_num_queries(3):
         assert signed_in.get(reverse("goals:goal_new", args=["coaching"])).status_code == 200
+
+
+# --- The form renderer (issue 15) ---------------------------------------------------------------
+
+
+def _markup(response) -> str:
+    text = body(response)
+    text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", text)
+    text = re.sub(r'nonce="[^"]+"', "", text)
+    return re.sub(r"\s+", " ", text)  # the engines differ in blank lines between tags
+
+
+def test_the_jinja2_form_renderer_gives_the_same_markup_as_django_templates(
+        signed_in, client_user, clinician, settings):
+    """FORM_RENDERER renders widgets with Jinja2 for speed; Django's Jinja2 widget templates
+    must give the markup the Django-template ones give, fields with errors included."""
+    many_goals(client_user, clinician, 2)
+    assert settings.FORM_RENDERER == "portal.lib.forms.WidgetRenderer"
+    goal = Goal.objects.filter(client=client_user, service_line="coaching").first()
+    prefix = goal.public_id.hex
+    requests = [
+        ("get", reverse("goals:check_in"), None),
+        ("post", reverse("goals:check_in"), {f"{prefix}-value": "not a number",
+                                             "who5_1": "9"}),
+        ("get", reverse("goals:goal_new", args=["coaching"]), None),
+        ("post", reverse("goals:goal_new", args=["coaching"]), {"title": "", "target": "x"}),
+        ("get", reverse("goals:reminders"), None),
+    ]
+
+    def pages() -> list[str]:
+        return [_markup(getattr(signed_in, method)(url, data)) for method, url, data in requests]
+
+    with_jinja2 = pages()
+    settings.FORM_RENDERER = "django.forms.renderers.DjangoTemplates"
+    with_django = pages()
+    assert any("field__errors" in page for page in with_jinja2)  # the errors were rendered
+    assert with_jinja2 == with_django

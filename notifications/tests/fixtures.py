@@ -42,19 +42,21 @@ def wait_for(condition: Callable[[], bool], *, timeout: float, interval: float =
 
 @dataclass
 class Enqueued:
-    """Ids handed to `deliver.delay`, instead of a broker."""
+    """Ids handed to `deliver_batch.delay`, instead of a broker (``batches``: each call's)."""
 
     ids: list[int] = field(default_factory=list)
+    batches: list[list[int]] = field(default_factory=list)
 
-    def delay(self, notification_id: int) -> None:
-        self.ids.append(notification_id)
+    def delay(self, notification_ids: list[int]) -> None:
+        self.batches.append(list(notification_ids))
+        self.ids.extend(notification_ids)
 
 
 @pytest.fixture
 def enqueued(monkeypatch) -> Enqueued:
     captured = Enqueued()
     # notifications_enqueue_on_commit looks the task up at call time.
-    monkeypatch.setattr(tasks, "deliver", captured)
+    monkeypatch.setattr(tasks, "deliver_batch", captured)
     return captured
 
 

@@ -182,10 +182,10 @@ def test_a_broker_that_refuses_stops_the_sweep_and_releases_the_rows(client_user
     from notifications import tasks
 
     class Down:
-        def delay(self, notification_id):
+        def delay(self, notification_ids):
             raise ConnectionError("broker down")
 
-    monkeypatch.setattr(tasks, "deliver", Down())
+    monkeypatch.setattr(tasks, "deliver_batch", Down())
     rows = [row(client_user, f"due{number}") for number in range(12)]
     assert notifications_sweep(batch_size=5)["enqueued"] == 0
     assert not Notification.objects.filter(pk__in=[r.pk for r in rows],
