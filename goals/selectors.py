@@ -41,7 +41,7 @@ def goals_for_client(*, client: User) -> list[Goal]:
 def goals_for_check_in(*, client: User) -> list[Goal]:
     """The client's goals in the lines they use, without their history: the check-in page
     needs only the goals themselves (one query)."""
-    return list(Goal.objects.filter(client=client, service_line__in=_lines_for_client(client)))
+    return list(Goal.objects.filter(client=client, service_line__in=client.client_profile.lines))
 
 
 def who5_answered_recently(*, client: User, now: datetime) -> bool:

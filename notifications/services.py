@@ -459,7 +459,7 @@ def _claim_for_sending(*, notification_ids: Sequence[int], now: datetime) -> lis
             message_id = CASE WHEN message_id = '' AND kind NOT IN ({kinds})
                               THEN %s || CAST(id AS VARCHAR(20)) || %s ELSE message_id END
         WHERE id IN ({rows}) AND status = %s RETURNING id"""  # noqa: S608
-    params = [Status.SENDING, now, *merged, head, f"@{domain}>", *ids, Status.PENDING]
+    params: list[Any] = [Status.SENDING, now, *merged, head, f"@{domain}>", *ids, Status.PENDING]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return sorted(row[0] for row in cursor.fetchall())
@@ -511,7 +511,9 @@ def _send_batch(notifications: list[Notification]) -> dict[int, DeliveryOutcome]
     outcomes: dict[int, DeliveryOutcome] = {}
     sent: list[int] = []
     started = time.monotonic()
-    backend = get_connection() if notifications else None
+    if not notifications:
+        return outcomes
+    backend = get_connection()
     index = 0
     try:
         while index < len(notifications):

@@ -126,6 +126,8 @@ class EmailBackend(DjangoEmailBackend):
         return True
 
     def _reset_or_drop(self) -> None:
+        if self.connection is None:
+            return
         try:
             code, _ = self.connection.rset()
         except (smtplib.SMTPException, OSError):
