@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from portal.lib.limits import TEXT_LONG, TEXT_NOTE, limit_help
 from screening.instruments import Instrument
 from screening.models import Route
+from screening.outcomes import RULES
 
 
 class InstrumentForm(forms.Form):
@@ -82,3 +83,18 @@ def form_add_service_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(key if key in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+class MeasureEventForm(forms.Form):
+    occurred_on = forms.DateField(label="When", widget=forms.DateInput(attrs={"type": "date"}))
+    text = forms.CharField(
+        label="What happened", max_length=200,
+        help_text=limit_help(200, "For example: new role, medication change, a move. Drawn on "
+                                  "the charts at its date; the client does not see it."))
+
+
+class MeasureShareForm(forms.Form):
+    instrument = forms.ChoiceField(choices=[(code, rules.title)
+                                            for code, rules in RULES.items()])
+    shared = forms.TypedChoiceField(choices=[("1", "Share"), ("0", "Stop sharing")],
+                                    coerce=lambda value: value == "1")

@@ -140,3 +140,47 @@ class RiskFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} risk flag for {self.client}"
+
+
+class MeasureEvent(models.Model):
+    """Something a clinician notes beside a client's measures ("new role", "medication
+    change"), drawn on the outcome chart at its date. Free text in a line
+    (``clients.access.free_text_line``): a therapist's event may name medication and is never
+    shown to a coaching-only clinician."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="measure_events")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+")
+    occurred_on = models.DateField()
+    text = models.CharField(max_length=200)
+    line = models.CharField(max_length=16)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-occurred_on", "-pk"]
+        indexes = [models.Index(fields=["client", "-occurred_on"], name="measure_event_client_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.text} ({self.occurred_on:%Y-%m-%d})"
+
+
+class MeasureShare(models.Model):
+    """Whether a client sees an instrument on their own progress page. No row: the default of
+    ``screening.outcomes.SHARED_BY_DEFAULT`` (WHO-5 on, the clinical measures off)."""
+
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="measure_shares")
+    instrument = models.CharField(max_length=32)
+    shared = models.BooleanField()
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+")
+    set_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "instrument"],
+                                               name="one_measure_share_per_instrument")]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} {'shared' if self.shared else 'not shared'} with {self.client}"

@@ -211,3 +211,9 @@ def reliable_change_index(*, instrument: str, baseline: int, latest: int, baseli
     return ReliableChangeIndex(rc=round(rc, 2), reliable=reliable, change=change,
                                points_needed=round(RCI_CRITICAL * s_diff, 1),
                                baselines=baselines, sd=round(baseline_sd, 2))
+
+
+# Which measures a client sees on their own progress page until their clinician says otherwise:
+# their well-being, yes; the clinical measures only once the clinician shares them (the number
+# needs a conversation first).
+SHARED_BY_DEFAULT: dict[str, bool] = {"who5": True, "phq9": False, "gad7": False, "pcl5": False}

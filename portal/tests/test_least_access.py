@@ -121,6 +121,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "goals:goal": client_page(own_object=True),
     "goals:goal_edit": client_page(own_object=True),
     "goals:goal_check_in": client_page(own_object=True),
+    "goals:progress": client_page(),  # the client's own measures, as shared with them
     "goals:goal_status": client_page(get=405),
     "goals:step_add": client_page(get=405),
     "goals:step_done": client_page(get=405),
@@ -130,6 +131,9 @@ EXPECTED: dict[str, dict[str, object]] = {
     "attention_ack": clinician_page(about_the_client=False, get=405),
     "screening:client_history": clinician_page(),  # the coach sees it without PHQ-9/GAD-7
     "screening:route_override": clinician_page(about_the_client=False, get=405),
+    "screening:client_outcomes": clinician_page(),  # the coach sees it with WHO-5 only
+    "screening:measure_event_add": clinician_page(about_the_client=False, get=405),
+    "screening:measure_share": clinician_page(about_the_client=False, get=405),
     "screening:risk_flags": clinician_page(about_the_client=False),
     "screening:risk_flag": clinician_page(),  # safety is never behind the firewall
     "caseload:caseload": clinician_page(about_the_client=False),
@@ -170,6 +174,8 @@ REFUSED_ON_POST: dict[str, set[str]] = {
     "goals:step_add": {"stranger"},
     "goals:step_done": {"stranger"},
     "screening:route_override": {"unassigned"},
+    "screening:measure_event_add": {"unassigned"},
+    "screening:measure_share": {"unassigned"},
     "goals:clinician_goal_approve": {"unassigned", "coach"},
     "notifications:review_resend": {"unassigned"},
     "notifications:review_close": {"unassigned"},
@@ -182,7 +188,8 @@ PAYLOAD = {"note": "A note", "text": "A note", "action": "cancel", "status": "co
            "value": "3", "typed_name": "Alex Morgan", "understood": "on", "version": "1",
            "reason": "Moving away", "client": "x", "rule": "missed_check_ins",
            "fingerprint": "goal:1", "move-date": "2027-01-07", "move-time": "10:00",
-           "body": "A message", "line": "therapy"}
+           "body": "A message", "line": "therapy",
+           "occurred_on": "2027-01-02", "instrument": "phq9", "shared": "1"}
 
 
 def fingerprint() -> str:
