@@ -111,6 +111,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "booking:waitlist_join": client_page(get=405),  # POST only
     "booking:waitlist_leave": client_page(get=405),
     "booking:detail": client_page(own_object=True),
+    "booking:measures": client_page(own_object=True),  # the measures before a session
     "booking:reschedule": client_page(own_object=True),
     "booking:cancel": client_page(own_object=True),
     "booking:appointment_ics": client_page(own_object=True),
