@@ -35,7 +35,8 @@ class InstrumentForm(forms.Form):
                 widget=forms.RadioSelect,
             )
             if item.asked_when is not None:
-                field.help_text = "Answer this if anything above bothered you at all."
+                field.help_text = (item.asked_hint
+                                   or "Answer this if anything above bothered you at all.")
             self.fields[item.code] = field
 
     def clean(self) -> dict[str, Any]:

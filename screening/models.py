@@ -20,6 +20,7 @@ class InstrumentCode(models.TextChoices):
     GAD7 = "gad7", "GAD-7"
     WHO5 = "who5", "WHO-5"
     SELF_ASSESSMENT = "self_assessment", "Self-assessment"
+    CSSRS = "cssrs", "C-SSRS screener"
 
 
 class Route(models.TextChoices):
@@ -122,6 +123,9 @@ class RiskFlag(models.Model):
                                     null=True, blank=True, related_name="+")
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution_note = models.TextField(blank=True)
+    # The C-SSRS screener's triage (low, moderate, high) once the client has answered it; the
+    # highest level answered while the flag is open (screening.instruments.cssrs).
+    triage = models.CharField(max_length=16, blank=True)
 
     class Meta:
         ordering = ["-opened_at", "-pk"]
@@ -140,6 +144,16 @@ class RiskFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} risk flag for {self.client}"
+
+    @property
+    def triage_label(self) -> str:
+        from screening.instruments.cssrs import TRIAGE_LABELS
+
+        return TRIAGE_LABELS.get(self.triage, "")
+
+    @property
+    def triage_tone(self) -> str:
+        return {"high": "danger", "moderate": "warning"}.get(self.triage, "neutral")
 
 
 class MeasureEvent(models.Model):

@@ -116,6 +116,16 @@ def has_open_risk_flag(client: User) -> bool:
     return RiskFlag.objects.filter(client=client, status=RiskFlag.Status.OPEN).exists()
 
 
+def open_flag_and_followup(client: User) -> tuple[bool, bool]:
+    """Whether the client has an open flag, and whether the C-SSRS screener is still to be
+    asked (not answered since the flag opened): the crisis page's two questions, one query."""
+    answered = ScreeningResponse.objects.filter(
+        client=OuterRef("client"), instrument="cssrs", submitted_at__gte=OuterRef("opened_at"))
+    row = (RiskFlag.objects.filter(client=client, status=RiskFlag.Status.OPEN)
+           .annotate(answered=Exists(answered)).values_list("answered", flat=True).first())
+    return row is not None, row is False
+
+
 def response_for_client(*, client: User, public_id) -> ScreeningResponse:
     """One of the client's own responses; 404 for anyone else's."""
     return get_object_or_404(ScreeningResponse, client=client, public_id=public_id)

@@ -19,7 +19,8 @@ from notifications import keys
 from notifications.models import Notification
 from notifications.services import notification_schedule, notifications_cancel
 from portal.lib.limits import TEXT_LONG, TEXT_NOTE
-from screening.instruments import GAD7, INSTRUMENTS, PHQ9, WHO5, instrument_get
+from screening.instruments import CSSRS, GAD7, INSTRUMENTS, PHQ9, WHO5, instrument_get
+from screening.instruments.cssrs import NONE, TRIAGE_ORDER
 from screening.instruments.who5 import WHO5_DROP, WHO5_DROP_POINTS
 from screening.models import (
     MeasureEvent,
@@ -91,6 +92,8 @@ def screening_submit_many(*, client: User,
             if positive:
                 risk_flag_raise(client=client, instrument=instrument.code, positive=positive,
                                 response=response)
+            if instrument.code == CSSRS.code:
+                risk_flag_triage_record(client=client, level=response.band or NONE)
         if any(r.instrument in ROUTING_INSTRUMENTS for r in responses):
             route_recommend(client=client, now=now)
         measures_invitations_schedule(client=client, responses=responses)
@@ -199,6 +202,19 @@ def risk_flag_raise(*, client: User, instrument: str, positive: Mapping[str, int
             due_at=timezone.now(),
             context={"flag_id": str(flag.public_id)},
         )
+    return flag
+
+
+def risk_flag_triage_record(*, client: User, level: str) -> RiskFlag | None:
+    """Write the C-SSRS triage on the client's open flag: the highest level answered while it
+    is open (a later, calmer answer does not lower it; the clinician decides when the flag
+    closes). No open flag: nothing to write (all-no answers open none)."""
+    flag = _open_flag_locked(client)
+    if flag is None:
+        return None
+    if TRIAGE_ORDER.index(level) > TRIAGE_ORDER.index(flag.triage or ""):
+        flag.triage = level
+        flag.save(update_fields=["triage"])
     return flag
 
 

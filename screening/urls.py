@@ -12,6 +12,7 @@ urlpatterns = [
     path("screening/", views.start, name="start"),
     path("screening/step/<obscured:instrument>/", views.step, name="step"),
     path("screening/help-now/", views.crisis, name="crisis"),
+    path("screening/help-now/questions/", views.safety_followup, name="safety_followup"),
     path("screening/results/", views.results, name="results"),
     path("screening/retake/<obscured:instrument>/", views.retake, name="retake"),
     path("screening/responses/<uuid:response_id>/", views.response_detail, name="response"),

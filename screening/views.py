@@ -40,6 +40,7 @@ from screening.forms import (
     instrument_form,
 )
 from screening.instruments import (
+    CSSRS,
     GAD7,
     INSTRUMENTS,
     PHQ9,
@@ -60,8 +61,8 @@ from screening.selectors import (
     client_for_clinician,
     clinician_sees_therapy,
     current_recommendation,
-    has_open_risk_flag,
     latest_responses,
+    open_flag_and_followup,
     open_risk_flags_for_clinician,
     override_note_for_clinician,
     reasons_for_clinician,
@@ -336,7 +337,8 @@ def _crisis_page(request: HttpRequest, *, queued: bool = False,
             if not queued:
                 # Only say the practice was told when it was: an open flag means an alert went
                 # out.
-                context["told"] = has_open_risk_flag(user)
+                # The step-up: the C-SSRS screener next, below the resources.
+                context["told"], context["followup"] = open_flag_and_followup(user)
             if context["told"]:
                 profile = client_profile_for_client(client=user)
                 context["clinician_name"] = told_clinician_name(profile)
@@ -621,3 +623,23 @@ def risk_flag(request: HttpRequest, flag_id: uuid.UUID) -> HttpResponse:
              if reason.code in ("safety_positive", "phq9_item9")],
             sees_therapy=sees_therapy),
     })
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def safety_followup(request: HttpRequest) -> HttpResponse:
+    """The C-SSRS screener, asked after a safety answer (the step-up). The crisis resources
+    stay at the top of the page; a yes here alerts as any safety answer does, even on a page
+    left half-done."""
+    form = instrument_form(CSSRS, data=request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_valid():
+            screening_submit(client=request.user, instrument=CSSRS.code, answers=form.answers)
+            messages.success(request, "Thank you. Your clinician sees your answers and will "
+                                      "be in touch.")
+            return redirect("screening:crisis")
+        if CSSRS.safety_positive(_as_sent(request)):
+            services.safety_answers_report(client=request.user, instrument=CSSRS.code,
+                                           answers=_as_sent(request))
+    return render(request, "screening/safety_followup.html", {"form": form,
+                                                               "instrument": CSSRS})

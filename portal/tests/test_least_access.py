@@ -84,6 +84,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "healthz": dict.fromkeys(ROLES, 200),  # the load balancer's, before MFA too
     "readyz": dict.fromkeys(ROLES, 200),
     "screening:crisis": EVERYONE,  # help reaches anyone
+    "screening:safety_followup": client_page(),  # the C-SSRS step-up after a safety answer
     "booking:feed": EVERYONE,  # the token is the secret: whoever holds it reads the feed
     "signed_out": EVERYONE,  # "signed out for your privacy"
     # Everyone's own sign-in history (staff before MFA too: it is an account page).
