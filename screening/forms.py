@@ -99,3 +99,24 @@ class MeasureShareForm(forms.Form):
                                             for code, rules in RULES.items()])
     shared = forms.TypedChoiceField(choices=[("1", "Share"), ("0", "Stop sharing")],
                                     coerce=lambda value: value == "1")
+
+
+class ReportPeriodForm(forms.Form):
+    """The period of the outcomes report: from a day to a day, both included."""
+
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    MAX_DAYS = 366 * 5
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", "The end comes after the start.")
+            elif (end - start).days > self.MAX_DAYS:
+                self.add_error("end", "Choose a period of five years or less.")
+            elif start.year < 2000 or end.year > 2100:
+                self.add_error("start", "Choose dates between 2000 and 2100.")
+        return cleaned

@@ -10,21 +10,33 @@ row); a coaching-only clinician sees WHO-5 and the coaching line's event notes (
 
 from __future__ import annotations
 
+import csv
 import uuid
+from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clients.access import client_for_staff
+from clients.access import client_for_staff, client_ids_visible
 from clients.models import AccessLog, User
-from portal.lib.access import clinician_required
+from clients.services import access_log_record_many
+from portal.lib.access import clinician_required, staff_required
 from screening import services
-from screening.forms import MeasureEventForm, MeasureShareForm, form_add_service_errors
+from screening.forms import (
+    MeasureEventForm,
+    MeasureShareForm,
+    ReportPeriodForm,
+    form_add_service_errors,
+)
+from screening.instruments import INSTRUMENTS
 from screening.outcome_charts import EventMark, measure_chart
-from screening.selectors import outcomes_for_clinician
+from screening.outcomes import OUTCOME_INSTRUMENTS
+from screening.report import outcomes_report as report_rows
+from screening.selectors import outcome_instruments_for_clinician, outcomes_for_clinician
 
 
 def _page(request: HttpRequest, client: User, *, event_form: MeasureEventForm | None = None,
@@ -88,3 +100,71 @@ def measure_share(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
             return redirect("screening:client_outcomes", client_id=client.public_id)
     messages.error(request, "Choose one of the measures.")
     return redirect("screening:client_outcomes", client_id=client.public_id)
+
+
+# --- The practice's outcomes report ---------------------------------------------------------
+
+REPORT_DEFAULT_DAYS = 365
+CSV_COLUMNS = ("service line", "clinician", "measure", "clients measured",
+               "reliably improved %", "recovered %", "reliably deteriorated %",
+               "mean change (points)")
+
+
+@staff_required
+def outcomes_report(request: HttpRequest) -> HttpResponse:
+    """Admins and clinicians: the practice's outcomes per line and clinician, over a chosen
+    period; CSV with ?format=csv. A coaching-only clinician sees the coaching line only."""
+    viewer = request.user
+    zone = viewer.zone
+    today = timezone.localdate(timezone=zone)
+    data = request.GET if "start" in request.GET or "end" in request.GET else {
+        "start": (today - timedelta(days=REPORT_DEFAULT_DAYS)).isoformat(),
+        "end": today.isoformat()}
+    form = ReportPeriodForm(data)
+    rows: list = []
+    named: dict[int, User] = {}
+    if form.is_valid():
+        start = datetime.combine(form.cleaned_data["start"], time.min, tzinfo=zone)
+        end = datetime.combine(form.cleaned_data["end"] + timedelta(days=1), time.min,
+                               tzinfo=zone)
+        instruments = (outcome_instruments_for_clinician(viewer) if viewer.is_clinician
+                       else [code for code in OUTCOME_INSTRUMENTS if code in INSTRUMENTS])
+        rows = report_rows(instruments=instruments, start=start, end=end)
+        if viewer.is_clinician:
+            wanted = {pk for row in rows for pk in row.deteriorated_clients}
+            named = {person.pk: person for person in User.objects.filter(
+                pk__in=client_ids_visible(clinician=viewer, ids=wanted))}
+            access_log_record_many(request=request, clients=list(named.values()),
+                                   what=AccessLog.What.LIST, detail="outcomes report")
+        if request.GET.get("format") == "csv":
+            return _csv(rows, form)
+    return render(request, "screening/outcomes_report.html", {
+        "form": form,
+        "rows": [(row, [named[pk] for pk in row.deteriorated_clients if pk in named])
+                 for row in rows],
+        "csv_query": request.GET.urlencode() if form.is_valid() and request.GET else
+        f"start={data['start']}&end={data['end']}",
+    })
+
+
+def _csv(rows, form) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="outcomes-{form.cleaned_data["start"]}-'
+        f'{form.cleaned_data["end"]}.csv"')
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow([row.line, _cell(row.clinician), row.title, row.measured,
+                         _num(row.improved_pct), _num(row.recovered_pct),
+                         _num(row.deteriorated_pct), _num(row.mean_change)])
+    return response
+
+
+def _num(value) -> str:
+    return "" if value is None else f"{value}"
+
+
+def _cell(text: str) -> str:
+    """A name as a spreadsheet reads it safely: never a formula (CSV injection)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -26,6 +26,7 @@ urlpatterns = [
          name="measure_event_add"),
     path("clinician/clients/<uuid:client_id>/outcomes/share/", outcome_views.measure_share,
          name="measure_share"),
+    path("staff/outcomes/", outcome_views.outcomes_report, name="outcomes_report"),
     path("clinician/flags/", views.risk_flags, name="risk_flags"),
     path("clinician/flags/<uuid:flag_id>/", views.risk_flag, name="risk_flag"),
 ]

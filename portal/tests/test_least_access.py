@@ -133,6 +133,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "attention_ack": clinician_page(about_the_client=False, get=405),
     "screening:client_history": clinician_page(),  # the coach sees it without PHQ-9/GAD-7
     "screening:route_override": clinician_page(about_the_client=False, get=405),
+    # Admins and clinicians; names only of clients the viewer may open.
+    "screening:outcomes_report": clinician_page(about_the_client=False) | {"admin": 200},
     "screening:client_outcomes": clinician_page(),  # the coach sees it with WHO-5 only
     "screening:measure_event_add": clinician_page(about_the_client=False, get=405),
     "screening:measure_share": clinician_page(about_the_client=False, get=405),
