@@ -444,7 +444,7 @@ def test_detail_shows_the_appointment_and_history(signed_in, clinician, client_u
     assert "You can record the outcome once it has started." in body
 
     single = book(client_user, clinician, dt.datetime(2026, 10, 22, 14, tzinfo=UTC))
-    with django_assert_num_queries(7):  # no series
+    with django_assert_num_queries(9):  # no series (and the measures, two)
         assert signed_in.get(detail_url(single)).status_code == 200
 
 
