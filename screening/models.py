@@ -21,6 +21,7 @@ class InstrumentCode(models.TextChoices):
     WHO5 = "who5", "WHO-5"
     SELF_ASSESSMENT = "self_assessment", "Self-assessment"
     CSSRS = "cssrs", "C-SSRS screener"
+    PCL5 = "pcl5", "PCL-5"
 
 
 class Route(models.TextChoices):

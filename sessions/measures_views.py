@@ -11,19 +11,24 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from portal.lib.access import client_required
-from screening.forms import InstrumentForm
+from clients.access import client_for_staff, lines_for_staff
+from clients.models import AccessLog
+from portal.lib.access import client_required, clinician_required
+from screening.forms import InstrumentForm, form_add_service_errors
 from screening.instruments import INSTRUMENTS
 from screening.services import safety_answers_report
 from sessions.measures import (
+    measure_plan_for,
+    measure_plan_set,
     session_measures_for_client,
     session_measures_refusal,
     session_measures_submit,
 )
+from sessions.staff_forms import MeasurePlanForm
 
 
 def _sent(request: HttpRequest, code: str) -> dict[str, list[str]]:
@@ -71,3 +76,41 @@ def measures(request: HttpRequest, measures_id: uuid.UUID) -> HttpResponse:
         "forms": forms,
         "has_errors": any(form.errors for form in forms),
     })
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def measure_plan(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    """The client's own plan of measures before sessions, per line the clinician provides
+    and the client uses (the practice's plan until one is set). PCL-5 is assigned here."""
+    client = client_for_staff(request=request, public_id=client_id,
+                              what=AccessLog.What.SCREENING, detail="measures plan")
+    profile = client.client_profile
+    lines = [line for line in lines_for_staff(request.user)
+             if (line == "therapy" and profile.has_therapy)
+             or (line == "coaching" and profile.has_coaching)]
+    posted = request.POST.get("line") if request.method == "POST" else None
+    sections = []
+    for line in lines:
+        plan = measure_plan_for(client=client, line=line)
+        initial = {"cadence": plan.cadence, "every_weeks": plan.every_weeks,
+                   "instruments": list(plan.instruments)}
+        form = MeasurePlanForm(request.POST if posted == line else None, line=line,
+                               prefix=line, initial=initial)
+        if posted == line and form.is_valid():
+            try:
+                measure_plan_set(client=client, line=line, by=request.user,
+                                 **form.cleaned_data)
+            except ValidationError as error:
+                form_add_service_errors(form, error)
+            else:
+                messages.success(request, "Saved. It applies to sessions booked or moved from "
+                                          "now on.")
+                return redirect("booking:measure_plan", client_id=client.public_id)
+        sections.append({"line": line, "plan": plan, "form": form})
+    if posted is not None and posted not in lines:
+        raise Http404("No such line.")
+    return render(request, "booking/clinician/measure_plan.html", {
+        "client": client, "sections": sections,
+        "has_errors": any(section["form"].errors for section in sections)},
+        status=400 if posted and any(s["form"].errors for s in sections) else 200)

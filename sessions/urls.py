@@ -26,6 +26,8 @@ urlpatterns = [
     path("calendar/<str:token>.ics", views.feed, name="feed"),
     # The clinician's pages (sessions/staff_views.py).
     path("clinician/schedule/", staff_views.week, name="week"),
+    path("clinician/clients/<uuid:client_id>/measures-plan/", measures_views.measure_plan,
+         name="measure_plan"),
     path("clinician/schedule/availability/", staff_views.availability, name="availability"),
     path("clinician/schedule/exceptions/", staff_views.exceptions, name="exceptions"),
     path("clinician/schedule/book/", staff_views.book_for_client, name="book_for_client"),

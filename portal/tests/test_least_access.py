@@ -147,6 +147,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "booking:exceptions": clinician_page(about_the_client=False),
     "booking:book_for_client": clinician_page(about_the_client=False),
     "booking:clinician_appointment": clinician_page(),
+    "booking:measure_plan": clinician_page(),  # the coach plans the coaching line
     "goals:clinician_goals": clinician_page(),
     "goals:clinician_goal_new": clinician_page(),  # a coaching goal: the coach may set one
     "goals:clinician_goal": clinician_page(coach=404),  # a therapy goal: behind the firewall

@@ -217,3 +217,27 @@ def test_the_invitation_goes_out_the_day_before_through_a_real_worker(
         assert word not in text.split("Subject:")[1], word
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("sent", 1)
+
+
+@pytest.mark.django_db
+def test_the_therapist_assigns_pcl5_on_the_plan_page(client, ready, clinician):
+    url = reverse("booking:measure_plan", args=[ready.public_id])
+    with time_machine.travel(NOW, tick=False):
+        client.force_login(clinician)
+        body = client.get(url).content.decode()
+        assert "The practice's plan" in body and 'value="pcl5"' in body
+        page = client.post(url, {"line": "therapy", "therapy-cadence": "weeks",
+                                 "therapy-every_weeks": "0", "therapy-instruments": ["pcl5"]})
+        assert page.status_code == 400 and 'class="field__errors"' in page.content.decode()
+        page = client.post(url, {"line": "therapy", "therapy-cadence": "every",
+                                 "therapy-every_weeks": "4",
+                                 "therapy-instruments": ["phq9", "pcl5"]})
+        assert page.status_code == 302
+        appointment = book(ready, clinician, "therapy-consultation",
+                           NOW + dt.timedelta(days=2))
+    assert appointment.measures.instruments == ["phq9", "pcl5"]
+    with time_machine.travel(appointment.start - dt.timedelta(hours=3), tick=False):
+        client.force_login(ready)
+        body = client.get(reverse("booking:measures",
+                                  args=[appointment.measures.public_id])).content.decode()
+    assert 'name="pcl5-item20"' in body and "stressful experience" in body
