@@ -87,9 +87,13 @@ def test_book_move_and_cancel(portal, new_page, smtp_sink, practice, celery_work
     camera.shoot(page, "cancelled late")
 
     # Booked, moved, cancelled, booked, cancelled: five messages with a calendar file each.
-    assert wait_for(lambda: len(smtp_sink.messages_to(avery.email)) >= 5, timeout=60), \
-        celery_worker.log()
-    mails = [message.decode() for message in smtp_sink.messages_to(avery.email)]
+    # The questionnaire before each session (issue 17) has no calendar file: left out here.
+    def appointment_mails() -> list[str]:
+        return [message.decode() for message in smtp_sink.messages_to(avery.email)
+                if b"questionnaire" not in message]
+
+    assert wait_for(lambda: len(appointment_mails()) >= 5, timeout=60), celery_worker.log()
+    mails = appointment_mails()
     assert all("text/calendar" in mail for mail in mails)
     for mail in mails:
         assert "consultation" not in mail.split("\r\n\r\n", 1)[0].lower()  # not in headers

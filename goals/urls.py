@@ -9,6 +9,7 @@ app_name = "goals"
 # under clinician/.
 urlpatterns = [
     path("goals/", views.goals, name="goals"),
+    path("goals/progress/", views.progress, name="progress"),
     path("goals/new/<obscured:line>/", views.goal_new, name="goal_new"),
     path("goals/check-in/", views.check_in, name="check_in"),
     path("goals/reminders/", views.reminders, name="reminders"),

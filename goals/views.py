@@ -56,6 +56,8 @@ from goals.selectors import (
     who5_answered_recently,
 )
 from portal.lib.access import client_required, clinician_required
+from screening.outcome_charts import measure_chart
+from screening.selectors import progress_for_client
 
 LINE_TITLES = {
     ServiceLine.COACHING: ("Coaching goals", "Measurable goals you work towards, step by step."),
@@ -442,3 +444,37 @@ def clinician_goal_approve(request: AuthenticatedRequest, goal_id: uuid.UUID) ->
     else:
         messages.success(request, f"“{goal.title}” is approved; check-ins and reminders start.")
     return redirect("goals:clinician_goals", client_id=goal.client.public_id)
+
+
+# --- The client's progress page (issue 17) --------------------------------------------------
+
+
+@client_required
+def progress(request: AuthenticatedRequest) -> HttpResponse:
+    """The client's own measures in plain words (rule 3: no severity word, no threshold), each
+    only if their clinician shares it, with their coaching goals' progress beside well-being."""
+    client = request.user
+    zone = client.zone
+    measures = [
+        (measure, measure_chart(measure.values, rules=measure.rules,
+                                title=f"{measure.client_title}: your answers over time",
+                                zone=zone, for_client=True,
+                                description=_progress_description(measure)))
+        for measure in progress_for_client(client=client)]
+    preference = reminder_preference_get(client)
+    coaching = [row for row in _rows(goals_for_client(client=client), preference)
+                if row.goal.service_line == ServiceLine.COACHING
+                and row.goal.status == GoalStatus.ACTIVE]
+    return render(request, "goals/progress.html", {
+        "measures": measures,
+        "coaching_rows": coaching,
+        # Beside well-being when it is shown; on their own otherwise.
+        "goals_apart": bool(coaching) and not any(m.code == "who5" for m, _ in measures),
+    })
+
+
+def _progress_description(measure) -> str:
+    higher = ("Higher means you are feeling better." if not measure.rules.higher_is_worse
+              else "Lower means fewer difficulties.")
+    return (f"{len(measure.values)} answers, from {measure.baseline} to {measure.latest}. "
+            f"{higher}")

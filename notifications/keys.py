@@ -151,3 +151,10 @@ def new_message(*, thread_public_id: uuid.UUID | str, message_public_id: uuid.UU
 def document_shared(*, document_public_id: uuid.UUID | str, recipient_id: int) -> OutboxKey:
     return OutboxKey(f"document-shared:{document_public_id}:{recipient_id}",
                      document_scope(document_public_id))
+
+
+def session_measures(*, appointment_public_id: uuid.UUID | str, sequence: int) -> OutboxKey:
+    """The invitation to the measures before this version of an appointment (issue 17): moved,
+    it is a new invitation; cancelled, it goes with the appointment's scope."""
+    return OutboxKey(f"session-measures:{appointment_public_id}:v{sequence}",
+                     appointment_scope(appointment_public_id))

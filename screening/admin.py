@@ -23,7 +23,13 @@ from clients.http import AuthenticatedRequest
 from clients.models import Role, User
 from portal.lib.admin import AccessLoggedAdmin, ReadOnlyAdmin
 from screening.forms import RiskFlagResolveForm
-from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse
+from screening.models import (
+    MeasureEvent,
+    MeasureShare,
+    RiskFlag,
+    RouteRecommendation,
+    ScreeningResponse,
+)
 from screening.services import risk_flag_resolve
 
 
@@ -140,3 +146,15 @@ class AdminRiskFlagResolveForm(RiskFlagResolveForm):
                   "They are recorded as the resolver; the note says you recorded it.")
 
     field_order = ["clinician", "note"]
+
+
+@admin.register(MeasureEvent)
+class MeasureEventAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
+    list_display = ("client", "occurred_on", "line", "author")
+    list_select_related = ("client", "author")
+
+
+@admin.register(MeasureShare)
+class MeasureShareAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
+    list_display = ("client", "instrument", "shared", "set_by", "set_at")
+    list_select_related = ("client", "set_by")

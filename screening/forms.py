@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from portal.lib.limits import TEXT_LONG, TEXT_NOTE, limit_help
 from screening.instruments import Instrument
 from screening.models import Route
+from screening.outcomes import RULES
 
 
 class TickInput(forms.CheckboxInput):
@@ -48,7 +49,8 @@ class InstrumentForm(forms.Form):
                 widget=forms.RadioSelect,
             )
             if item.asked_when is not None:
-                field.help_text = "Answer this if anything above bothered you at all."
+                field.help_text = (item.asked_hint
+                                   or "Answer this if anything above bothered you at all.")
             self.fields[item.code] = field
 
     def clean(self) -> dict[str, Any]:
@@ -106,3 +108,39 @@ def form_add_service_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(key if key in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+class MeasureEventForm(forms.Form):
+    occurred_on = forms.DateField(label="When", widget=forms.DateInput(attrs={"type": "date"}))
+    text = forms.CharField(
+        label="What happened", max_length=200,
+        help_text=limit_help(200, "For example: new role, medication change, a move. Drawn on "
+                                  "the charts at its date; the client does not see it."))
+
+
+class MeasureShareForm(forms.Form):
+    instrument = forms.ChoiceField(choices=[(code, rules.title)
+                                            for code, rules in RULES.items()])
+    shared = forms.TypedChoiceField(choices=[("1", "Share"), ("0", "Stop sharing")],
+                                    coerce=lambda value: value == "1")
+
+
+class ReportPeriodForm(forms.Form):
+    """The period of the outcomes report: from a day to a day, both included."""
+
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    MAX_DAYS = 366 * 5
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", "The end comes after the start.")
+            elif (end - start).days > self.MAX_DAYS:
+                self.add_error("end", "Choose a period of five years or less.")
+            elif start.year < 2000 or end.year > 2100:
+                self.add_error("start", "Choose dates between 2000 and 2100.")
+        return cleaned

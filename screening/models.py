@@ -20,6 +20,8 @@ class InstrumentCode(models.TextChoices):
     GAD7 = "gad7", "GAD-7"
     WHO5 = "who5", "WHO-5"
     SELF_ASSESSMENT = "self_assessment", "Self-assessment"
+    CSSRS = "cssrs", "C-SSRS screener"
+    PCL5 = "pcl5", "PCL-5"
 
 
 class Route(models.TextChoices):
@@ -122,6 +124,9 @@ class RiskFlag(models.Model):
                                     null=True, blank=True, related_name="+")
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution_note = models.TextField(blank=True)
+    # The C-SSRS screener's triage (low, moderate, high) once the client has answered it; the
+    # highest level answered while the flag is open (screening.instruments.cssrs).
+    triage = models.CharField(max_length=16, blank=True)
 
     class Meta:
         ordering = ["-opened_at", "-pk"]
@@ -140,3 +145,57 @@ class RiskFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} risk flag for {self.client}"
+
+    @property
+    def triage_label(self) -> str:
+        from screening.instruments.cssrs import TRIAGE_LABELS
+
+        return TRIAGE_LABELS.get(self.triage, "")
+
+    @property
+    def triage_tone(self) -> str:
+        return {"high": "danger", "moderate": "warning"}.get(self.triage, "neutral")
+
+
+class MeasureEvent(models.Model):
+    """Something a clinician notes beside a client's measures ("new role", "medication
+    change"), drawn on the outcome chart at its date. Free text in a line
+    (``clients.access.free_text_line``): a therapist's event may name medication and is never
+    shown to a coaching-only clinician."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="measure_events")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+")
+    occurred_on = models.DateField()
+    text = models.CharField(max_length=200)
+    line = models.CharField(max_length=16)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-occurred_on", "-pk"]
+        indexes = [models.Index(fields=["client", "-occurred_on"], name="measure_event_client_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.text} ({self.occurred_on:%Y-%m-%d})"
+
+
+class MeasureShare(models.Model):
+    """Whether a client sees an instrument on their own progress page. No row: the default of
+    ``screening.outcomes.SHARED_BY_DEFAULT`` (WHO-5 on, the clinical measures off)."""
+
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="measure_shares")
+    instrument = models.CharField(max_length=32)
+    shared = models.BooleanField()
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+")
+    set_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "instrument"],
+                                               name="one_measure_share_per_instrument")]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} {'shared' if self.shared else 'not shared'} with {self.client}"

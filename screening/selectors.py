@@ -2,21 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q, StdDev
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from clients.access import clients_assigned_q, clients_visible_q
+from clients.access import clients_assigned_q, clients_visible_q, lines_for_staff
 from clients.access import clinician_sees_therapy as clinician_sees_therapy
 from clients.models import ClientProfile, User
 from screening.instruments import INSTRUMENTS
 from screening.instruments.who5 import LOW_WELLBEING, WHO5_DROP
-from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse
+from screening.models import (
+    MeasureEvent,
+    MeasureShare,
+    RiskFlag,
+    RouteRecommendation,
+    ScreeningResponse,
+)
+from screening.outcomes import (
+    OUTCOME_INSTRUMENTS,
+    RULES,
+    SHARED_BY_DEFAULT,
+    Outcome,
+    ReliableChangeIndex,
+    Rules,
+    outcome_for,
+    reliable_change_index,
+)
 from screening.routing import reason_for_clinician
 
 # --- The firewall ---------------------------------------------------------------------------
@@ -26,12 +43,12 @@ from screening.routing import reason_for_clinician
 # Safety is never behind it (rule 1): the coach must see a risk flag and the answers that opened
 # it, PHQ-9 item 9 included. WHO-5 (well-being) and the practice's self-assessment stay visible.
 
-THERAPY_INSTRUMENTS = ("phq9", "gad7")
+THERAPY_INSTRUMENTS = ("phq9", "gad7", "pcl5")
 THERAPY_REASONS = ("phq9_high", "gad7_high")
 # The safety questions inside a therapy instrument: shown with a risk flag to every clinician.
 THERAPY_SAFETY_ITEMS: dict[str, tuple[str, ...]] = {
     code: tuple(item.code for item in INSTRUMENTS[code].items if item.safety)
-    for code in THERAPY_INSTRUMENTS
+    for code in THERAPY_INSTRUMENTS if code in INSTRUMENTS
 }
 
 
@@ -98,6 +115,16 @@ def current_route(client: User) -> str | None:
 def has_open_risk_flag(client: User) -> bool:
     """Booking of coaching is blocked while this is true (rule 1)."""
     return RiskFlag.objects.filter(client=client, status=RiskFlag.Status.OPEN).exists()
+
+
+def open_flag_and_followup(client: User) -> tuple[bool, bool]:
+    """Whether the client has an open flag, and whether the C-SSRS screener is still to be
+    asked (not answered since the flag opened): the crisis page's two questions, one query."""
+    answered = ScreeningResponse.objects.filter(
+        client=OuterRef("client"), instrument="cssrs", submitted_at__gte=OuterRef("opened_at"))
+    row = (RiskFlag.objects.filter(client=client, status=RiskFlag.Status.OPEN)
+           .annotate(answered=Exists(answered)).values_list("answered", flat=True).first())
+    return row is not None, row is False
 
 
 def response_for_client(*, client: User, public_id) -> ScreeningResponse:
@@ -199,3 +226,135 @@ def who5_reviews_for_clinician(*, clinician: User, now=None) -> list[ScreeningRe
     for response in recent:
         latest.setdefault(response.client_id, response)
     return [r for r in latest.values() if set(r.flags) & set(WHO5_REVIEW_FLAGS)]
+
+
+# --- Outcomes (issue 17) ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One instrument of one client over time, with what its change means."""
+
+    code: str
+    title: str  # the clinician's name for it ("PHQ-9")
+    client_title: str  # the client's ("Mood over the last two weeks")
+    values: list[tuple[datetime, int]]  # oldest first, on the instrument's scale
+    outcome: Outcome | None  # None until there are two answers
+    rci: ReliableChangeIndex | None
+    practice_baselines: int
+    shared: bool
+
+    @property
+    def latest(self) -> int:
+        return self.values[-1][1]
+
+    @property
+    def baseline(self) -> int:
+        return self.values[0][1]
+
+    @property
+    def rules(self) -> Rules:
+        return RULES[self.code]
+
+
+def measure_value(response: ScreeningResponse) -> int | None:
+    """A response's total on the scale its outcome rules use (WHO-5 as a percentage)."""
+    return response.percent if response.instrument == "who5" else response.total
+
+
+def practice_baselines(instruments: Iterable[str]) -> dict[str, tuple[int, float | None]]:
+    """How many clients of the practice have a baseline (their first answers) of each
+    instrument, and the sample SD of those baselines on the outcome scale. One query however
+    large the practice: an anti-join on the (client, instrument, time) index."""
+    wanted = list(instruments)
+    earlier = ScreeningResponse.objects.filter(
+        client=OuterRef("client"), instrument=OuterRef("instrument")).filter(
+        Q(submitted_at__lt=OuterRef("submitted_at"))
+        | Q(submitted_at=OuterRef("submitted_at"), pk__lt=OuterRef("pk")))
+    rows = (ScreeningResponse.objects
+            .filter(instrument__in=wanted, total__isnull=False)
+            .filter(~Exists(earlier))
+            .values("instrument")
+            .annotate(n=Count("pk"), sd=StdDev("total", sample=True))
+            .order_by())
+    found = {}
+    for row in rows:
+        # WHO-5's percentage is the raw total × 4: so is its SD.
+        scale = 4 if row["instrument"] == "who5" else 1
+        found[row["instrument"]] = (row["n"], row["sd"] * scale if row["sd"] is not None
+                                    else None)
+    return {code: found.get(code, (0, None)) for code in wanted}
+
+
+def measures_build(responses: Iterable[ScreeningResponse], *, instruments: Sequence[str],
+                   baselines: Mapping[str, tuple[int, float | None]],
+                   shares: Mapping[str, bool]) -> list[Measure]:
+    """The measures of these responses (any order), in ``instruments`` order; pure."""
+    by_code: dict[str, list[tuple[datetime, int]]] = {code: [] for code in instruments}
+    for response in sorted(responses, key=lambda r: (r.submitted_at, r.pk)):
+        value = measure_value(response)
+        if response.instrument in by_code and value is not None:
+            by_code[response.instrument].append((response.submitted_at, value))
+    measures = []
+    for code in instruments:
+        values = by_code[code]
+        if not values:
+            continue
+        instrument = INSTRUMENTS[code]
+        count, sd = baselines.get(code, (0, None))
+        baseline, latest = values[0][1], values[-1][1]
+        two = len(values) > 1
+        measures.append(Measure(
+            code=code, title=instrument.title, client_title=instrument.client_title,
+            values=values,
+            outcome=outcome_for(instrument=code, baseline=baseline, latest=latest) if two
+            else None,
+            rci=reliable_change_index(instrument=code, baseline=baseline, latest=latest,
+                                      baseline_sd=sd or 0.0, baselines=count) if two else None,
+            practice_baselines=count,
+            shared=shares.get(code, SHARED_BY_DEFAULT.get(code, False)),
+        ))
+    return measures
+
+
+def measure_shares(*, client: User) -> dict[str, bool]:
+    """What the clinician chose to share with the client, by instrument (defaults aside)."""
+    return dict(MeasureShare.objects.filter(client=client).values_list("instrument", "shared"))
+
+
+def outcome_instruments_for_clinician(clinician: User) -> list[str]:
+    """The outcome measures a clinician may see: behind the firewall, no therapy measure."""
+    sees_therapy = clinician_sees_therapy(clinician)
+    return [code for code in OUTCOME_INSTRUMENTS if code in INSTRUMENTS
+            and (sees_therapy or code not in THERAPY_INSTRUMENTS)]
+
+
+def outcomes_for_clinician(*, clinician: User, client: User) -> dict:
+    """Everything the clinician's outcomes page shows, in five queries whatever the history:
+    the clinician's profile (the firewall), the client's responses of the measures they may
+    see, the practice's baselines, the shares and the event notes (behind the firewall, only
+    those written in the coaching line)."""
+    instruments = outcome_instruments_for_clinician(clinician)
+    responses = ScreeningResponse.objects.filter(client=client, instrument__in=instruments)
+    events = MeasureEvent.objects.filter(client=client).select_related("author")
+    if "therapy" not in lines_for_staff(clinician):
+        events = events.filter(line="coaching")
+    return {
+        "instruments": instruments,
+        "measures": measures_build(responses, instruments=instruments,
+                                   baselines=practice_baselines(instruments),
+                                   shares=measure_shares(client=client)),
+        "events": list(events),
+    }
+
+
+def progress_for_client(*, client: User) -> list[Measure]:
+    """The client's own measures that are shared with them (three queries: shares, responses,
+    the practice's baselines are not needed: no index is shown to a client)."""
+    shares = measure_shares(client=client)
+    shown = [code for code in OUTCOME_INSTRUMENTS if code in INSTRUMENTS
+             and shares.get(code, SHARED_BY_DEFAULT.get(code, False))]
+    if not shown:
+        return []
+    responses = ScreeningResponse.objects.filter(client=client, instrument__in=shown)
+    return measures_build(responses, instruments=shown, baselines={}, shares=shares)

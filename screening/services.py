@@ -7,23 +7,32 @@ flag, the clinician's alert and the next invitation are all written or none is.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from clients.access import free_text_line
+from clients.access import clinician_is_assigned, clinician_sees_therapy, free_text_line
 from clients.models import Role, User
 from notifications import keys
 from notifications.models import Notification
 from notifications.services import notification_schedule, notifications_cancel
 from portal.lib.limits import TEXT_LONG, TEXT_NOTE
-from screening.instruments import GAD7, PHQ9, WHO5, instrument_get
+from screening.instruments import CSSRS, GAD7, INSTRUMENTS, PHQ9, WHO5, instrument_get
+from screening.instruments.cssrs import NONE, TRIAGE_ORDER
 from screening.instruments.who5 import WHO5_DROP, WHO5_DROP_POINTS
-from screening.models import RiskFlag, Route, RouteRecommendation, ScreeningResponse
+from screening.models import (
+    MeasureEvent,
+    MeasureShare,
+    RiskFlag,
+    Route,
+    RouteRecommendation,
+    ScreeningResponse,
+)
+from screening.outcomes import OUTCOME_INSTRUMENTS
 from screening.routing import ROUTING_INSTRUMENTS, route_compute
-from screening.selectors import latest_responses
+from screening.selectors import THERAPY_INSTRUMENTS, latest_responses
 
 # Therapy clients are invited to PHQ-9 and GAD-7, coaching clients to WHO-5, this long after
 # their last answers.
@@ -83,6 +92,8 @@ def screening_submit_many(*, client: User,
             if positive:
                 risk_flag_raise(client=client, instrument=instrument.code, positive=positive,
                                 response=response)
+            if instrument.code == CSSRS.code:
+                risk_flag_triage_record(client=client, level=response.band or NONE)
         if any(r.instrument in ROUTING_INSTRUMENTS for r in responses):
             route_recommend(client=client, now=now)
         measures_invitations_schedule(client=client, responses=responses)
@@ -195,6 +206,19 @@ def risk_flag_raise(*, client: User, instrument: str, positive: Mapping[str, int
     return flag
 
 
+def risk_flag_triage_record(*, client: User, level: str) -> RiskFlag | None:
+    """Write the C-SSRS triage on the client's open flag: the highest level answered while it
+    is open (a later, calmer answer does not lower it; the clinician decides when the flag
+    closes). No open flag: nothing to write (all-no answers open none)."""
+    flag = _open_flag_locked(client)
+    if flag is None:
+        return None
+    if TRIAGE_ORDER.index(level) > TRIAGE_ORDER.index(flag.triage or ""):
+        flag.triage = level
+        flag.save(update_fields=["triage"])
+    return flag
+
+
 def _open_flag_locked(client: User) -> RiskFlag | None:
     return RiskFlag.objects.select_for_update().filter(
         client=client, status=RiskFlag.Status.OPEN).first()
@@ -260,3 +284,53 @@ def measures_invitations_schedule(*, client: User,
                                                 response_public_id=responses[0].public_id),
             due_at=responses[0].submitted_at + INVITATION_INTERVAL,
         )
+
+
+# --- Outcomes (issue 17) ----------------------------------------------------------------------
+
+MEASURE_EVENT_TEXT = 200
+# An event further back than this is a typing mistake, not a note on a chart of measures.
+MEASURE_EVENT_OLDEST = date(2000, 1, 1)
+
+
+def _require_own_clinician(*, by: User, client: User) -> None:
+    if not clinician_is_assigned(clinician=by, client=client):
+        raise ValidationError("Only the client's own clinician can do this.")
+
+
+def measure_event_add(*, client: User, occurred_on: date, text: str, by: User) -> MeasureEvent:
+    """A note beside the client's measures ("new role", "medication change"), in the author's
+    line (a therapist's is never shown to a coaching-only clinician)."""
+    _require_own_clinician(by=by, client=client)
+    text = (text or "").strip()
+    errors = {}
+    if not text:
+        errors["text"] = "Say what happened, in a few words."
+    elif len(text) > MEASURE_EVENT_TEXT or "\x00" in text:
+        errors["text"] = f"Keep it to {MEASURE_EVENT_TEXT} characters of text."
+    today = timezone.localdate(timezone=by.zone)
+    if not isinstance(occurred_on, date) or isinstance(occurred_on, datetime):
+        errors["occurred_on"] = "Enter a date."
+    elif occurred_on > today:
+        errors["occurred_on"] = "The date cannot be in the future."
+    elif occurred_on < MEASURE_EVENT_OLDEST:
+        errors["occurred_on"] = "Enter a date from 2000 on."
+    if errors:
+        raise ValidationError(errors)
+    return MeasureEvent.objects.create(client=client, author=by, occurred_on=occurred_on,
+                                       text=text, line=free_text_line(by),
+                                       created_at=timezone.now())
+
+
+def measure_share_set(*, client: User, instrument: str, shared: bool, by: User) -> MeasureShare:
+    """Show a measure on the client's progress page, or stop showing it. A coaching-only
+    clinician cannot share what they may not see."""
+    _require_own_clinician(by=by, client=client)
+    if instrument not in OUTCOME_INSTRUMENTS or instrument not in INSTRUMENTS:
+        raise ValidationError({"instrument": "Choose one of the measures."})
+    if instrument in THERAPY_INSTRUMENTS and not clinician_sees_therapy(by):
+        raise ValidationError({"instrument": "Choose one of the measures."})
+    share, _ = MeasureShare.objects.update_or_create(
+        client=client, instrument=instrument,
+        defaults={"shared": bool(shared), "set_by": by, "set_at": timezone.now()})
+    return share

@@ -20,7 +20,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -41,6 +41,7 @@ from screening.forms import (
     instrument_form,
 )
 from screening.instruments import (
+    CSSRS,
     GAD7,
     INSTRUMENTS,
     PHQ9,
@@ -61,8 +62,8 @@ from screening.selectors import (
     client_for_clinician,
     clinician_sees_therapy,
     current_recommendation,
-    has_open_risk_flag,
     latest_responses,
+    open_flag_and_followup,
     open_risk_flags_for_clinician,
     override_note_for_clinician,
     reasons_for_clinician,
@@ -86,14 +87,14 @@ PARTIAL_KEY = "screening_partial"
 # --- The draft ------------------------------------------------------------------------------
 
 
-def _draft(request: HttpRequest) -> dict[str, dict[str, int]]:
+def _draft(request: AuthenticatedRequest) -> dict[str, dict[str, int]]:
     draft = request.session.get(DRAFT_KEY)
     if not isinstance(draft, dict):
         return {}
     return {code: answers for code, answers in draft.items() if code in INSTRUMENTS}
 
 
-def _draft_save(request: HttpRequest, draft: dict[str, dict[str, int]]) -> None:
+def _draft_save(request: AuthenticatedRequest, draft: dict[str, dict[str, int]]) -> None:
     if draft:
         request.session[DRAFT_KEY] = draft
     else:
@@ -110,14 +111,14 @@ def _first_missing_step(draft: dict[str, Any], before: str | None = None) -> str
     return None
 
 
-def _partial(request: HttpRequest, code: str) -> dict[str, int]:
+def _partial(request: AuthenticatedRequest, code: str) -> dict[str, int]:
     """What was answered on a page that was sent with a safety answer but not complete: shown
     again when the person comes back to it, never counted as done."""
     partial = request.session.get(PARTIAL_KEY)
     return partial.get(code, {}) if isinstance(partial, dict) else {}
 
 
-def _partial_save(request: HttpRequest, code: str, answers: dict[str, int] | None) -> None:
+def _partial_save(request: AuthenticatedRequest, code: str, answers: dict[str, int] | None) -> None:
     partial = request.session.get(PARTIAL_KEY)
     partial = dict(partial) if isinstance(partial, dict) else {}
     if answers:
@@ -130,7 +131,7 @@ def _partial_save(request: HttpRequest, code: str, answers: dict[str, int] | Non
         request.session.pop(PARTIAL_KEY, None)
 
 
-def _as_sent(request: HttpRequest) -> dict[str, list[str]]:
+def _as_sent(request: AuthenticatedRequest) -> dict[str, list[str]]:
     """The answers as they came, every value of every field: nothing is validated yet."""
     return {key: request.POST.getlist(key) for key in request.POST}
 
@@ -306,7 +307,7 @@ def retake(request: AuthenticatedRequest, instrument: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def crisis(request: HttpRequest) -> HttpResponse:
+def crisis(request: AuthenticatedRequest) -> HttpResponse:
     """Public: crisis resources must reach anyone, signed in or not. A client may leave a
     number the practice can call them on today (optional, one field)."""
     phone_form = None
@@ -323,7 +324,7 @@ def crisis(request: HttpRequest) -> HttpResponse:
     return _crisis_page(request, phone_form=phone_form)
 
 
-def _crisis_page(request: HttpRequest, *, queued: bool = False,
+def _crisis_page(request: AuthenticatedRequest, *, queued: bool = False,
                  phone_form=None) -> HttpResponse:
     """The crisis page. It renders whatever the database does: the resources come first and
     need nothing; what the practice was told is read only if it can be (``queued``: the flag
@@ -338,7 +339,8 @@ def _crisis_page(request: HttpRequest, *, queued: bool = False,
             if not queued:
                 # Only say the practice was told when it was: an open flag means an alert went
                 # out.
-                context["told"] = has_open_risk_flag(user)
+                # The step-up: the C-SSRS screener next, below the resources.
+                context["told"], context["followup"] = open_flag_and_followup(user)
             if context["told"]:
                 profile = client_profile_for_client(client=user)
                 context["clinician_name"] = told_clinician_name(profile)
@@ -624,3 +626,23 @@ def risk_flag(request: AuthenticatedRequest, flag_id: uuid.UUID) -> HttpResponse
              if reason.code in ("safety_positive", "phq9_item9")],
             sees_therapy=sees_therapy),
     })
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def safety_followup(request: AuthenticatedRequest) -> HttpResponse:
+    """The C-SSRS screener, asked after a safety answer (the step-up). The crisis resources
+    stay at the top of the page; a yes here alerts as any safety answer does, even on a page
+    left half-done."""
+    form = instrument_form(CSSRS, data=request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_valid():
+            screening_submit(client=request.user, instrument=CSSRS.code, answers=form.answers)
+            messages.success(request, "Thank you. Your clinician sees your answers and will "
+                                      "be in touch.")
+            return redirect("screening:crisis")
+        if CSSRS.safety_positive(_as_sent(request)):
+            services.safety_answers_report(client=request.user, instrument=CSSRS.code,
+                                           answers=_as_sent(request))
+    return render(request, "screening/safety_followup.html", {"form": form,
+                                                               "instrument": CSSRS})

@@ -16,6 +16,7 @@ from typing import cast
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from clients.models import Role, User
 from portal.lib.admin import AccessLoggedAdmin, ReadOnlyAdmin
@@ -24,8 +25,10 @@ from sessions.models import (
     AppointmentChange,
     AvailabilityException,
     CalendarFeed,
+    MeasurePlan,
     RecurringSeries,
     ServiceType,
+    SessionMeasures,
     WaitlistEntry,
     WeeklyAvailability,
 )
@@ -188,3 +191,25 @@ class CalendarFeedAdmin(ReadOnlyAdmin):
     @admin.display(description="token")
     def masked_token(self, obj: CalendarFeed) -> str:
         return f"{obj.token[:4]}…" if obj.token else "—"
+
+
+@admin.register(MeasurePlan)
+class MeasurePlanAdmin(AccessLoggedAdmin):
+    """The practice's plan per line (no client) is set here; a client's own by their clinician.
+    Without a practice row, sessions.measures.DEFAULT_PLANS applies."""
+
+    list_display = ("service_line", "client", "cadence", "every_weeks", "instruments")
+    list_select_related = ("client",)
+    raw_id_fields = ("client", "updated_by")
+    readonly_fields = ("updated_by", "updated_at")
+
+    def save_model(self, request, obj, form, change) -> None:
+        obj.updated_by = request.user
+        obj.updated_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(SessionMeasures)
+class SessionMeasuresAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
+    list_display = ("appointment", "client", "instruments", "expires_at", "completed_at")
+    list_select_related = ("appointment__client", "appointment__service_type", "client")

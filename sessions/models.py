@@ -333,3 +333,63 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user}"
+
+
+# --- Measures before sessions (issue 17) -------------------------------------------------------
+
+
+class MeasureCadence(models.TextChoices):
+    EVERY = "every", "Before every session"
+    EVERY_OTHER = "every_other", "Before every other session"
+    WEEKS = "weeks", "Every few weeks"
+    NONE = "none", "No measures before sessions"
+
+
+class MeasurePlan(models.Model):
+    """When measures go out before a service line's sessions: the practice's default
+    (``client`` empty) or one client's own (set by their clinician). Without a row, the
+    defaults of ``sessions.measures.DEFAULT_PLANS``."""
+
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                               blank=True, related_name="measure_plans")
+    service_line = models.CharField(max_length=16, choices=ServiceLine.choices)
+    cadence = models.CharField(max_length=16, choices=MeasureCadence.choices)
+    every_weeks = models.PositiveSmallIntegerField(default=4)
+    instruments = models.JSONField(default=list)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["service_line"], condition=Q(client__isnull=True),
+                                    name="one_practice_measure_plan_per_line"),
+            models.UniqueConstraint(fields=["client", "service_line"],
+                                    condition=Q(client__isnull=False),
+                                    name="one_client_measure_plan_per_line"),
+            models.CheckConstraint(condition=Q(every_weeks__gte=1) & Q(every_weeks__lte=52),
+                                   name="measure_plan_weeks_in_range"),
+        ]
+
+    def __str__(self) -> str:
+        who = self.client or "the practice"
+        return f"{self.get_cadence_display()} ({self.service_line}) for {who}"
+
+
+class SessionMeasures(models.Model):
+    """The measures asked before one appointment: open from the invitation until the session
+    ends, answered once."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    appointment = models.OneToOneField(Appointment, on_delete=models.CASCADE,
+                                       related_name="measures")
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="session_measures")
+    instruments = models.JSONField(default=list)
+    expires_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    responses = models.ManyToManyField("screening.ScreeningResponse", blank=True,
+                                       related_name="+")
+
+    def __str__(self) -> str:
+        return f"Measures before {self.appointment}"

@@ -23,6 +23,7 @@ from notifications import keys
 from notifications.models import Notification
 from notifications.services import notification_schedule, notifications_cancel
 from sessions.calendar import appointment_ics
+from sessions.measures import session_measures_plan
 from sessions.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -336,7 +337,8 @@ def _reminders_cancel(appointment: Appointment) -> None:
     to the broker: its delivery finds it cancelled) and failed or needs-review ones closed, so
     nobody resends a reminder for a time that is gone."""
     notifications_cancel(scope=keys.appointment_scope(appointment.public_id),
-                         kinds=[Notification.Kind.APPOINTMENT_REMINDER],
+                         kinds=[Notification.Kind.APPOINTMENT_REMINDER,
+                                Notification.Kind.MEASURES_INVITATION],
                          reason="The appointment was moved, cancelled or has taken place.")
 
 
@@ -345,6 +347,7 @@ def _reminders_reschedule(appointment: Appointment) -> None:
     version (``sequence``): moved away and back, the final time gets reminders of its own. A
     reminder whose moment has passed (booked at short notice) is not sent at all."""
     _reminders_cancel(appointment)
+    session_measures_plan(appointment=appointment)
     now = timezone.now()
     for hours in appointment.service_type.reminder_hours:
         due = appointment.start - timedelta(hours=hours)

@@ -20,7 +20,15 @@ from django.utils import timezone
 
 from clients.models import User
 from portal.lib.limits import BIGINT_MAX
-from sessions.models import AvailabilityException, ServiceLine, ServiceType, WeeklyAvailability
+from screening.instruments import INSTRUMENTS
+from sessions.measures import LINE_INSTRUMENTS
+from sessions.models import (
+    AvailabilityException,
+    MeasureCadence,
+    ServiceLine,
+    ServiceType,
+    WeeklyAvailability,
+)
 from sessions.selectors import local_to_utc
 
 ANY_LINE = [("", "Any service line")]
@@ -221,3 +229,20 @@ def default_when(zone: ZoneInfo) -> dict[str, Any]:
     """Tomorrow at 9:00 in the clinician's zone, to start the forms from something sensible."""
     tomorrow = timezone.now().astimezone(zone).date() + timedelta(days=1)
     return {"date": tomorrow, "time": time(9)}
+
+
+class MeasurePlanForm(forms.Form):
+    """A client's own plan of measures before their sessions in one line (issue 17)."""
+
+    cadence = forms.ChoiceField(label="When", choices=MeasureCadence.choices)
+    every_weeks = forms.IntegerField(label="Every how many weeks", min_value=1, max_value=52,
+                                     initial=4, help_text="Used with “Every few weeks”.")
+    instruments = forms.MultipleChoiceField(label="Measures", required=False,
+                                            widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, line: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.line = line
+        cast(forms.MultipleChoiceField, self.fields["instruments"]).choices = [
+            (code, INSTRUMENTS[code].title) for code in LINE_INSTRUMENTS.get(line, ())
+            if code in INSTRUMENTS]

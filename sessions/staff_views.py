@@ -30,6 +30,7 @@ from clients.models import AccessLog, User
 from clients.selectors import clients_for_clinician
 from clients.services import access_log_record, access_log_record_many
 from portal.lib.access import clinician_required
+from sessions.measures import session_measures_for_clinician
 from sessions.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -387,4 +388,5 @@ def appointment(request: AuthenticatedRequest, appointment_id: uuid.UUID) -> Htt
         "can_mark": appt.status in ACTIVE_STATUSES,
         "move_form": move_form,
         "errors": errors,
+        "measures": session_measures_for_clinician(clinician=request.user, appointment=appt),
     })

@@ -1,7 +1,7 @@
 from django.urls import path
 
 import portal.lib.urlcodes  # noqa: F401  (registers "obscured": no service-line word in a URL)
-from sessions import staff_views, views
+from sessions import measures_views, staff_views, views
 
 app_name = "booking"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("appointments/waitlist/<uuid:entry_id>/leave/", views.waitlist_leave,
          name="waitlist_leave"),
     path("appointments/<uuid:appointment_id>/", views.detail, name="detail"),
+    path("appointments/measures/<uuid:measures_id>/", measures_views.measures, name="measures"),
     path("appointments/<uuid:appointment_id>/reschedule/", views.reschedule,
          name="reschedule"),
     path("appointments/<uuid:appointment_id>/cancel/", views.cancel, name="cancel"),
@@ -25,6 +26,8 @@ urlpatterns = [
     path("calendar/<str:token>.ics", views.feed, name="feed"),
     # The clinician's pages (sessions/staff_views.py).
     path("clinician/schedule/", staff_views.week, name="week"),
+    path("clinician/clients/<uuid:client_id>/measures-plan/", measures_views.measure_plan,
+         name="measure_plan"),
     path("clinician/schedule/availability/", staff_views.availability, name="availability"),
     path("clinician/schedule/exceptions/", staff_views.exceptions, name="exceptions"),
     path("clinician/schedule/book/", staff_views.book_for_client, name="book_for_client"),

@@ -17,7 +17,7 @@ from functools import cached_property, partial
 from typing import Any, cast
 
 from django.db.models import Exists, F, Max, OuterRef, Q, Window
-from django.db.models.functions import Lead, RowNumber
+from django.db.models.functions import FirstValue, Lead, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -41,6 +41,8 @@ from goals.models import (
 from goals.selectors import misses_in_a_row
 from messaging.selectors import crisis_messages_for_clinician
 from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse
+from screening.outcomes import DETERIORATED, IMPROVED, OUTCOME_INSTRUMENTS, outcome_for
+from screening.outcomes import RULES as RULES_OF
 from screening.selectors import open_risk_flags_for_clinician, who5_reviews_for_clinician
 from sessions.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
 from workspace.models import AttentionAcknowledgement
@@ -49,6 +51,8 @@ from workspace.models import AttentionAcknowledgement
 class Rule:
     RISK_FLAG = "risk_flag"
     SCORE_WORSENED = "score_worsened"
+    DETERIORATION = "reliable_deterioration"
+    NOT_ON_TRACK = "not_on_track"
     WELLBEING = "wellbeing"
     MISSED_CHECK_INS = "missed_check_ins"
     NO_BOOKING = "no_booking"
@@ -62,6 +66,8 @@ URGENCY = {
     Rule.RISK_FLAG: 0,
     Rule.CRISIS_MESSAGE: 1,
     Rule.SCORE_WORSENED: 2,
+    Rule.DETERIORATION: 2,
+    Rule.NOT_ON_TRACK: 3,
     Rule.WELLBEING: 3,
     Rule.MISSED_CHECK_INS: 4,
     Rule.NO_BOOKING: 5,
@@ -72,6 +78,8 @@ URGENCY = {
 LABELS = {
     Rule.RISK_FLAG: "Open risk flag",
     Rule.SCORE_WORSENED: "Scores worsened",
+    Rule.DETERIORATION: "Reliable deterioration",
+    Rule.NOT_ON_TRACK: "Not on track",
     Rule.WELLBEING: "Wellbeing check",
     Rule.MISSED_CHECK_INS: "Missed check-ins",
     Rule.NO_BOOKING: "Not booked yet",
@@ -82,6 +90,7 @@ LABELS = {
 
 TONES = {Rule.RISK_FLAG: "danger", Rule.CRISIS_MESSAGE: "danger",
          Rule.SCORE_WORSENED: "danger", Rule.WELLBEING: "warning",
+         Rule.DETERIORATION: "danger", Rule.NOT_ON_TRACK: "warning",
          Rule.MISSED_CHECK_INS: "warning", Rule.NO_BOOKING: "neutral",
          Rule.GOAL_OVERDUE: "neutral", Rule.CONSENT: "neutral"}
 
@@ -91,6 +100,8 @@ WORSENED_BY = 5  # PHQ-9 / GAD-7 points since the previous response
 MISSED_IN_A_ROW = 2
 NO_BOOKING_DAYS = 7
 SCORED_LABELS = {"phq9": "PHQ-9", "gad7": "GAD-7"}
+# Not on track (issue 17): at caseness at baseline, this long ago, and no reliable improvement.
+NOT_ON_TRACK_AFTER = timedelta(weeks=8)
 
 
 @dataclass(frozen=True)
@@ -264,6 +275,61 @@ def _worsened_described(client: User, instrument: str, total: int, before: int,
             f"{total - before} from {before} the time before.")
 
 
+def _outcome_rows(scope: _Scope) -> list[tuple]:
+    """Each of the caseload's measures, newest answer with the client's baseline (their first
+    answer) beside it, in one query (window functions); behind the firewall WHO-5 only."""
+    partition = [F("client_id"), F("instrument")]
+    oldest_first: dict[str, Any] = {"partition_by": partition, "order_by": [F("submitted_at").asc(),
+                                                            F("pk").asc()]}
+    therapy = [code for code in OUTCOME_INSTRUMENTS if code != "who5"]
+    return list(ScreeningResponse.objects
+                .filter(scope.mine(), Q(instrument="who5")
+                        | (Q(instrument__in=therapy) & scope.sees_therapy),
+                        total__isnull=False)
+                .annotate(newest=Window(RowNumber(), partition_by=partition,
+                                        order_by=[F("submitted_at").desc(), F("pk").desc()]),
+                          baseline=Window(FirstValue("total"), **oldest_first),
+                          baseline_at=Window(FirstValue("submitted_at"), **oldest_first))
+                .filter(newest=1)
+                .values_list("client_id", "instrument", "pk", "total", "submitted_at",
+                             "baseline", "baseline_at"))
+
+
+def _outcomes(scope: _Scope) -> Iterable[Item]:
+    """Reliable deterioration since baseline, and "not on track": at caseness at baseline
+    eight weeks or more ago, still at caseness, no reliable improvement (screening.outcomes,
+    the published thresholds)."""
+    for client_id, code, pk, total, at, baseline, baseline_at in _outcome_rows(scope):
+        client = scope.clients.get(client_id)
+        if client is None or at == baseline_at:
+            continue
+        scale = 4 if code == "who5" else 1
+        outcome = outcome_for(instrument=code, baseline=baseline * scale, latest=total * scale)
+        rules = RULES_OF[code]
+        if outcome.change == DETERIORATED:
+            rule = Rule.DETERIORATION
+        elif (rules.at_caseness(outcome.baseline) and rules.at_caseness(outcome.latest)
+              and outcome.change != IMPROVED and scope.now - baseline_at >= NOT_ON_TRACK_AFTER):
+            rule = Rule.NOT_ON_TRACK
+        else:
+            continue
+        yield Item(client=client, rule=rule, when=at, fingerprint=f"response:{pk}",
+                   describe=partial(_outcome_described, client, outcome, baseline_at))
+
+
+def _outcome_described(client: User, outcome, baseline_at: datetime) -> tuple[str, str]:
+    title = RULES_OF[outcome.instrument].title
+    unit = "%" if outcome.instrument == "who5" else ""
+    since = _day(timezone.localtime(baseline_at))
+    if outcome.change == DETERIORATED:
+        text = (f"{title} {outcome.latest}{unit}, a reliable change for the worse from "
+                f"{outcome.baseline}{unit} at baseline ({since}).")
+    else:
+        text = (f"{title} {outcome.latest}{unit}, still at caseness with no reliable "
+                f"improvement since {outcome.baseline}{unit} at baseline ({since}).")
+    return reverse("screening:client_outcomes", args=[client.public_id]), text
+
+
 def _wellbeing(scope: _Scope) -> Iterable[Item]:
     for response in who5_reviews_for_clinician(clinician=scope.clinician, now=scope.now):
         client = scope.clients.get(response.client_id)
@@ -418,7 +484,7 @@ def _crisis_described(client: User, line: str, at: datetime) -> tuple[str, str]:
 
 
 RULES: tuple[Callable[[_Scope], Iterable[Item]], ...] = (
-    _risk_flags, _crisis_messages, _scores_worsened, _wellbeing, _missed_check_ins,
+    _risk_flags, _crisis_messages, _scores_worsened, _outcomes, _wellbeing, _missed_check_ins,
     _no_booking, _goals_overdue, _consent_unsigned,
 )
 
@@ -428,13 +494,20 @@ def needs_attention_for_clinician(*, clinician: User, now: datetime | None = Non
     """Everything on the clinician's list, most urgent first (open risk flags on top, always),
     newest first within a rule; acknowledged items with an unchanged fingerprint left out.
 
-    Ten queries whatever the caseload: clients (none if ``clients``, the caseload already
-    read, is given), risk flags, crisis words in messages, worsened PHQ-9/GAD-7 totals, WHO-5
+    Eleven queries whatever the caseload: clients (none if ``clients``, the caseload already
+    read, is given), risk flags, crisis words in messages, worsened PHQ-9/GAD-7 totals, each
+    measure's latest answer beside its baseline (reliable deterioration, not on track), WHO-5
     reviews, goals with their last check-in, recommendations, current consent documents,
     signatures, acknowledgements.
     """
     scope = _Scope(clinician=clinician, now=now or timezone.now(), clients=clients)
     items = [item for rule in RULES for item in rule(scope)]
+    # One answer, one item: a deterioration the "worsened" or well-being rule already reports
+    # (the same latest response, the previous answer being the baseline) is not listed twice.
+    said = {(item.client.pk, item.fingerprint) for item in items
+            if item.rule in (Rule.SCORE_WORSENED, Rule.WELLBEING)}
+    items = [item for item in items if item.rule != Rule.DETERIORATION
+             or (item.client.pk, item.fingerprint) not in said]
     acknowledged = set(AttentionAcknowledgement.objects.filter(clinician=clinician)
                        .values_list("client_id", "rule", "fingerprint"))
     items = [item for item in items if not item.can_acknowledge

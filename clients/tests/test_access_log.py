@@ -19,8 +19,14 @@ from goals.services import check_in_record, comment_add, goal_create
 from messaging.models import MessagingPreference
 from messaging.services import message_send
 from portal.lib.admin import AccessLoggedAdmin
-from screening.services import screening_submit, screening_submit_many
+from screening.services import (
+    measure_event_add,
+    measure_share_set,
+    screening_submit,
+    screening_submit_many,
+)
 from screening.tests.conftest import answers, full_set
+from sessions.measures import measure_plan_set
 from sessions.services import appointment_book
 from sessions.tests.conftest import service_type, sign_consent
 from workspace.models import AttentionAcknowledgement
@@ -60,9 +66,17 @@ def record(client_user, clinician):
         signature = document_sign(client=client_user, document=document,
                                   typed_name=client_user.full_name, understood=True,
                                   ip_address=None, user_agent="")
+        event = measure_event_add(client=client_user, occurred_on=NOW.date(), text="New role",
+                                  by=clinician)
+        share = measure_share_set(client=client_user, instrument="who5", shared=True,
+                                  by=clinician)
+        plan = measure_plan_set(client=client_user, line="therapy", cadence="every",
+                                every_weeks=4, instruments=["phq9"], by=clinician)
     return {"appointment": appointment, "preference": preference, "message": message,
             "thread": message.thread, "document": document, "signature": signature,
             "goal": goal, "check_in": entry, "comment": comment,
+            "measure_event": event, "measure_share": share, "measure_plan": plan,
+            "session_measures": appointment.measures,
             "note": note, "acknowledgement": acknowledgement,
             "flag": client_user.risk_flags.get(),
             "response": client_user.screening_responses.first(),
@@ -88,7 +102,9 @@ def admin_pages(client, record) -> dict[str, str]:
         return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
 
     objects = [record[key] for key in ("response", "recommendation", "flag", "goal", "check_in",
-                                       "comment", "appointment", "acknowledgement")] + [
+                                       "comment", "appointment", "acknowledgement",
+                                       "measure_event", "measure_share", "measure_plan",
+                                       "session_measures")] + [
         client, client.client_profile, ConsentSignature.objects.filter(client=client).first()]
     return {change(obj): "admin" for obj in objects} | {change(record["note"]): "note"} | {
         change(record["preference"]): "admin", change(record["message"]): "messages",

@@ -26,7 +26,7 @@ from screening.instruments import INSTRUMENTS
 from screening.models import ScreeningResponse
 from screening.services import screening_submit_many
 from screening.tests.conftest import full_set
-from sessions.models import ServiceType
+from sessions.models import ServiceType, SessionMeasures
 from sessions.services import appointment_book, calendar_feed_regenerate
 from sessions.tests.conftest import service_type, sign_consent, weekdays_nine_to_five
 
@@ -111,6 +111,9 @@ def _fill(kwargs: list[str], data, user) -> list[dict[str, object]]:
     values = {
         "goal_id": [goal.public_id for goal in data["goals"]],
         "appointment_id": [data["appointment"].public_id],
+        # The measures asked before that appointment (issue 17), or none when it asks none.
+        "measures_id": list(SessionMeasures.objects.filter(appointment=data["appointment"])
+                            .values_list("public_id", flat=True)) or [uuid.uuid4()],
         "response_id": [response.public_id],
         "instrument": list(INSTRUMENTS),
         "line": ["therapy", "coaching"],

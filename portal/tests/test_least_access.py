@@ -84,6 +84,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "healthz": dict.fromkeys(ROLES, 200),  # the load balancer's, before MFA too
     "readyz": dict.fromkeys(ROLES, 200),
     "screening:crisis": EVERYONE,  # help reaches anyone
+    "screening:safety_followup": client_page(),  # the C-SSRS step-up after a safety answer
     "booking:feed": EVERYONE,  # the token is the secret: whoever holds it reads the feed
     "signed_out": EVERYONE,  # "signed out for your privacy"
     # Everyone's own sign-in history (staff before MFA too: it is an account page).
@@ -112,6 +113,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "booking:waitlist_join": client_page(get=405),  # POST only
     "booking:waitlist_leave": client_page(get=405),
     "booking:detail": client_page(own_object=True),
+    "booking:measures": client_page(own_object=True),  # the measures before a session
     "booking:reschedule": client_page(own_object=True),
     "booking:cancel": client_page(own_object=True),
     "booking:appointment_ics": client_page(own_object=True),
@@ -122,6 +124,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "goals:goal": client_page(own_object=True),
     "goals:goal_edit": client_page(own_object=True),
     "goals:goal_check_in": client_page(own_object=True),
+    "goals:progress": client_page(),  # the client's own measures, as shared with them
     "goals:goal_status": client_page(get=405),
     "goals:step_add": client_page(get=405),
     "goals:step_done": client_page(get=405),
@@ -131,6 +134,11 @@ EXPECTED: dict[str, dict[str, object]] = {
     "attention_ack": clinician_page(about_the_client=False, get=405),
     "screening:client_history": clinician_page(),  # the coach sees it without PHQ-9/GAD-7
     "screening:route_override": clinician_page(about_the_client=False, get=405),
+    # Admins and clinicians; names only of clients the viewer may open.
+    "screening:outcomes_report": clinician_page(about_the_client=False) | {"admin": 200},
+    "screening:client_outcomes": clinician_page(),  # the coach sees it with WHO-5 only
+    "screening:measure_event_add": clinician_page(about_the_client=False, get=405),
+    "screening:measure_share": clinician_page(about_the_client=False, get=405),
     "screening:risk_flags": clinician_page(about_the_client=False),
     "screening:risk_flag": clinician_page(),  # safety is never behind the firewall
     "caseload:caseload": clinician_page(about_the_client=False),
@@ -140,6 +148,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "booking:exceptions": clinician_page(about_the_client=False),
     "booking:book_for_client": clinician_page(about_the_client=False),
     "booking:clinician_appointment": clinician_page(),
+    "booking:measure_plan": clinician_page(),  # the coach plans the coaching line
     "goals:clinician_goals": clinician_page(),
     "goals:clinician_goal_new": clinician_page(),  # a coaching goal: the coach may set one
     "goals:clinician_goal": clinician_page(coach=404),  # a therapy goal: behind the firewall
@@ -171,6 +180,8 @@ REFUSED_ON_POST: dict[str, set[str]] = {
     "goals:step_add": {"stranger"},
     "goals:step_done": {"stranger"},
     "screening:route_override": {"unassigned"},
+    "screening:measure_event_add": {"unassigned"},
+    "screening:measure_share": {"unassigned"},
     "goals:clinician_goal_approve": {"unassigned", "coach"},
     "notifications:review_resend": {"unassigned"},
     "notifications:review_close": {"unassigned"},
@@ -183,7 +194,8 @@ PAYLOAD = {"note": "A note", "text": "A note", "action": "cancel", "status": "co
            "value": "3", "typed_name": "Alex Morgan", "understood": "on", "version": "1",
            "reason": "Moving away", "client": "x", "rule": "missed_check_ins",
            "fingerprint": "goal:1", "move-date": "2027-01-07", "move-time": "10:00",
-           "body": "A message", "line": "therapy"}
+           "body": "A message", "line": "therapy",
+           "occurred_on": "2027-01-02", "instrument": "phq9", "shared": "1"}
 
 
 def fingerprint() -> str:

@@ -102,6 +102,7 @@ def world_build(*, owner: User, stranger: User, clinician: User) -> World:
         "waitlist": WaitlistEntry.objects.get(client=owner),
         "needs_review": Notification.objects.get(pk=stuck.pk),
         "document": document,
+        "measures": appointment.measures,
     })
 
 
@@ -148,6 +149,7 @@ def param_value(world: World, route: Route, param: str) -> Any:
         "flag_id": objects["flag"].public_id,
         "recommendation_id": objects["recommendation"].public_id,
         "entry_id": objects["waitlist"].public_id,
+        "measures_id": objects["measures"].public_id,
         "token": notification_review_token(objects["needs_review"])
         if route.name.startswith("notifications:") else objects["feed"].token,
         "public_id": objects["signature"].public_id,

@@ -31,6 +31,8 @@ class Item:
     scored: bool = True
     # Asked only when this returns True for the scored answers (None: always asked).
     asked_when: Callable[[Mapping[str, int]], bool] | None = None
+    # What the form says about when to answer a conditional item ("" : the PHQ-9 wording).
+    asked_hint: str = ""
     # How a yes reads back to the client ("You told us that ..."); for yes/no items.
     told_us: str = ""
     # A safety item: any answer above zero is a safety risk (rule 1 of DESIGN.md).

@@ -44,7 +44,9 @@ def answers_with_total(instrument, total: int, *, maximum: int, avoid: str = "")
 
 def test_registry_and_wizard_order():
     assert WIZARD_ORDER[0] == "safety"  # safety first (rule 1)
-    assert set(WIZARD_ORDER) == set(INSTRUMENTS) == {
+    # The C-SSRS screener is asked after a safety answer and PCL-5 when a therapist assigns it
+    # (issue 17), never in the wizard.
+    assert set(WIZARD_ORDER) == set(INSTRUMENTS) - {"cssrs", "pcl5"} == {
         "phq9", "gad7", "who5", "self_assessment", "safety"}
     assert [i.code for i in PHQ9.items] == [f"item{n}" for n in range(1, 11)]
     assert [i.code for i in GAD7.items] == [f"item{n}" for n in range(1, 8)]

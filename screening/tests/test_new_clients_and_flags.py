@@ -92,9 +92,10 @@ def test_the_dashboard_opens_a_new_client_read_only_and_logs_it(client, dana, ne
                      service_type=service_type("therapy-consultation"), start=TUESDAY_10,
                      by=dana)
     client.force_login(dana)
-    # The dashboard's (workspace/tests/test_dashboard.py, with its two of messages) and one
-    # more: which of the people on the schedule who are not the clinician's own they may open.
-    with django_assert_num_queries(17):
+    # The dashboard's (workspace/tests/test_dashboard.py, with its two of messages and one of
+    # outcomes) and one more: which of the people on the schedule who are not the clinician's
+    # own they may open.
+    with django_assert_num_queries(18):
         dashboard = client.get(reverse("home")).content.decode()
     assert history_url(newcomer) in dashboard
     assert f'href="{reverse("caseload:timeline", args=[newcomer.public_id])}"' not in dashboard

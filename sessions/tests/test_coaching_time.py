@@ -57,7 +57,8 @@ PAGES_THAT_DO_NEITHER = {"booking:appointments", "booking:choose_type", "booking
                          "booking:waitlist_leave", "booking:detail", "booking:cancel",
                          "booking:appointment_ics", "booking:calendar_feed_settings",
                          "booking:feed", "booking:week", "booking:availability",
-                         "booking:exceptions"}
+                         "booking:exceptions", "booking:measures",
+                         "booking:measure_plan"}
 # Where an Appointment row may be constructed or have its time set, outside the services:
 # the demo data (made before anyone is at risk), the benchmarks' data (bench/) and migrations.
 WRITES_ALLOWED_IN = {"sessions/services.py", "portal/management/commands/seed_demo.py",

@@ -432,8 +432,9 @@ def test_detail_shows_the_appointment_and_history(signed_in, clinician, client_u
     third = series_of_four[2]
     # 1. session  2. user  3. MFA check  4. the appointment with client and type
     # 5. the clinician's profile (zone)  6. its changes with who made them  7. its series
-    # 8. the access-log row
-    with django_assert_num_queries(8):
+    # 8. the access-log row  9. the measures asked before it (issue 17)  10. the clinician's
+    # profile as the firewall reads it (which measures they see)
+    with django_assert_num_queries(10):
         body = signed_in.get(detail_url(third)).content.decode()
     assert "Therapy consultation with Alex Morgan" in body
     assert "Tuesday 3 November 2026, 09:00" in body  # Chicago
@@ -443,7 +444,7 @@ def test_detail_shows_the_appointment_and_history(signed_in, clinician, client_u
     assert "You can record the outcome once it has started." in body
 
     single = book(client_user, clinician, dt.datetime(2026, 10, 22, 14, tzinfo=UTC))
-    with django_assert_num_queries(7):  # no series
+    with django_assert_num_queries(9):  # no series (and the measures, two)
         assert signed_in.get(detail_url(single)).status_code == 200
 
 

@@ -153,12 +153,13 @@ def _dashboard(client, clinician, django_assert_num_queries) -> str:
     # appointments with their clients' profiles (had someone on the schedule not been the
     # clinician's own: one more, which of them they may open)  needs attention: 6. open risk
     # flags  7. the newest PHQ-9/GAD-7 totals beside the ones before (window functions)
-    # 8. WHO-5s of the last 30 days  9. active goals with their last check-in and quiet hours
-    # (subqueries)  10. week-old recommendations with nothing booked since  11. current
-    # consent documents  12. signatures  13. acknowledgements  14. crisis words in messages
-    # 15. unanswered client messages (issue 16)  16. the access-log rows of the clients the
-    # page names (one INSERT)
-    with django_assert_num_queries(16):
+    # 8. each measure's newest answer beside its baseline (window functions; reliable
+    # deterioration, not on track; issue 17)  9. WHO-5s of the last 30 days  10. active goals
+    # with their last check-in and quiet hours (subqueries)  11. week-old recommendations with
+    # nothing booked since  12. current consent documents  13. signatures  14. acknowledgements
+    # 15. crisis words in messages  16. unanswered client messages (issue 16)  17. the
+    # access-log rows of the clients the page names (one INSERT)
+    with django_assert_num_queries(17):
         response = client.get(reverse("home") + "?attention=all")
     assert response.status_code == 200
     return response.content.decode()

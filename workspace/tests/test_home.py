@@ -77,14 +77,14 @@ def _clinician_home_body(client, clinician, home_url, django_assert_num_queries,
     # 1. session  2. user  3. MFA check of the staff middleware (authenticator exists)
     # 4. caseload with each client's route (subqueries)  5. appointments of today and the next
     # seven days with their clients and types  then needs attention: 6. open risk flags with
-    # their clients  7. the caseload's PHQ-9/GAD-7 totals  8. the caseload's WHO-5s of the
-    # last 30 days  9. active goals with reminder preferences and their last check-in
-    # (subqueries)  10. week-old recommendations with nothing
-    # booked since  11. current consent documents  12. the caseload's signatures
-    # 13. the clinician's acknowledgements  14. crisis words in messages (issue 16)
-    # 15. unanswered client messages  and, when the page names a client (on the schedule or
-    # in the lists), 16. their access-log rows (one INSERT)
-    with django_assert_num_queries(16 if names_clients else 15):
+    # their clients  7. the caseload's PHQ-9/GAD-7 totals  8. each measure's newest answer
+    # beside its baseline (issue 17)  9. the caseload's WHO-5s of the last 30 days  10. active
+    # goals with reminder preferences and their last check-in (subqueries)  11. week-old
+    # recommendations with nothing booked since  12. current consent documents  13. the
+    # caseload's signatures  14. the clinician's acknowledgements  15. crisis words in
+    # messages (issue 16)  16. unanswered client messages  and, when the page names a client
+    # (on the schedule or in the lists), 17. their access-log rows (one INSERT)
+    with django_assert_num_queries(17 if names_clients else 16):
         response = client.get(home_url)
     assert response.status_code == 200
     return response.content.decode()
