@@ -39,9 +39,10 @@ def test_two_indicators_are_joined_with_and():
 
 
 def test_the_clinician_reads_the_count_and_the_items():
+    # Plain words, no item codes (issue 14): the statements themselves, quoted.
     assert reason_for_clinician(TWO) == (
-        "2 therapy indicator(s) — t1: Anxiety, low mood or mood swings have stayed with me for "
-        "weeks or longer.; t2: Something hard that happened to me still affects my daily life.")
+        "2 therapy indicators: “Anxiety, low mood or mood swings have stayed with me for weeks "
+        "or longer.”; “Something hard that happened to me still affects my daily life.”")
 
 
 @pytest.mark.django_db
