@@ -94,7 +94,10 @@ def test_a_client_in_crisis_is_helped_and_the_clinician_acts(portal, new_page, s
     assert time.monotonic() - started < ALERT_DEADLINE
     [alert] = smtp_sink.messages_to(dana.email)
     alert = alert.decode()
-    for secret_word in ("Quinn", "Foster", "555", "suicid", "self-harm", "coaching"):
+    # The number in any form it could be written in (a bare "555" would match a MIME boundary's
+    # random digits).
+    for secret_word in ("Quinn", "Foster", "312 555", "3125550142", "555 0142", "suicid",
+                        "self-harm", "coaching"):
         assert secret_word not in alert
     flag = RiskFlag.objects.get(client=quinn, status="open")
     flag_path = reverse("screening:risk_flag", args=[flag.public_id])

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, StdDev
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -275,14 +276,21 @@ def practice_baselines(instruments: Iterable[str]) -> dict[str, tuple[int, float
             .filter(instrument__in=wanted, total__isnull=False)
             .filter(~Exists(earlier))
             .values("instrument")
-            .annotate(n=Count("pk"), sd=StdDev("total", sample=True))
+            # Sums, not StdDev: SQLite's sample deviation raises below two values where
+            # PostgreSQL gives NULL; from the sums the SD is exact for whole totals on both.
+            .annotate(n=Count("pk"), total_sum=Sum("total"),
+                      square_sum=Sum(F("total") * F("total")))
             .order_by())
     found = {}
     for row in rows:
+        n = row["n"]
+        sd = None
+        if n >= 2:
+            variance = (row["square_sum"] - row["total_sum"] ** 2 / n) / (n - 1)
+            sd = math.sqrt(max(variance, 0.0))
         # WHO-5's percentage is the raw total × 4: so is its SD.
         scale = 4 if row["instrument"] == "who5" else 1
-        found[row["instrument"]] = (row["n"], row["sd"] * scale if row["sd"] is not None
-                                    else None)
+        found[row["instrument"]] = (n, sd * scale if sd is not None else None)
     return {code: found.get(code, (0, None)) for code in wanted}
 
 

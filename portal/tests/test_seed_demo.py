@@ -123,7 +123,7 @@ def test_every_part_of_the_dashboard_shows_something_on_first_login():
     reyes = User.objects.get(email="dr.reyes@tandem.example")
     rules = {item.rule for item in needs_attention_for_clinician(clinician=reyes)}
     assert rules == {Rule.RISK_FLAG, Rule.SCORE_WORSENED, Rule.WELLBEING,
-                     Rule.MISSED_CHECK_INS, Rule.NO_BOOKING, Rule.GOAL_OVERDUE}
+                     Rule.MISSED_CHECK_INS, Rule.NO_BOOKING, Rule.GOAL_OVERDUE, Rule.NOT_ON_TRACK}
     soon = Appointment.objects.filter(clinician=reyes, status="booked",
                                       start__lt=timezone.now() + timedelta(days=7))
     assert soon.count() >= 2
