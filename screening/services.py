@@ -6,7 +6,7 @@ flag, the clinician's alert and the next invitation are all written or none is.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -262,11 +262,28 @@ def risk_flag_resolve(*, flag: RiskFlag, note: str, by: User,
     return flag
 
 
+# What each line's four-weekly retake invitation asks for.
+RETAKE_LINE_INSTRUMENTS: dict[str, frozenset[str]] = {
+    "therapy": frozenset({PHQ9.code, GAD7.code}), "coaching": frozenset({WHO5.code})}
+
+# "Does a measures-before-sessions schedule already ask this client for the line's retake?"
+# The rule lives in booking (sessions.measures.retake_covered), which sits above screening;
+# BookingConfig.ready wires it in here, as the workspace wires the outbox's cause checks.
+RetakeCover = Callable[..., bool]
+_retake_cover: list[RetakeCover] = []
+
+
+def retake_cover_register(*, check: RetakeCover) -> None:
+    _retake_cover[:] = [check]
+
+
 def measures_invitations_schedule(*, client: User,
                                   responses: list[ScreeningResponse]) -> None:
     """Invite the client to retake their measures four weeks after this answer: PHQ-9 and
     GAD-7 for therapy clients, WHO-5 for coaching clients. One pending invitation per line:
-    a newer answer replaces the older invitation."""
+    a newer answer replaces the older invitation. No retake for a line whose measures go out
+    before the client's sessions already (one schedule per measure:
+    ``sessions.measures.retake_covered``)."""
     profile = client.client_profile
     lines = []
     taken = {response.instrument for response in responses}
@@ -277,6 +294,8 @@ def measures_invitations_schedule(*, client: User,
     for line in lines:
         notifications_cancel(scope=keys.measures_scope(client_id=client.pk, line=line),
                              reason="A newer answer replaces this invitation.")
+        if any(check(client=client, line=line) for check in _retake_cover):
+            continue
         notification_schedule(
             recipient=client,
             kind=Notification.Kind.MEASURES_INVITATION,

@@ -7,3 +7,9 @@ class BookingConfig(AppConfig):
     name = "sessions"
     label = "booking"
     verbose_name = "Booking"
+
+    def ready(self) -> None:
+        from screening.services import retake_cover_register
+        from sessions.measures import retake_covered
+
+        retake_cover_register(check=retake_covered)

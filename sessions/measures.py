@@ -31,7 +31,7 @@ from notifications.models import Notification
 from notifications.services import notification_schedule, notifications_cancel
 from screening.instruments import INSTRUMENTS
 from screening.models import ScreeningResponse
-from screening.services import screening_submit_many
+from screening.services import RETAKE_LINE_INSTRUMENTS, screening_submit_many
 from sessions.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -118,7 +118,41 @@ def session_measures_plan(*, appointment: Appointment) -> SessionMeasures | None
             context={"start_at": appointment.start.isoformat(),
                      "measures_id": str(measures.public_id)},
         )
+    _retake_cancel_if_covered(client=appointment.client, line=line)
     return measures
+
+
+# Session measures answered this recently stand in for the four-weekly retake.
+RETAKE_RECENT = timedelta(days=28)
+
+
+def retake_covered(*, client: User, line: str, now=None) -> bool:
+    """One schedule per measure (issue 17): True when measures before sessions already ask
+    this client for every measure of the line's four-weekly retake
+    (``screening.services.RETAKE_LINE_INSTRUMENTS``), so the retake is not sent as well.
+
+    Covered means the plan for the client and line (their own or the practice's) asks for the
+    measure, and either an appointment of the line is booked with that measure still open
+    (not answered, not expired) or the client answered it before a session in the last 28
+    days. Both planners call this: the retake's (screening, through the hook registered in
+    BookingConfig.ready) and ``session_measures_plan``. Two queries."""
+    now = now or timezone.now()
+    plan = measure_plan_for(client=client, line=line)
+    wanted = RETAKE_LINE_INSTRUMENTS.get(line, frozenset())
+    if plan.cadence == MeasureCadence.NONE or not wanted <= set(plan.instruments):
+        return False
+    asked = SessionMeasures.objects.filter(
+        client=client, appointment__service_type__service_line=line).filter(
+        Q(completed_at__isnull=True, appointment__status=AppointmentStatus.BOOKED,
+          expires_at__gt=now)
+        | Q(completed_at__gte=now - RETAKE_RECENT)).values_list("instruments", flat=True)
+    return wanted <= set().union(*map(set, asked))
+
+
+def _retake_cancel_if_covered(*, client: User, line: str) -> None:
+    if retake_covered(client=client, line=line):
+        notifications_cancel(scope=keys.measures_scope(client_id=client.pk, line=line),
+                             reason="Measures before sessions ask for these now.")
 
 
 def session_measures_for_client(*, client: User, public_id) -> SessionMeasures:

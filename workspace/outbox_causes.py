@@ -16,7 +16,8 @@ from notifications.keys import Scope
 from notifications.models import Notification
 from notifications.services import cause_check_register
 from screening.models import RiskFlag
-from sessions.models import Appointment, AppointmentStatus
+from sessions.measures import retake_covered
+from sessions.models import Appointment, AppointmentStatus, SessionMeasures
 
 Kind = Notification.Kind
 
@@ -85,6 +86,31 @@ def offer_still_ahead(notification: Notification) -> str | None:
     return None
 
 
+def measures_still_wanted(notification: Notification) -> str | None:
+    """Measures before a session: the session still ahead at the invitation's time, booked,
+    and its measures not answered yet. The four-weekly retake: not replaced since by measures
+    before sessions (the one rule, ``sessions.measures.retake_covered``)."""
+    scope = Scope.parse(notification.scope)
+    if scope is not None and scope.kind == "measures":
+        if retake_covered(client=notification.recipient, line=scope.ident.split(":")[-1]):
+            return "Measures before the client's sessions ask for these now."
+        return None
+    refusal = appointment_still_booked(notification)
+    if refusal:
+        return refusal
+    appointment = _appointment(notification)
+    if appointment is None or appointment.start <= timezone.now():
+        return "The appointment has begun."
+    measures_id = notification.context.get("measures_id")
+    measures = (SessionMeasures.objects.filter(public_id=measures_id, appointment=appointment)
+                .first() if measures_id else None)
+    if measures is None:
+        return "The appointment no longer asks for measures."
+    if measures.completed_at is not None:
+        return "The client has answered these measures."
+    return None
+
+
 def register() -> None:
     for kind in (Kind.APPOINTMENT_REMINDER, Kind.APPOINTMENT_CONFIRMED,
                  Kind.APPOINTMENT_CHANGED):
@@ -93,3 +119,4 @@ def register() -> None:
     cause_check_register(kind=Kind.CHECK_IN_REMINDER, check=check_in_still_due)
     cause_check_register(kind=Kind.RISK_ALERT, check=risk_flag_still_open)
     cause_check_register(kind=Kind.WAITLIST_OFFER, check=offer_still_ahead)
+    cause_check_register(kind=Kind.MEASURES_INVITATION, check=measures_still_wanted)

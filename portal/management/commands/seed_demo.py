@@ -39,10 +39,14 @@ from goals.services import check_in_reminder_plan, goal_create
 from notifications.models import Notification
 from portal.demo_large import seed_large
 from screening.instruments import INSTRUMENTS
-from screening.models import RouteRecommendation, ScreeningResponse
-from screening.services import screening_submit_many
+from screening.models import MeasureEvent, RouteRecommendation, ScreeningResponse
+from screening.services import measure_event_add, measure_share_set, screening_submit_many
+from sessions.measures import measure_plan_set, session_measures_plan
 from sessions.models import (
     Appointment,
+    AppointmentStatus,
+    MeasureCadence,
+    MeasurePlan,
     RecurringSeries,
     ServiceType,
     WaitlistEntry,
@@ -152,6 +156,7 @@ class Command(BaseCommand):
             for email in ("skyler@client.example", "finley@client.example"):
                 seed_not_booked(User.objects.get(email=email))
             seed_waitlist_and_series()
+            seed_outcomes()
             # Making up history is not news: the confirmations, alerts and invitations it
             # scheduled for now are not sent (later reminders still are).
             Notification.objects.filter(
@@ -416,3 +421,46 @@ def _weekday_after(day: date, count: int) -> date:
         if day.weekday() < 5:
             count -= 1
     return day
+
+
+# The practice's measures before sessions (the issue's defaults, written down so the admin
+# shows them), one client's own plan, and what a clinician adds on the outcomes page.
+PRACTICE_PLANS = {"therapy": (MeasureCadence.EVERY, ["phq9", "gad7"]),
+                  "coaching": (MeasureCadence.EVERY_OTHER, ["who5"])}
+# (client, days ago, text): written by the client's own clinician.
+MEASURE_EVENTS = [("avery", 50, "Started a new role"), ("rowan", 12, "Medication change")]
+
+
+def _clinician_of(client: User) -> User:
+    clinician = client.client_profile.clinician
+    if clinician is None:  # every demo client has one (handle() assigns them first)
+        raise CommandError(f"{client.email} has no clinician.")
+    return clinician
+
+
+def seed_outcomes() -> None:
+    """Measure plans, event notes and a shared measure, so the outcomes pages show something on
+    first login. Idempotent: plans are set, events added once, shares set."""
+    for line, (cadence, instruments) in PRACTICE_PLANS.items():
+        MeasurePlan.objects.update_or_create(
+            client=None, service_line=line,
+            defaults={"cadence": cadence, "every_weeks": 4, "instruments": instruments})
+    casey = User.objects.get(email="casey@client.example")
+    measure_plan_set(client=casey, line="therapy", cadence=MeasureCadence.WEEKS, every_weeks=2,
+                     instruments=["phq9"], by=_clinician_of(casey))
+    for appointment in Appointment.objects.filter(
+            client=casey, status=AppointmentStatus.BOOKED, start__gt=timezone.now()
+    ).select_related("service_type", "client").order_by("start"):
+        session_measures_plan(appointment=appointment)
+    for name, days, text in MEASURE_EVENTS:
+        client = User.objects.get(email=f"{name}@client.example")
+        if MeasureEvent.objects.filter(client=client, text=text).exists():
+            continue
+        clinician = _clinician_of(client)
+        measure_event_add(client=client, text=text, by=clinician,
+                          occurred_on=timezone.localdate(timezone=clinician.zone)
+                          - timedelta(days=days))
+    # Avery's therapist shows them their PHQ-9 beside the WHO-5 shown by default.
+    avery = User.objects.get(email="avery@client.example")
+    measure_share_set(client=avery, instrument="phq9", shared=True,
+                      by=_clinician_of(avery))
