@@ -94,6 +94,28 @@ def client_ids_visible(*, clinician: User, ids: Iterable[int]) -> set[int]:
                .values_list("pk", flat=True))
 
 
+def client_record_urls(*, clinician: User, clients: Iterable[User]) -> dict[int, str]:
+    """Where a link to each client leads for this clinician, by the client's pk: their own
+    client's timeline, the read-only screening history of a client they may see, or "" (no
+    link, so that none leads to a 404). The clients carry ``client_profile``; at most one query
+    (for those not assigned to the clinician)."""
+    from django.urls import reverse
+
+    people = {client.pk: client for client in clients}
+    visible = client_ids_visible(clinician=clinician, ids={
+        pk for pk, client in people.items()
+        if client.client_profile.clinician_id != clinician.pk})
+    urls: dict[int, str] = {}
+    for pk, client in people.items():
+        if client.client_profile.clinician_id == clinician.pk:
+            urls[pk] = reverse("caseload:timeline", args=[client.public_id])
+        elif pk in visible:
+            urls[pk] = reverse("screening:client_history", args=[client.public_id])
+        else:
+            urls[pk] = ""
+    return urls
+
+
 def client_for_staff(*, request: AuthenticatedRequest, public_id, what: str, detail: str = "",
                      assigned_only: bool = True) -> User:
     """The one way a page fetches a client for a member of staff: the client with this public

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods
 
+from clients.access import client_record_urls
 from clients.http import AuthenticatedRequest
 from clients.models import AccessLog, User
 from clients.selectors import clients_for_clinician
@@ -363,6 +364,9 @@ def appointment(request: AuthenticatedRequest, appointment_id: uuid.UUID) -> Htt
                     errors["outcome"] = error.messages
                 else:
                     messages.success(request, f"Marked {appt.get_status_display()}.")
+                    if appt.status == AppointmentStatus.COMPLETED:
+                        # The page the clinician lands on prompts for the session note.
+                        return redirect(f"{here}?completed=1#session-note")
                     return redirect(here)
         else:
             raise Http404("No such action.")
@@ -389,4 +393,10 @@ def appointment(request: AuthenticatedRequest, appointment_id: uuid.UUID) -> Htt
         "move_form": move_form,
         "errors": errors,
         "measures": session_measures_for_clinician(clinician=request.user, appointment=appt),
+        # The client's record where this clinician may open it (clients.access): the timeline
+        # (with its note form) for their own client, the screening history read-only otherwise.
+        "record_url": client_record_urls(clinician=request.user,
+                                         clients=[appt.client])[appt.client_id],
+        "just_completed": (request.GET.get("completed") == "1"
+                           and appt.status == AppointmentStatus.COMPLETED),
     })

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clients.access import client_ids_visible
+from clients.access import client_record_urls
 from clients.http import AuthenticatedRequest
 from clients.models import AccessLog, ConsentKind, ServiceLines
 from clients.selectors import (
@@ -244,21 +244,13 @@ def _schedule(clinician, *, now: datetime) -> list[ScheduleDay]:
         .select_related("client__client_profile"))
     # "Open client" leads where the clinician may go (clients.access): their own client's
     # timeline, a new client's screening (read-only), or nowhere.
-    visible = client_ids_visible(clinician=clinician, ids={
-        appointment.client_id for appointment in appointments
-        if appointment.client.client_profile.clinician_id != clinician.pk})
+    record_urls = client_record_urls(clinician=clinician,
+                                     clients=[appointment.client for appointment in appointments])
     for appointment in appointments:
         # What the schedule shows beside each appointment, read by the template.
         appointment.can_mark = (appointment.start <= now  # type: ignore[attr-defined]
                                 and appointment.status == AppointmentStatus.BOOKED)
-        client = appointment.client
-        if client.client_profile.clinician_id == clinician.pk:
-            client_url = reverse("caseload:timeline", args=[client.public_id])
-        elif client.pk in visible:
-            client_url = reverse("screening:client_history", args=[client.public_id])
-        else:
-            client_url = ""
-        appointment.client_url = client_url  # type: ignore[attr-defined]
+        appointment.client_url = record_urls[appointment.client_id]  # type: ignore[attr-defined]
         local_day = appointment.start.astimezone(zone).date()
         by_day.get(local_day, days[0]).appointments.append(appointment)
     return days

@@ -448,6 +448,26 @@ def test_detail_shows_the_appointment_and_history(signed_in, clinician, client_u
         assert signed_in.get(detail_url(single)).status_code == 200
 
 
+def test_the_page_links_to_the_clients_record_where_the_clinician_may_open_it(
+        signed_in, clinician, client_user):
+    """Issue 14: the timeline for their own client; a new client's screening, read-only."""
+    from conftest import client_factory
+
+    own = book(client_user, clinician, dt.datetime(2026, 10, 22, 14, tzinfo=UTC))
+    body = signed_in.get(detail_url(own)).content.decode()
+    timeline = reverse("caseload:timeline", args=[client_user.public_id])
+    assert f"<a href=\"{timeline}\">Open the client's timeline</a>" in body
+    assert signed_in.get(timeline).status_code == 200
+
+    newcomer = client_factory(email="new@example.com", full_name="Robin New")
+    first = book(newcomer, clinician, dt.datetime(2026, 10, 23, 14, tzinfo=UTC))
+    body = signed_in.get(detail_url(first)).content.decode()
+    history = reverse("screening:client_history", args=[newcomer.public_id])
+    assert f'<a href="{history}">Open the screening history (read-only)</a>' in body
+    assert "Open the client's timeline" not in body
+    assert signed_in.get(history).status_code == 200
+
+
 def test_move_one_occurrence_only(signed_in, clinician, client_user, series_of_four):
     second = series_of_four[1]
     page = signed_in.post(detail_url(second), {"action": "move", "move-date": "2026-10-28",
@@ -510,11 +530,19 @@ def test_mark_outcome_only_once_started(signed_in, clinician, client_user, froze
     signed_in.force_login(clinician)  # six days later: a new session
     body = signed_in.post(url, {"action": "outcome", "status": "bogus"}).content.decode()
     assert "Choose completed or no-show." in body
-    assert signed_in.post(url, {"action": "outcome", "status": "completed"}).status_code == 302
+    page = signed_in.post(url, {"action": "outcome", "status": "completed"}, follow=True)
+    assert page.redirect_chain == [(f"{url}?completed=1#session-note", 302)]
     assert Appointment.objects.get(pk=appointment.pk).status == "completed"
+    body = page.content.decode()
+    # Where the clinician lands prompts for the session note, linked to the timeline's form.
+    assert "The session is marked completed. Write the note while it is fresh." in body
+    note_form = reverse("caseload:timeline", args=[client_user.public_id]) + "#add-note"
+    assert f'href="{note_form}">Write a session note</a>' in body
+    assert 'id="add-note"' in signed_in.get(note_form.split("#")[0]).content.decode()
     body = signed_in.get(url).content.decode()
     assert "Mark no-show" in body and "Mark completed" not in body
     assert "Marked completed" in body  # the history
+    assert "Write the note while it is fresh" not in body  # the prompt was for the landing
 
     # A correction: it was a no-show after all.
     assert signed_in.post(url, {"action": "outcome", "status": "no_show"}).status_code == 302

@@ -117,6 +117,11 @@ def test_page_shows_profile_consents_route_chart_and_links(signed_in, client_use
     assert reverse("screening:risk_flag", args=[flag.public_id]) in body
     assert "Private note 0" in body
     assert "<script" not in body.split("</header>", 1)[1] and " style=" not in body
+    # Issue 14: the note form is reachable from the top of a long page, beside the heading.
+    heading, rest = body.split('<div class="timeline-summary">', 1)
+    assert '<a class="btn btn--small" href="#add-note">Add a note</a>' in heading
+    assert '<section class="section" id="add-note"' in rest and 'name="text"' in rest.split(
+        'id="add-note"', 1)[1]
 
 
 def test_filters(signed_in, client_user, clinician):
