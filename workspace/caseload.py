@@ -2,9 +2,9 @@
 
 It composes the apps (clients, booking, screening, goals), like the home page does. A fixed
 number of queries whatever the caseload: the clinician's profile (the firewall), clients with
-their last and next session (subqueries), their count, their scores, and active goals with each
-one's latest value. A clinician who provides coaching only sees no PHQ-9 or GAD-7 (the firewall
-of the goals issue) and no therapy goals.
+their last and next session and whether a risk flag is open (subqueries), their count, their
+scores, and active goals with each one's latest value. A clinician who provides coaching only
+sees no PHQ-9 or GAD-7 (the firewall of the goals issue) and no therapy goals.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from clients.models import ClientStatus, ServiceLines, User
 from clients.selectors import clients_for_clinician
 from goals.models import CheckIn, Goal, GoalStatus, ServiceLine
-from screening.models import ScreeningResponse
+from screening.models import RiskFlag, ScreeningResponse
 from screening.selectors import THERAPY_INSTRUMENTS, clinician_sees_therapy
 from sessions.models import Appointment, AppointmentStatus
 
@@ -104,6 +104,9 @@ def caseload_for_clinician(*, clinician: User, instruments: tuple[tuple[str, str
             .order_by("-start").values("start")[:1]),
         next_session=Subquery(mine.filter(start__gte=now, status=AppointmentStatus.BOOKED)
                               .order_by("start").values("start")[:1]),
+        # The flag marker (issue 14): in the page's own query, so no query per row.
+        has_open_flag=Exists(RiskFlag.objects.filter(client=OuterRef("pk"),
+                                                     status=RiskFlag.Status.OPEN)),
     )
     current = Paginator(clients, PER_PAGE).get_page(page)
     rows = {client.pk: Row(client=client) for client in current.object_list}

@@ -8,9 +8,11 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from clients.models import ClientProfile, ClinicianProfile
 from goals.services import check_in_record
+from screening.models import RiskFlag
 from screening.services import screening_submit
 from sessions.models import ServiceType
 from sessions.services import appointment_book
@@ -85,6 +87,31 @@ def test_caseload_filters_and_search(client, clinician, client_user, make_client
     assert "No clients match" in client.get(URL, {"q": "nobody"}).content.decode()
 
 
+def _flag(person, resolved_by=None) -> RiskFlag:
+    flag = RiskFlag.objects.create(client=person, opened_at=timezone.now(),
+                                   trigger={"instrument": "phq9", "answers": {"q9": 1}})
+    if resolved_by is not None:
+        RiskFlag.objects.filter(pk=flag.pk).update(
+            status=RiskFlag.Status.RESOLVED, resolved_by=resolved_by,
+            resolved_at=timezone.now(), resolution_note="Safe; plan agreed.")
+    return flag
+
+
+def test_clients_with_an_open_risk_flag_are_marked_in_words(client, clinician, make_client):
+    """Issue 14: the marker is text (not only a colour), for open flags only."""
+    flagged = make_client(clinician=clinician, full_name="Fran Flagged")
+    resolved = make_client(clinician=clinician, full_name="Remy Resolved")
+    make_client(clinician=clinician, full_name="Nell None")
+    _flag(flagged)
+    _flag(resolved, resolved_by=clinician)
+    client.force_login(clinician)
+    body = client.get(URL).content.decode()
+    rows = {name: body.split(f">{name}</a>", 1)[1].split("</th>", 1)[0]
+            for name in ("Fran Flagged", "Remy Resolved", "Nell None")}
+    assert rows["Fran Flagged"] == ' <span class="badge badge--danger">Open risk flag</span>'
+    assert rows["Remy Resolved"] == "" and rows["Nell None"] == ""
+
+
 def test_caseload_is_for_clinicians(client, client_user, admin_user):
     client.force_login(client_user)
     assert client.get(URL).status_code == 404
@@ -98,15 +125,18 @@ def test_caseload_query_count_is_fixed(client, clinician, make_client, size,
     people = [make_client(clinician=clinician, service_lines="both") for _ in range(size)]
     for i, person in enumerate(people):
         _full(person, clinician, i)
+    for person in people[::2]:  # half of them flagged: the marker costs no query
+        _flag(person)
     client.force_login(clinician)
     # 1. session  2. user  3. MFA check  4. the clinician's profile (the firewall)  5. clients
-    # with last and next session (subqueries)  6. the count of them (for the pages)  7. their
-    # PHQ-9/GAD-7/WHO-5 scores  8. active goals with each one's latest value  9. the
-    # access-log rows of the clients on the page (one INSERT)
+    # with last and next session and an open flag (subqueries)  6. the count of them (for the
+    # pages)  7. their PHQ-9/GAD-7/WHO-5 scores  8. active goals with each one's latest value
+    # 9. the access-log rows of the clients on the page (one INSERT)
     with django_assert_num_queries(9):
         response = client.get(URL, {"line": "coaching", "q": ""})
     body = response.content.decode()
     assert body.count("(up from 4, worse)") == size
+    assert body.count("Open risk flag</span>") == len(people[::2])
 
 
 def test_a_coaching_only_clinician_sees_no_therapy_measures(client, clinician, client_user):
