@@ -10,6 +10,7 @@ from django.core.management import call_command
 from clients.models import (
     ClientProfile,
     ClinicianProfile,
+    ConsentDocument,
     ConsentSignature,
     Role,
     ServiceLines,
@@ -117,10 +118,10 @@ def test_demo_logins_work(client):
 
 
 def test_every_part_of_the_dashboard_shows_something_on_first_login():
-    """Dr. Reyes's first look: every needs-attention rule but a new consent version (the demo
-    publishes none) has someone in it, and the coming days have appointments. Goals and
-    check-ins in both lines, scores that improve, worsen and stay flat, a coaching-only coach,
-    a waitlist and a series."""
+    """Dr. Reyes's first look: every needs-attention rule has someone in it (a new version of
+    the privacy notice one client has not signed too), and the coming days have appointments.
+    Goals and check-ins in both lines, scores that improve, worsen and stay flat, a coaching-only
+    coach, a waitlist and a series."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -131,10 +132,16 @@ def test_every_part_of_the_dashboard_shows_something_on_first_login():
 
     seed()
     reyes = User.objects.get(email="dr.reyes@tandem.example")
-    rules = {item.rule for item in needs_attention_for_clinician(clinician=reyes)}
+    attention = needs_attention_for_clinician(clinician=reyes)
+    rules = {item.rule for item in attention}
     # Not on track (issue 17): the flat trajectory stays at caseness past eight weeks.
     assert rules == {Rule.RISK_FLAG, Rule.SCORE_WORSENED, Rule.WELLBEING, Rule.NOT_ON_TRACK,
-                     Rule.MISSED_CHECK_INS, Rule.NO_BOOKING, Rule.GOAL_OVERDUE}
+                     Rule.MISSED_CHECK_INS, Rule.NO_BOOKING, Rule.GOAL_OVERDUE, Rule.CONSENT}
+    assert [item.client.email for item in attention if item.rule == Rule.CONSENT] == [
+        "riley@client.example"]
+    privacy = ConsentDocument.objects.filter(kind="privacy").order_by("version")
+    assert [d.version for d in privacy if d.published_at] == [1, 2]
+    assert "kept for seven years" in privacy.last().changes_summary
     soon = Appointment.objects.filter(clinician=reyes, status="booked",
                                       start__lt=timezone.now() + timedelta(days=7))
     assert soon.count() >= 2

@@ -29,11 +29,17 @@ from clients.models import (
     ClientStatus,
     ClinicianProfile,
     ConsentDocument,
+    ConsentSignature,
     Role,
     ServiceLines,
     User,
 )
-from clients.services import consent_sign, user_account_create
+from clients.services import (
+    consent_document_new_draft,
+    consent_document_publish,
+    consent_sign,
+    user_account_create,
+)
 from goals.models import CheckIn, Goal
 from goals.services import check_in_reminder_plan, goal_create
 from notifications.models import Notification
@@ -157,6 +163,7 @@ class Command(BaseCommand):
                 seed_not_booked(User.objects.get(email=email))
             seed_waitlist_and_series()
             seed_outcomes()
+            seed_consent_version()
             # Making up history is not news: the confirmations, alerts and invitations it
             # scheduled for now are not sent (later reminders still are).
             Notification.objects.filter(
@@ -377,6 +384,34 @@ def seed_messages(client: User, index: int) -> None:
                      service_line=lines[0], body="Yes, let's start with it on Thursday.")
 
 
+# The one active client (Dr. Reyes's) who has not signed the privacy notice's second version.
+PRIVACY_V2_UNSIGNED = "riley@client.example"
+PRIVACY_V2_CHANGE = (
+    "What changed: messages you send the practice through the portal are now kept for seven "
+    "years, like the rest of your record, instead of two.")
+
+
+def seed_consent_version() -> None:
+    """A second version of the privacy notice, published once, as the admin would in Django
+    admin: every active client but one signs it, so the dashboard's "New consent unsigned" shows
+    someone and that client is led to re-sign on sign-in."""
+    current = (ConsentDocument.objects.filter(kind="privacy", published_at__isnull=False)
+               .order_by("-version").first())
+    if current is None:
+        raise CommandError("No published privacy notice: run the migrations first.")
+    if current.version == 1:
+        draft = consent_document_new_draft(document=current)
+        draft.body = f"{current.body}\n\n{PRIVACY_V2_CHANGE}"
+        draft.changes_summary = PRIVACY_V2_CHANGE
+        draft.save(update_fields=["body", "changes_summary"])
+        current = consent_document_publish(document=draft)
+    for person in CLIENTS:
+        if person.status == ClientStatus.ACTIVE and person.email != PRIVACY_V2_UNSIGNED:
+            client = User.objects.get(email=person.email)
+            consent_sign(client=client, document=current, typed_name=client.full_name,
+                         understood=True, ip_address="127.0.0.1", user_agent="seed_demo")
+
+
 def seed_appointments(client: User, index: int) -> None:
     """Consents signed, and for each active client: a completed intake or consultation a few
     weeks ago and a session next week, once."""
@@ -384,6 +419,8 @@ def seed_appointments(client: User, index: int) -> None:
     lines = [kind for kind, uses in (("therapy", profile.has_therapy),
                                      ("coaching", profile.has_coaching)) if uses]
     for kind in ["privacy", *lines]:
+        if ConsentSignature.objects.filter(client=client, document__kind=kind).exists():
+            continue  # signed once; a newer version is seed_consent_version's to sign (or not)
         document = (ConsentDocument.objects.filter(kind=kind, published_at__isnull=False)
                     .order_by("-version").first())
         if document is None:
