@@ -29,7 +29,7 @@ run: $(VENV)/.runtime
 	@echo
 	@echo "Tandem is starting at http://$(HOST):$(PORT) (web, Celery worker and beat; Ctrl-C stops all)"
 	@echo
-	TANDEM_DEMO_MFA_CODE=000000 TANDEM_SITE_URL=$${TANDEM_SITE_URL:-http://$(HOST):$(PORT)} $(BIN)/honcho start --port $(PORT)
+	TANDEM_DEMO_MFA_CODE=000000 TANDEM_PORTAL_ERROR_PAGES=1 TANDEM_SITE_URL=$${TANDEM_SITE_URL:-http://$(HOST):$(PORT)} $(BIN)/honcho start --port $(PORT)
 
 test: $(VENV)/.dev
 	@if command -v npm >/dev/null; then cd e2e && npm install --no-audit --no-fund --silent; fi

@@ -9,6 +9,8 @@ passkeys keep the two WebAuthn features for this origin.
 
 from __future__ import annotations
 
+import logging
+
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.cache import patch_cache_control
 
@@ -68,3 +70,44 @@ class QueryStringNulMiddleware:
             cleaned._mutable = False
             request.GET = cleaned  # type: ignore[assignment]  # immutable again, as Django's
         return self.get_response(request)
+
+
+class PortalErrorPagesMiddleware:
+    """The portal's own 404 and 500 pages while DEBUG is on, for `make run` (issue 14).
+
+    DEBUG stays on under `make run`: allauth accepts the demo staff's fixed MFA code
+    (TANDEM_DEMO_MFA_CODE) only with DEBUG on, and it refuses to start otherwise. Django shows
+    its debug pages whenever DEBUG is on, so with TANDEM_PORTAL_ERROR_PAGES set (`make run`
+    sets it) this middleware, last in MIDDLEWARE, answers instead: a view's Http404 and an
+    address that matches no URL get templates/404.html, any other error templates/500.html
+    (logged, as Django logs it). Off by default: tests and production (DEBUG off) never
+    install it, and Django's own handlers serve the same templates there.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 404 and getattr(request, "resolver_match", None) is None:
+            # No URL matched: Django made its debug "Page not found" before any view ran.
+            return self._render(request, "404.html", 404)
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse:
+        from django.http import Http404
+
+        if isinstance(exception, Http404):
+            return self._render(request, "404.html", 404)
+        logging.getLogger("django.request").error(
+            "Internal Server Error: %s", request.path, exc_info=exception)
+        return self._render(request, "500.html", 500)
+
+    @staticmethod
+    def _render(request: HttpRequest, template: str, status: int) -> HttpResponse:
+        from django.shortcuts import render
+        from django.template import loader
+
+        if status == 500:  # as Django's server_error: an empty context, nothing that may fail
+            return HttpResponse(loader.get_template(template).render(), status=status)
+        return render(request, template, status=status)

@@ -98,6 +98,11 @@ MIDDLEWARE = [
     "screening.middleware.SafetyPendingMiddleware",
     "clients.admin_access.AdminAccessLogMiddleware",
 ]
+# `make run` keeps DEBUG on (allauth's demo MFA code needs it) but shows the portal's own 404
+# and 500 pages, not Django's debug pages (portal.middleware.PortalErrorPagesMiddleware).
+PORTAL_ERROR_PAGES = DEBUG and env_bool("TANDEM_PORTAL_ERROR_PAGES", default=False)
+if PORTAL_ERROR_PAGES:
+    MIDDLEWARE.append("portal.middleware.PortalErrorPagesMiddleware")
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
