@@ -239,9 +239,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "clients.User"
+# Django's and allauth's backends, reading the user of a signed-in request through a query
+# compiled once (clients/auth_backends.py, issue 15).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "clients.auth_backends.ModelBackend",
+    "clients.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -407,6 +409,8 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     },
 }
+# Database sessions read through a query compiled once (clients/session_store.py, issue 15).
+SESSION_ENGINE = "clients.session_store"
 SESSION_COOKIE_HTTPONLY = True
 # Sessions end after a quiet spell (HIPAA §164.312(a)(2)(iii), automatic logoff) and in any case
 # this many hours after sign-in (clients.middleware.SessionPolicyMiddleware). The last-seen time

@@ -1,0 +1,32 @@
+"""The authentication backends: Django's and allauth's, with ``get_user`` (run by every signed-in
+request) reading the user row through a query compiled once per process (portal.lib.prepared,
+issue 15). Everything else is theirs."""
+
+from __future__ import annotations
+
+from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
+from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
+from django.db import router
+
+from clients.models import User
+from portal.lib.prepared import PreparedRead
+
+_READ = PreparedRead(User, [("pk", 1)])
+
+
+def user_by_pk(user_id) -> User | None:
+    try:
+        pk = int(user_id)
+    except (TypeError, ValueError):
+        return None
+    return _READ.get(pk, using=router.db_for_read(User))  # type: ignore[return-value]
+
+
+class ModelBackend(DjangoModelBackend):
+    def get_user(self, user_id):
+        user = user_by_pk(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+
+class AuthenticationBackend(AllauthBackend):
+    get_user = ModelBackend.get_user
