@@ -273,6 +273,16 @@ def part_pages(report: Report, server: Server, targets: list[dict]) -> None:
                 "of_minimal_session": ratio("minimal_session"),
             }
     entry["summary"] = summary
+    # What being signed in costs (the session and the user): the signed-in minimal view's time
+    # per request beyond the anonymous one's, in ms of the machine and in anonymous requests.
+    entry["session_cost"] = {}
+    for connections in CONNECTIONS:
+        anonymous = summary[f"minimal_anonymous@{connections}"]["rps"]
+        signed_in = summary[f"minimal_session@{connections}"]["rps"]
+        if anonymous and signed_in:
+            entry["session_cost"][str(connections)] = {
+                "ms_per_request": round(1000 / signed_in - 1000 / anonymous, 3),
+                "in_anonymous_requests": round(anonymous / signed_in - 1, 2)}
 
 
 def part_queries(report: Report, env_for: dict[str, dict[str, str]]) -> None:
@@ -680,6 +690,12 @@ def markdown(data: dict) -> str:
                      f"{_fmt(row['p99_ms'], 2)} | {row['errors']} | "
                      f"{_fmt(row['of_minimal_anonymous'], 3)} | "
                      f"{_fmt(row['of_minimal_session'], 3)} |")
+    for connections, cost in pages.get("session_cost", {}).items():
+        lines.append("")
+        lines.append(f"Being signed in (the session and the user) costs "
+                     f"{_fmt(cost['ms_per_request'], 3)} ms of the machine per request at "
+                     f"{connections} connection(s), the time of "
+                     f"{_fmt(cost['in_anonymous_requests'], 2)} anonymous minimal requests.")
     queries = parts["queries"]
     lines += ["", "## Queries and in-process time per page (test client, median)", "",
               "| page | queries small | queries large | ms small | ms large | KB large |",
