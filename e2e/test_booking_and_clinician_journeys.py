@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -102,7 +102,11 @@ def test_book_move_and_cancel(portal, new_page, smtp_sink, practice, celery_work
 
 def test_a_clinicians_day(portal, new_page, practice):
     dana, secret, avery = practice
-    started = timezone.now().replace(microsecond=0) - timedelta(minutes=30)
+    # Half an hour ago, but today on Dana's clock (the dashboard lists today's sessions): in
+    # the first half hour after her midnight, at her midnight.
+    now = timezone.now().replace(microsecond=0)
+    midnight = datetime.combine(now.astimezone(dana.zone).date(), time(), tzinfo=dana.zone)
+    started = max(now - timedelta(minutes=30), midnight.astimezone(UTC))
     session = appointment_book(client=avery, clinician=dana,
                                service_type=service_type("therapy-consultation"),
                                start=started, by=dana)
