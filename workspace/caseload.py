@@ -9,16 +9,20 @@ sees no PHQ-9 or GAD-7 (the firewall of the goals issue) and no therapy goals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone
 
+from clients.access import lines_for_staff
 from clients.models import ClientStatus, ServiceLines, User
 from clients.selectors import clients_for_clinician
 from goals.models import CheckIn, Goal, GoalStatus, ServiceLine
+from portal.lib.clock import clock_format
 from screening.models import RiskFlag, ScreeningResponse
 from screening.selectors import THERAPY_INSTRUMENTS, clinician_sees_therapy
 from sessions.models import Appointment, AppointmentStatus
@@ -54,11 +58,46 @@ class Score:
                 f"{'better' if better else 'worse'}")
 
 
-@dataclass
-class Row:
-    client: User
-    scores: list[Score | None] = field(default_factory=list)
-    goals: list[tuple[Goal, int | None]] = field(default_factory=list)
+class Cell(TypedDict):
+    """A score as the page shows it: the figure, its arrow and the arrow in words."""
+    text: str
+    arrow: str
+    trend: str
+
+
+class When(TypedDict):
+    iso: str
+    text: str
+
+
+class Row(TypedDict):
+    """One client of the page, ready to show: plain values, so the template looks up nothing
+    but dictionary keys (a 50-row page does some 2,000 lookups)."""
+    client: User  # for the access log
+    url: str
+    name: str
+    flagged: bool
+    lines: str
+    status: str
+    last: When | None
+    next: When | None
+    scores: list[Cell | None]
+    goals: list[tuple[str, int | None]]
+
+
+def _cell(score: Score | None) -> Cell | None:
+    if score is None:
+        return None
+    return {"text": f"{score.value}{score.unit}", "arrow": score.arrow, "trend": score.trend}
+
+
+def _when(value: datetime | None, fmt: str) -> When | None:
+    """The ``datetime`` attribute and the words of a <time>, in the active zone (the reader's,
+    set by their middleware), as the ``date`` and ``clock`` filters would write them."""
+    if value is None:
+        return None
+    local = timezone.localtime(value)
+    return {"iso": local.isoformat(), "text": clock_format(local, fmt)}
 
 
 def caseload_filters(params) -> dict[str, str]:
@@ -108,8 +147,28 @@ def caseload_for_clinician(*, clinician: User, instruments: tuple[tuple[str, str
         has_open_flag=Exists(RiskFlag.objects.filter(client=OuterRef("pk"),
                                                      status=RiskFlag.Status.OPEN)),
     )
+    # Only what the page shows (and the access log's role): a user row is some twenty columns.
+    clients = clients.only("public_id", "full_name", "email", "role",
+                           "client_profile__service_lines", "client_profile__status")
     current = Paginator(clients, PER_PAGE).get_page(page)
-    rows = {client.pk: Row(client=client) for client in current.object_list}
+    # One link to build, not one reverse() a row: every timeline URL differs only by its id.
+    placeholder = "00000000-0000-0000-0000-000000000000"
+    timeline_url = reverse("caseload:timeline", args=[placeholder])
+    rows: dict[int, Row] = {}
+    for client in current.object_list:
+        profile = client.client_profile
+        rows[client.pk] = {
+            "client": client,
+            "url": timeline_url.replace(placeholder, str(client.public_id)),
+            "name": client.full_name,
+            "flagged": client.has_open_flag,
+            "lines": profile.get_service_lines_display(),
+            "status": profile.get_status_display(),
+            "last": _when(client.last_session, "j M Y"),
+            "next": _when(client.next_session, "j M, H:i"),
+            "scores": [],
+            "goals": [],
+        }
     if not rows:
         return [], current
     in_view = Q(client__in=list(rows))
@@ -127,21 +186,19 @@ def caseload_for_clinician(*, clinician: User, instruments: tuple[tuple[str, str
     for client_id, row in rows.items():
         for code, label in instruments:
             pair = newest_two.get((client_id, code)) or []
-            row.scores.append(Score(
+            row["scores"].append(_cell(Score(
                 label=label, value=pair[0], previous=pair[1] if len(pair) > 1 else None,
                 higher_is_better=code == "who5", unit="%" if code == "who5" else "",
-            ) if pair else None)
+            ) if pair else None))
 
-    therapist = Q(client__client_profile__clinician__clinician_profile__service_lines__in=[
-        ServiceLines.THERAPY, ServiceLines.BOTH])
-    goals = (Goal.objects.filter(in_view, Q(service_line=ServiceLine.COACHING)
-                                 | (Q(service_line=ServiceLine.THERAPY) & therapist),
+    # The firewall on goals: the lines this clinician provides (every client here is theirs).
+    goals = (Goal.objects.filter(in_view, service_line__in=lines_for_staff(clinician),
                                  status=GoalStatus.ACTIVE)
-             .select_related("client")
+             .only("client_id", "service_line", "title", "baseline", "target")
              .annotate(latest_value=Subquery(
                  CheckIn.objects.filter(goal=OuterRef("pk"), value__isnull=False)
                  .order_by("-at", "-pk").values("value")[:1]))
              .order_by("client_id", "service_line", "pk"))
     for goal in goals:
-        rows[goal.client_id].goals.append((goal, goal.progress(goal.latest_value)))
+        rows[goal.client_id]["goals"].append((goal.title, goal.progress(goal.latest_value)))
     return list(rows.values()), current
