@@ -15,13 +15,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 from django.urls import reverse
+from django.utils import timezone
 
 from clients.access import lines_for_staff, require_assigned
 from clients.models import ClinicianNote, ConsentSignature, ServiceLine, User
 from clients.selectors import NoteRead, clinician_notes_decrypt
 from goals.models import CheckIn, Comment, Goal
+from portal.lib.clock import clock_format
 from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse
 from screening.selectors import (  # the firewall: one rule with the screening pages
     THERAPY_INSTRUMENTS,
@@ -91,9 +94,21 @@ def timeline_sources(*, clinician: User, client: User) -> Sources:
     require_assigned(clinician=clinician, client=client)
     lines = lines_for_staff(clinician)
     sees_therapy = ServiceLine.THERAPY in lines
-    responses = ScreeningResponse.objects.filter(client=client)
+    # The answers themselves are not shown here (the screening history has them).
+    responses = ScreeningResponse.objects.filter(client=client).defer("answers")
     if not sees_therapy:
         responses = responses.exclude(instrument__in=THERAPY_INSTRUMENTS)
+    goals = list(Goal.objects.filter(client=client, service_line__in=lines)
+                 .order_by("-created_at", "-pk"))
+    # Check-ins and comments belong to these goals: each takes its goal from the list above
+    # rather than a join that builds the same goal again for every row (years of check-ins).
+    by_id = {goal.pk: goal for goal in goals}
+    check_ins = list(CheckIn.objects.filter(goal__client=client, goal__service_line__in=lines)
+                     .order_by("-at", "-pk"))
+    comments = list(Comment.objects.filter(goal__client=client, goal__service_line__in=lines)
+                    .select_related("author").order_by("-created_at", "-pk"))
+    for row in (*check_ins, *comments):
+        row.goal = by_id[row.goal_id]
     return Sources(
         sees_therapy=sees_therapy,
         consents=list(ConsentSignature.objects.filter(client=client)
@@ -106,14 +121,13 @@ def timeline_sources(*, clinician: User, client: User) -> Sources:
                    .defer("response__answers", "response__subscores")),
         appointments=list(Appointment.objects.filter(
             client=client, service_type__service_line__in=lines)
-            .select_related("service_type", "clinician").order_by("-start", "-pk")),
-        goals=list(Goal.objects.filter(client=client, service_line__in=lines)
-                   .order_by("-created_at", "-pk")),
-        check_ins=list(CheckIn.objects.filter(goal__client=client,
-                                              goal__service_line__in=lines)
-                       .select_related("goal").order_by("-at", "-pk")),
-        comments=list(Comment.objects.filter(goal__client=client, goal__service_line__in=lines)
-                      .select_related("goal", "author").order_by("-created_at", "-pk")),
+            .select_related("service_type", "clinician")
+            .only("public_id", "start", "status", "clinician_id", "service_type__name",
+                  "service_type__service_line", "clinician__full_name", "clinician__email")
+            .order_by("-start", "-pk")),
+        goals=goals,
+        check_ins=check_ins,
+        comments=comments,
         notes=clinician_notes_decrypt(list(ClinicianNote.objects.filter(
             client=client, service_line__in=lines).select_related("author"))),
     )
@@ -236,6 +250,29 @@ def timeline_events(sources: Sources, *, client: User, clinician: User,
 
     events.sort(key=lambda event: event.when, reverse=True)
     return events
+
+
+class EventRow(TypedDict):
+    """An event as the page lists it: plain values (a history of years is hundreds of rows,
+    and a template looks a dictionary key up faster than an attribute or a filter)."""
+    kind: str
+    kind_label: str
+    title: str
+    detail: str
+    url: str
+    tone: str
+    status: str
+    iso: str  # the <time> element's datetime
+    text: str  # its words, on the reader's clock
+
+
+def timeline_rows(events: Iterable[Event]) -> list[EventRow]:
+    """The events ready to show, their times in the active zone (the reader's, set by their
+    middleware), as the ``date:'c'`` and ``clock`` filters would write them."""
+    return [{"kind": event.kind, "kind_label": KINDS[event.kind], "title": event.title,
+             "detail": event.detail, "url": event.url, "tone": event.tone,
+             "status": event.status, "iso": (local := timezone.localtime(event.when)).isoformat(),
+             "text": clock_format(local, "j M Y, H:i")} for event in events]
 
 
 def client_timeline(*, clinician: User, client: User,

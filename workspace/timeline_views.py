@@ -19,7 +19,13 @@ from clients.services import NOTE_MAX_LENGTH, access_log_record, clinician_note_
 from portal.lib.access import clinician_required
 from screening.charts import screening_chart
 from screening.selectors import THERAPY_INSTRUMENTS, route_reasons_for_clinician
-from workspace.timeline import KINDS, kinds_from_query, timeline_events, timeline_sources
+from workspace.timeline import (
+    KINDS,
+    kinds_from_query,
+    timeline_events,
+    timeline_rows,
+    timeline_sources,
+)
 
 
 class ClinicianNoteForm(forms.Form):
@@ -68,7 +74,7 @@ def timeline(request: AuthenticatedRequest, client_id: uuid.UUID) -> HttpRespons
         "reasons": route_reasons_for_clinician(recommendation, sees_therapy=sources.sees_therapy)
         if recommendation else [],
         "open_flags": [flag for flag in sources.flags if flag.status == "open"],
-        "events": events,
+        "events": timeline_rows(events),
         "kinds": [(code, label, code in kinds) for code, label in KINDS.items()],
         "filtered": bool(kinds),
         "chart": screening_chart(sources.responses, zone=request.user.zone,

@@ -204,11 +204,11 @@ def test_query_count_does_not_grow(signed_in, client_user, clinician, size,
                                    django_assert_num_queries):
     populate(client_user, clinician, size)
     # 1. session  2. user  3. MFA check of the staff middleware  4. the client with profile
-    # 5. the clinician's profile (firewall)  6. consent signatures with documents
-    # 7. screening responses  8. route recommendations with who overrode them  9. risk flags
-    # with resolver and response  10. appointments with type and clinician  11. goals
-    # 12. check-ins with goals  13. comments with goals and authors  14. notes with authors
-    # 15. the access-log row
+    # 5. the clinician's profile (firewall)  6. goals  7. check-ins (their goals from 6)
+    # 8. comments with authors (goals from 6)  9. consent signatures with documents
+    # 10. screening responses  11. route recommendations with who overrode them  12. risk flags
+    # with resolver and response  13. appointments with type and clinician  14. notes with
+    # authors  15. the access-log row
     with django_assert_num_queries(15):
         response = signed_in.get(url(client_user))
     assert response.status_code == 200
