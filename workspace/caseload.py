@@ -9,20 +9,21 @@ sees no PHQ-9 or GAD-7 (the firewall of the goals issue) and no therapy goals.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypedDict
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, Subquery
-from django.urls import reverse
 from django.utils import timezone
 
 from clients.access import lines_for_staff
 from clients.models import ClientStatus, ServiceLines, User
 from clients.selectors import clients_for_clinician
 from goals.models import CheckIn, Goal, GoalStatus, ServiceLine
-from portal.lib.clock import clock_format
+from portal.lib.clock import clock_formatter
+from portal.lib.links import public_id_link
 from screening.models import RiskFlag, ScreeningResponse
 from screening.selectors import THERAPY_INSTRUMENTS, clinician_sees_therapy
 from sessions.models import Appointment, AppointmentStatus
@@ -91,13 +92,13 @@ def _cell(score: Score | None) -> Cell | None:
     return {"text": f"{score.value}{score.unit}", "arrow": score.arrow, "trend": score.trend}
 
 
-def _when(value: datetime | None, fmt: str) -> When | None:
+def _when(value: datetime | None, text: Callable[[datetime], str]) -> When | None:
     """The ``datetime`` attribute and the words of a <time>, in the active zone (the reader's,
     set by their middleware), as the ``date`` and ``clock`` filters would write them."""
     if value is None:
         return None
     local = timezone.localtime(value)
-    return {"iso": local.isoformat(), "text": clock_format(local, fmt)}
+    return {"iso": local.isoformat(), "text": text(local)}
 
 
 def caseload_filters(params) -> dict[str, str]:
@@ -151,21 +152,20 @@ def caseload_for_clinician(*, clinician: User, instruments: tuple[tuple[str, str
     clients = clients.only("public_id", "full_name", "email", "role",
                            "client_profile__service_lines", "client_profile__status")
     current = Paginator(clients, PER_PAGE).get_page(page)
-    # One link to build, not one reverse() a row: every timeline URL differs only by its id.
-    placeholder = "00000000-0000-0000-0000-000000000000"
-    timeline_url = reverse("caseload:timeline", args=[placeholder])
+    timeline_url = public_id_link("caseload:timeline")
+    day, day_and_time = clock_formatter("j M Y"), clock_formatter("j M, H:i")
     rows: dict[int, Row] = {}
     for client in current.object_list:
         profile = client.client_profile
         rows[client.pk] = {
             "client": client,
-            "url": timeline_url.replace(placeholder, str(client.public_id)),
+            "url": timeline_url(client.public_id),
             "name": client.full_name,
             "flagged": client.has_open_flag,
             "lines": profile.get_service_lines_display(),
             "status": profile.get_status_display(),
-            "last": _when(client.last_session, "j M Y"),
-            "next": _when(client.next_session, "j M, H:i"),
+            "last": _when(client.last_session, day),
+            "next": _when(client.next_session, day_and_time),
             "scores": [],
             "goals": [],
         }

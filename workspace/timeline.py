@@ -24,7 +24,8 @@ from clients.access import lines_for_staff, require_assigned
 from clients.models import ClinicianNote, ConsentSignature, ServiceLine, User
 from clients.selectors import NoteRead, clinician_notes_decrypt
 from goals.models import CheckIn, Comment, Goal
-from portal.lib.clock import clock_format
+from portal.lib.clock import clock_formatter
+from portal.lib.links import public_id_link
 from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse
 from screening.selectors import (  # the firewall: one rule with the screening pages
     THERAPY_INSTRUMENTS,
@@ -154,6 +155,10 @@ def timeline_events(sources: Sources, *, client: User, clinician: User,
     queries."""
     wanted = set(kinds or ()) or set(KINDS)
     history = reverse("screening:client_history", args=[client.public_id])
+    # One reverse() per kind of link, not per event (years of check-ins are hundreds).
+    flag_url = public_id_link("screening:risk_flag")
+    appointment_url = public_id_link("booking:clinician_appointment")
+    goal_url = public_id_link("goals:clinician_goal")
     events: list[Event] = []
 
     if "consent" in wanted:
@@ -187,7 +192,7 @@ def timeline_events(sources: Sources, *, client: User, clinician: User,
                     history, "warning"))
     if "flag" in wanted:
         for flag in sources.flags:
-            url = reverse("screening:risk_flag", args=[flag.public_id])
+            url = flag_url(flag.public_id)
             is_open = flag.status == RiskFlag.Status.OPEN
             events.append(Event(
                 flag.opened_at, "flag", "Risk flag opened",
@@ -199,7 +204,7 @@ def timeline_events(sources: Sources, *, client: User, clinician: User,
                                     flag.resolution_note, url, "success", "Resolved"))
     if "appointment" in wanted:
         for appointment in sources.appointments:
-            url = reverse("booking:clinician_appointment", args=[appointment.public_id]) \
+            url = appointment_url(appointment.public_id) \
                 if appointment.clinician_id == clinician.pk else ""
             tone = {"cancelled": "neutral", "late_cancelled": "warning",
                     "no_show": "warning", "completed": "success"}.get(appointment.status, "")
@@ -213,7 +218,7 @@ def timeline_events(sources: Sources, *, client: User, clinician: User,
             events.append(Event(
                 goal.created_at, "goal", f"Goal set: {goal.title}",
                 f"{goal.get_service_line_display()} · {goal.get_status_display()}",
-                reverse("goals:clinician_goal", args=[goal.public_id]),
+                goal_url(goal.public_id),
                 "warning" if goal.needs_approval else "",
                 "Waiting for approval" if goal.needs_approval else ""))
     if "check_in" in wanted:
@@ -233,13 +238,13 @@ def timeline_events(sources: Sources, *, client: User, clinician: User,
             events.append(Event(
                 check_in.at, "check_in", f"Check-in: {check_in.goal.title}",
                 " · ".join(figures),
-                reverse("goals:clinician_goal", args=[check_in.goal.public_id])))
+                goal_url(check_in.goal.public_id)))
     if "comment" in wanted:
         for comment in sources.comments:
             events.append(Event(
                 comment.created_at, "comment",
                 f"Comment by {_person(comment.author)} on {comment.goal.title}", comment.text,
-                reverse("goals:clinician_goal", args=[comment.goal.public_id])))
+                goal_url(comment.goal.public_id)))
     if "note" in wanted:
         for note in sources.notes:
             text = note.text if note.readable else "This note cannot be read with the current key."
@@ -269,10 +274,14 @@ class EventRow(TypedDict):
 def timeline_rows(events: Iterable[Event]) -> list[EventRow]:
     """The events ready to show, their times in the active zone (the reader's, set by their
     middleware), as the ``date:'c'`` and ``clock`` filters would write them."""
-    return [{"kind": event.kind, "kind_label": KINDS[event.kind], "title": event.title,
-             "detail": event.detail, "url": event.url, "tone": event.tone,
-             "status": event.status, "iso": (local := timezone.localtime(event.when)).isoformat(),
-             "text": clock_format(local, "j M Y, H:i")} for event in events]
+    when = clock_formatter("j M Y, H:i")
+    rows: list[EventRow] = []
+    for event in events:
+        local = timezone.localtime(event.when)
+        rows.append({"kind": event.kind, "kind_label": KINDS[event.kind], "title": event.title,
+                     "detail": event.detail, "url": event.url, "tone": event.tone,
+                     "status": event.status, "iso": local.isoformat(), "text": when(local)})
+    return rows
 
 
 def client_timeline(*, clinician: User, client: User,
