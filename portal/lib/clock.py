@@ -11,12 +11,12 @@ import importlib.resources
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, time
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from django.utils import dateformat, timezone
 from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS, WEEKDAYS_ABBR
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 # Countries where the 12-hour clock is the everyday one (CLDR's preferred hour cycle "h").
 TWELVE_HOUR_COUNTRIES = frozenset({
@@ -83,14 +83,18 @@ def clock_format(value: datetime | time | None, fmt: str = "H:i") -> str:
     return dateformat.time_format(value, fmt)
 
 
-# The format letters clock_formatter writes itself, each as Django's dateformat does; the words
-# (months, days, AM and PM) are looked up once a formatter, in the language active then.
+@lru_cache(maxsize=32)
+def _words(language: str | None) -> tuple[dict[int, str], ...]:
+    """Month and day names, and AM/PM, in this language (the active one when called)."""
+    return ({n: str(MONTHS_3[n]).title() for n in MONTHS_3}, {n: str(MONTHS[n]) for n in MONTHS},
+            {n: str(WEEKDAYS[n]) for n in WEEKDAYS},
+            {n: str(WEEKDAYS_ABBR[n]) for n in WEEKDAYS_ABBR},
+            {0: gettext("AM"), 1: gettext("PM")})
+
+
+# The format letters clock_formatter writes itself, each as Django's dateformat does.
 def _letters() -> dict[str, Callable[[datetime], str]]:
-    months_3 = {n: str(MONTHS_3[n]).title() for n in MONTHS_3}
-    months = {n: str(MONTHS[n]) for n in MONTHS}
-    days = {n: str(WEEKDAYS[n]) for n in WEEKDAYS}
-    days_3 = {n: str(WEEKDAYS_ABBR[n]) for n in WEEKDAYS_ABBR}
-    am, pm = gettext("AM"), gettext("PM")
+    months_3, months, days, days_3, noon = _words(get_language())
     return {
         "j": lambda d: str(d.day), "d": lambda d: f"{d.day:02d}",
         "n": lambda d: str(d.month), "m": lambda d: f"{d.month:02d}",
@@ -100,7 +104,7 @@ def _letters() -> dict[str, Callable[[datetime], str]]:
         "G": lambda d: str(d.hour), "H": lambda d: f"{d.hour:02d}",
         "g": lambda d: str(d.hour % 12 or 12), "h": lambda d: f"{d.hour % 12 or 12:02d}",
         "i": lambda d: f"{d.minute:02d}", "s": lambda d: f"{d.second:02d}",
-        "A": lambda d: pm if d.hour > 11 else am,
+        "A": lambda d: noon[d.hour > 11],
     }
 
 
