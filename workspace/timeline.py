@@ -47,6 +47,9 @@ KINDS: dict[str, str] = {
 }
 
 NOTE_EXCERPT = 160
+# Events a page lists, newest first; "Earlier events" goes on from the last one shown. Years
+# of weekly check-ins would otherwise be hundreds of rows on every visit.
+EVENTS_PER_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -89,9 +92,13 @@ def kinds_from_query(values: Iterable[str]) -> list[str]:
     return [kind for kind in KINDS if kind in asked]
 
 
-def timeline_sources(*, clinician: User, client: User) -> Sources:
+def timeline_sources(*, clinician: User, client: User,
+                     before: datetime | None = None) -> Sources:
     """Every source of the client's timeline, each in one query (ten with the clinician's
-    profile); 404 unless the client is assigned to this clinician."""
+    profile); 404 unless the client is assigned to this clinician. The two that grow without
+    end, check-ins and appointments, are read only as far as one page of events before
+    ``before`` (the newest page if None) can need: a page's events are the newest of each
+    source's newest. The other sources are read whole (the summary and the chart use them)."""
     require_assigned(clinician=clinician, client=client)
     lines = lines_for_staff(clinician)
     sees_therapy = ServiceLine.THERAPY in lines
@@ -104,8 +111,12 @@ def timeline_sources(*, clinician: User, client: User) -> Sources:
     # Check-ins and comments belong to these goals: each takes its goal from the list above
     # rather than a join that builds the same goal again for every row (years of check-ins).
     by_id = {goal.pk: goal for goal in goals}
-    check_ins = list(CheckIn.objects.filter(goal__client=client, goal__service_line__in=lines)
-                     .order_by("-at", "-pk"))
+    check_in_rows = CheckIn.objects.filter(goal__client=client, goal__service_line__in=lines)
+    appointments = Appointment.objects.filter(client=client, service_type__service_line__in=lines)
+    if before is not None:
+        check_in_rows = check_in_rows.filter(at__lt=before)
+        appointments = appointments.filter(start__lt=before)
+    check_ins = list(check_in_rows.order_by("-at", "-pk")[:EVENTS_PER_PAGE + 1])
     comments = list(Comment.objects.filter(goal__client=client, goal__service_line__in=lines)
                     .select_related("author").order_by("-created_at", "-pk"))
     for row in (*check_ins, *comments):
@@ -120,12 +131,11 @@ def timeline_sources(*, clinician: User, client: User) -> Sources:
         flags=list(RiskFlag.objects.filter(client=client)
                    .select_related("resolved_by", "response")
                    .defer("response__answers", "response__subscores")),
-        appointments=list(Appointment.objects.filter(
-            client=client, service_type__service_line__in=lines)
-            .select_related("service_type", "clinician")
-            .only("public_id", "start", "status", "clinician_id", "service_type__name",
-                  "service_type__service_line", "clinician__full_name", "clinician__email")
-            .order_by("-start", "-pk")),
+        appointments=list(appointments.select_related("service_type", "clinician")
+                          .only("public_id", "start", "status", "clinician_id",
+                                "service_type__name", "service_type__service_line",
+                                "clinician__full_name", "clinician__email")
+                          .order_by("-start", "-pk")[:EVENTS_PER_PAGE + 1]),
         goals=goals,
         check_ins=check_ins,
         comments=comments,
@@ -255,6 +265,31 @@ def timeline_events(sources: Sources, *, client: User, clinician: User,
 
     events.sort(key=lambda event: event.when, reverse=True)
     return events
+
+
+def timeline_page(events: list[Event], *, before: datetime | None = None,
+                  size: int | None = None) -> tuple[list[Event], datetime | None]:
+    """The newest ``size`` of these events (newest first) from before ``before``, and where
+    the earlier ones begin (the time of the last one shown), or None if there are none. Events
+    of one moment are never split between pages: the page takes them all."""
+    if before is not None:
+        events = [event for event in events if event.when < before]
+    cut = size or EVENTS_PER_PAGE
+    while cut < len(events) and events[cut].when == events[cut - 1].when:
+        cut += 1
+    if cut >= len(events):
+        return events, None
+    return events[:cut], events[cut - 1].when
+
+
+def before_from_query(value: str | None) -> datetime | None:
+    """``?before=`` as the "Earlier events" link writes it (an ISO time with its offset);
+    anything else, or a time without a zone, is ignored."""
+    try:
+        when = datetime.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
 
 
 class EventRow(TypedDict):
