@@ -282,13 +282,14 @@ def access_log_record_many(*, request, clients: Iterable[User], what: str,
     meta = AccessLog._meta
     shared = {"at": timezone.now(), "by": request.user.pk, "what": what,
               "detail": detail[:200], "path": request.path[:300], "ip_address": address}
-    fields = [meta.get_field(name) for name in shared]
+    concrete = {field.name: field for field in meta.concrete_fields}
+    fields = [concrete[name] for name in shared]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
+    # A concrete field always has its column (the stubs allow None for the others).
+    columns = ", ".join(quote(str(field.column)) for field in [*fields, concrete["client"]])
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {quote(meta.db_table)} ({columns}, "
-            f"{quote(meta.get_field('client').column)}) "
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) "
             f"SELECT {', '.join(['%s'] * len(fields))}, unnest(%s::bigint[])",
             [field.get_db_prep_save(value, connection) for field, value
              in zip(fields, shared.values(), strict=True)] + [ids])

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, Subquery
@@ -139,8 +139,11 @@ def caseload_for_clinician(*, clinician: User, instruments: tuple[tuple[str, str
         clients = clients.filter(client_profile__status=status)
     if q:
         clients = clients.filter(Q(full_name__icontains=q) | Q(email__icontains=q))
+    # Only what the page shows (and the access log's role): a user row is some twenty columns.
+    clients = clients.only("public_id", "full_name", "email", "role",
+                           "client_profile__service_lines", "client_profile__status")
     mine = Appointment.objects.filter(client=OuterRef("pk"), clinician=clinician)
-    clients = clients.annotate(
+    annotated = clients.annotate(
         last_session=Subquery(mine.filter(
             start__lt=now, status__in=[AppointmentStatus.COMPLETED, AppointmentStatus.BOOKED,
                                        AppointmentStatus.NO_SHOW])
@@ -151,24 +154,23 @@ def caseload_for_clinician(*, clinician: User, instruments: tuple[tuple[str, str
         has_open_flag=Exists(RiskFlag.objects.filter(client=OuterRef("pk"),
                                                      status=RiskFlag.Status.OPEN)),
     )
-    # Only what the page shows (and the access log's role): a user row is some twenty columns.
-    clients = clients.only("public_id", "full_name", "email", "role",
-                           "client_profile__service_lines", "client_profile__status")
-    current = Paginator(clients, PER_PAGE).get_page(page)
+    current = Paginator(annotated, PER_PAGE).get_page(page)
     timeline_url = public_id_link("caseload:timeline")
     day, day_and_time = clock_formatter("j M Y"), clock_formatter("j M, H:i")
     rows: dict[int, Row] = {}
     for client in current.object_list:
+        # The annotations above, which the stubs lose through the Paginator.
+        annotations: Any = client
         profile = client.client_profile
         rows[client.pk] = {
             "client": client,
             "url": timeline_url(client.public_id),
             "name": client.full_name,
-            "flagged": client.has_open_flag,
+            "flagged": annotations.has_open_flag,
             "lines": LINE_NAMES.get(profile.service_lines, profile.service_lines),
             "status": STATUS_NAMES.get(profile.status, profile.status),
-            "last": _when(client.last_session, day),
-            "next": _when(client.next_session, day_and_time),
+            "last": _when(annotations.last_session, day),
+            "next": _when(annotations.next_session, day_and_time),
             "scores": [],
             "goals": [],
         }

@@ -119,8 +119,10 @@ def timeline_sources(*, clinician: User, client: User,
     check_ins = list(check_in_rows.order_by("-at", "-pk")[:EVENTS_PER_PAGE + 1])
     comments = list(Comment.objects.filter(goal__client=client, goal__service_line__in=lines)
                     .select_related("author").order_by("-created_at", "-pk"))
-    for row in (*check_ins, *comments):
-        row.goal = by_id[row.goal_id]
+    for check_in in check_ins:
+        check_in.goal = by_id[check_in.goal_id]
+    for comment in comments:
+        comment.goal = by_id[comment.goal_id]
     return Sources(
         sees_therapy=sees_therapy,
         consents=list(ConsentSignature.objects.filter(client=client)
