@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, TypedDict
 
 from django.core.paginator import Page, Paginator
@@ -21,7 +21,7 @@ from django.utils import timezone
 from clients.access import lines_for_staff
 from clients.models import ClientStatus, ServiceLines, User
 from clients.selectors import clients_for_clinician
-from goals.models import CheckIn, Goal, GoalStatus, ServiceLine
+from goals.models import CheckIn, Goal, GoalStatus, ServiceLine, goal_progress
 from portal.lib.clock import clock_formatter
 from portal.lib.links import public_id_link
 from screening.models import RiskFlag, ScreeningResponse
@@ -95,12 +95,12 @@ def _cell(score: Score | None) -> Cell | None:
     return {"text": f"{score.value}{score.unit}", "arrow": score.arrow, "trend": score.trend}
 
 
-def _when(value: datetime | None, text: Callable[[datetime], str]) -> When | None:
+def _when(value: datetime | None, text: Callable[[datetime], str], zone: tzinfo) -> When | None:
     """The ``datetime`` attribute and the words of a <time>, in the active zone (the reader's,
     set by their middleware), as the ``date`` and ``clock`` filters would write them."""
     if value is None:
         return None
-    local = timezone.localtime(value)
+    local = value.astimezone(zone)
     return {"iso": local.isoformat(), "text": text(local)}
 
 
@@ -157,6 +157,7 @@ def caseload_for_clinician(*, clinician: User, instruments: tuple[tuple[str, str
     current = Paginator(annotated, PER_PAGE).get_page(page)
     timeline_url = public_id_link("caseload:timeline")
     day, day_and_time = clock_formatter("j M Y"), clock_formatter("j M, H:i")
+    zone = timezone.get_current_timezone()
     rows: dict[int, Row] = {}
     for client in current.object_list:
         # The annotations above, which the stubs lose through the Paginator.
@@ -169,8 +170,8 @@ def caseload_for_clinician(*, clinician: User, instruments: tuple[tuple[str, str
             "flagged": annotations.has_open_flag,
             "lines": LINE_NAMES.get(profile.service_lines, profile.service_lines),
             "status": STATUS_NAMES.get(profile.status, profile.status),
-            "last": _when(annotations.last_session, day),
-            "next": _when(annotations.next_session, day_and_time),
+            "last": _when(annotations.last_session, day, zone),
+            "next": _when(annotations.next_session, day_and_time, zone),
             "scores": [],
             "goals": [],
         }
@@ -199,11 +200,14 @@ def caseload_for_clinician(*, clinician: User, instruments: tuple[tuple[str, str
     # The firewall on goals: the lines this clinician provides (every client here is theirs).
     goals = (Goal.objects.filter(in_view, service_line__in=lines_for_staff(clinician),
                                  status=GoalStatus.ACTIVE)
-             .only("client_id", "service_line", "title", "baseline", "target")
              .annotate(latest_value=Subquery(
                  CheckIn.objects.filter(goal=OuterRef("pk"), value__isnull=False)
                  .order_by("-at", "-pk").values("value")[:1]))
-             .order_by("client_id", "service_line", "pk"))
-    for goal in goals:
-        rows[goal.client_id]["goals"].append((goal.title, goal.progress(goal.latest_value)))
+             .order_by("client_id", "service_line", "pk")
+             .values_list("client_id", "title", "service_line", "baseline", "target",
+                          "latest_value"))
+    for client_id, title, service_line, baseline, target, latest_value in goals:
+        rows[client_id]["goals"].append((title, goal_progress(
+            service_line=service_line, baseline=baseline, target=target,
+            latest_value=latest_value)))
     return list(rows.values()), current

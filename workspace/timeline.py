@@ -311,10 +311,10 @@ class EventRow(TypedDict):
 def timeline_rows(events: Iterable[Event]) -> list[EventRow]:
     """The events ready to show, their times in the active zone (the reader's, set by their
     middleware), as the ``date:'c'`` and ``clock`` filters would write them."""
-    when = clock_formatter("j M Y, H:i")
+    when, zone = clock_formatter("j M Y, H:i"), timezone.get_current_timezone()
     rows: list[EventRow] = []
     for event in events:
-        local = timezone.localtime(event.when)
+        local = event.when.astimezone(zone)
         rows.append({"kind": event.kind, "kind_label": KINDS[event.kind], "title": event.title,
                      "detail": event.detail, "url": event.url, "tone": event.tone,
                      "status": event.status, "iso": local.isoformat(), "text": when(local)})
