@@ -11,7 +11,7 @@ from allauth.core.internal.httpkit import get_client_ip
 from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
@@ -264,19 +264,36 @@ def access_log_record_many(*, request, clients: Iterable[User], what: str,
                            detail: str = "") -> int:
     """One access-log row for each client a staff page shows (a list, a schedule, the admin's
     change lists), in one INSERT whatever their number; clients reading their own pages are
-    not logged. Returns how many rows were written."""
+    not logged. Returns how many rows were written.
+
+    The rows differ only by client, so the statement is ``INSERT … SELECT unnest(ids)``: one
+    round trip in autocommit. ``bulk_create`` would prepare every field of every row in Python
+    and wrap its INSERT in BEGIN and COMMIT (three round trips), a quarter of a 50-row list's
+    time. Each shared value goes through its field's own preparation, as bulk_create does."""
     if not request.user.is_staff_member:
         return 0
     try:
         address = get_client_ip(request)
     except Exception:  # a malformed X-Forwarded-For must not block the read it records
         address = None
-    now = timezone.now()
-    seen = {client.pk: client for client in clients if client.is_client}
-    AccessLog.objects.bulk_create(
-        AccessLog(at=now, by=request.user, client_id=pk, what=what, detail=detail[:200],
-                  path=request.path[:300], ip_address=address) for pk in seen)
-    return len(seen)
+    ids = list(dict.fromkeys(client.pk for client in clients if client.is_client))
+    if not ids:
+        return 0
+    meta = AccessLog._meta
+    shared = {"at": timezone.now(), "by": request.user.pk, "what": what,
+              "detail": detail[:200], "path": request.path[:300], "ip_address": address}
+    concrete = {field.name: field for field in meta.concrete_fields}
+    fields = [concrete[name] for name in shared]
+    quote = connection.ops.quote_name
+    # A concrete field always has its column (the stubs allow None for the others).
+    columns = ", ".join(quote(str(field.column)) for field in [*fields, concrete["client"]])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) "
+            f"SELECT {', '.join(['%s'] * len(fields))}, unnest(%s::bigint[])",
+            [field.get_db_prep_save(value, connection) for field, value
+             in zip(fields, shared.values(), strict=True)] + [ids])
+    return len(ids)
 
 
 # --- Closing an account (issue 6: client rights) ------------------------------------------------

@@ -151,11 +151,18 @@ class Goal(models.Model):
 
     def progress(self, latest_value: Decimal | None) -> int | None:
         """Percent of the way from baseline to target (0–100), for coaching goals."""
-        if not self.is_coaching or latest_value is None or self.baseline is None \
-                or self.target is None or self.baseline == self.target:
-            return None
-        share = (latest_value - self.baseline) / (self.target - self.baseline)
-        return max(0, min(100, round(share * 100)))
+        return goal_progress(service_line=self.service_line, baseline=self.baseline,
+                             target=self.target, latest_value=latest_value)
+
+
+def goal_progress(*, service_line: str, baseline: Decimal | None, target: Decimal | None,
+                  latest_value: Decimal | None) -> int | None:
+    """Goal.progress from a goal's figures, for lists that read them as values (no model)."""
+    if service_line != ServiceLine.COACHING or latest_value is None or baseline is None \
+            or target is None or baseline == target:
+        return None
+    share = (latest_value - baseline) / (target - baseline)
+    return max(0, min(100, round(share * 100)))
 
 
 class ActionStep(models.Model):

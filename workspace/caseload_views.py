@@ -25,7 +25,7 @@ def caseload(request: AuthenticatedRequest) -> HttpResponse:
     instruments = caseload_instruments(clinician=request.user)
     rows, page = caseload_for_clinician(clinician=request.user, instruments=instruments,
                                         page=request.GET.get("page"), **filters)
-    access_log_record_many(request=request, clients=[row.client for row in rows],
+    access_log_record_many(request=request, clients=[row["client"] for row in rows],
                            what=AccessLog.What.LIST, detail="caseload")
     return render(request, "workspace/caseload.html", {
         "rows": rows,

@@ -15,13 +15,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 from django.urls import reverse
+from django.utils import timezone
 
 from clients.access import lines_for_staff, require_assigned
 from clients.models import ClinicianNote, ConsentSignature, ServiceLine, User
 from clients.selectors import NoteRead, clinician_notes_decrypt
 from goals.models import CheckIn, Comment, Goal
+from portal.lib.clock import clock_formatter
+from portal.lib.links import public_id_link
 from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse
 from screening.selectors import (  # the firewall: one rule with the screening pages
     THERAPY_INSTRUMENTS,
@@ -43,6 +47,9 @@ KINDS: dict[str, str] = {
 }
 
 NOTE_EXCERPT = 160
+# Events a page lists, newest first; "Earlier events" goes on from the last one shown. Years
+# of weekly check-ins would otherwise be hundreds of rows on every visit.
+EVENTS_PER_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -85,15 +92,37 @@ def kinds_from_query(values: Iterable[str]) -> list[str]:
     return [kind for kind in KINDS if kind in asked]
 
 
-def timeline_sources(*, clinician: User, client: User) -> Sources:
+def timeline_sources(*, clinician: User, client: User,
+                     before: datetime | None = None) -> Sources:
     """Every source of the client's timeline, each in one query (ten with the clinician's
-    profile); 404 unless the client is assigned to this clinician."""
+    profile); 404 unless the client is assigned to this clinician. The two that grow without
+    end, check-ins and appointments, are read only as far as one page of events before
+    ``before`` (the newest page if None) can need: a page's events are the newest of each
+    source's newest. The other sources are read whole (the summary and the chart use them)."""
     require_assigned(clinician=clinician, client=client)
     lines = lines_for_staff(clinician)
     sees_therapy = ServiceLine.THERAPY in lines
-    responses = ScreeningResponse.objects.filter(client=client)
+    # The answers themselves are not shown here (the screening history has them).
+    responses = ScreeningResponse.objects.filter(client=client).defer("answers")
     if not sees_therapy:
         responses = responses.exclude(instrument__in=THERAPY_INSTRUMENTS)
+    goals = list(Goal.objects.filter(client=client, service_line__in=lines)
+                 .order_by("-created_at", "-pk"))
+    # Check-ins and comments belong to these goals: each takes its goal from the list above
+    # rather than a join that builds the same goal again for every row (years of check-ins).
+    by_id = {goal.pk: goal for goal in goals}
+    check_in_rows = CheckIn.objects.filter(goal__client=client, goal__service_line__in=lines)
+    appointments = Appointment.objects.filter(client=client, service_type__service_line__in=lines)
+    if before is not None:
+        check_in_rows = check_in_rows.filter(at__lt=before)
+        appointments = appointments.filter(start__lt=before)
+    check_ins = list(check_in_rows.order_by("-at", "-pk")[:EVENTS_PER_PAGE + 1])
+    comments = list(Comment.objects.filter(goal__client=client, goal__service_line__in=lines)
+                    .select_related("author").order_by("-created_at", "-pk"))
+    for check_in in check_ins:
+        check_in.goal = by_id[check_in.goal_id]
+    for comment in comments:
+        comment.goal = by_id[comment.goal_id]
     return Sources(
         sees_therapy=sees_therapy,
         consents=list(ConsentSignature.objects.filter(client=client)
@@ -104,16 +133,14 @@ def timeline_sources(*, clinician: User, client: User) -> Sources:
         flags=list(RiskFlag.objects.filter(client=client)
                    .select_related("resolved_by", "response")
                    .defer("response__answers", "response__subscores")),
-        appointments=list(Appointment.objects.filter(
-            client=client, service_type__service_line__in=lines)
-            .select_related("service_type", "clinician").order_by("-start", "-pk")),
-        goals=list(Goal.objects.filter(client=client, service_line__in=lines)
-                   .order_by("-created_at", "-pk")),
-        check_ins=list(CheckIn.objects.filter(goal__client=client,
-                                              goal__service_line__in=lines)
-                       .select_related("goal").order_by("-at", "-pk")),
-        comments=list(Comment.objects.filter(goal__client=client, goal__service_line__in=lines)
-                      .select_related("goal", "author").order_by("-created_at", "-pk")),
+        appointments=list(appointments.select_related("service_type", "clinician")
+                          .only("public_id", "start", "status", "clinician_id",
+                                "service_type__name", "service_type__service_line",
+                                "clinician__full_name", "clinician__email")
+                          .order_by("-start", "-pk")[:EVENTS_PER_PAGE + 1]),
+        goals=goals,
+        check_ins=check_ins,
+        comments=comments,
         notes=clinician_notes_decrypt(list(ClinicianNote.objects.filter(
             client=client, service_line__in=lines).select_related("author"))),
     )
@@ -140,6 +167,10 @@ def timeline_events(sources: Sources, *, client: User, clinician: User,
     queries."""
     wanted = set(kinds or ()) or set(KINDS)
     history = reverse("screening:client_history", args=[client.public_id])
+    # One reverse() per kind of link, not per event (years of check-ins are hundreds).
+    flag_url = public_id_link("screening:risk_flag")
+    appointment_url = public_id_link("booking:clinician_appointment")
+    goal_url = public_id_link("goals:clinician_goal")
     events: list[Event] = []
 
     if "consent" in wanted:
@@ -173,7 +204,7 @@ def timeline_events(sources: Sources, *, client: User, clinician: User,
                     history, "warning"))
     if "flag" in wanted:
         for flag in sources.flags:
-            url = reverse("screening:risk_flag", args=[flag.public_id])
+            url = flag_url(flag.public_id)
             is_open = flag.status == RiskFlag.Status.OPEN
             events.append(Event(
                 flag.opened_at, "flag", "Risk flag opened",
@@ -185,7 +216,7 @@ def timeline_events(sources: Sources, *, client: User, clinician: User,
                                     flag.resolution_note, url, "success", "Resolved"))
     if "appointment" in wanted:
         for appointment in sources.appointments:
-            url = reverse("booking:clinician_appointment", args=[appointment.public_id]) \
+            url = appointment_url(appointment.public_id) \
                 if appointment.clinician_id == clinician.pk else ""
             tone = {"cancelled": "neutral", "late_cancelled": "warning",
                     "no_show": "warning", "completed": "success"}.get(appointment.status, "")
@@ -199,7 +230,7 @@ def timeline_events(sources: Sources, *, client: User, clinician: User,
             events.append(Event(
                 goal.created_at, "goal", f"Goal set: {goal.title}",
                 f"{goal.get_service_line_display()} · {goal.get_status_display()}",
-                reverse("goals:clinician_goal", args=[goal.public_id]),
+                goal_url(goal.public_id),
                 "warning" if goal.needs_approval else "",
                 "Waiting for approval" if goal.needs_approval else ""))
     if "check_in" in wanted:
@@ -219,13 +250,13 @@ def timeline_events(sources: Sources, *, client: User, clinician: User,
             events.append(Event(
                 check_in.at, "check_in", f"Check-in: {check_in.goal.title}",
                 " · ".join(figures),
-                reverse("goals:clinician_goal", args=[check_in.goal.public_id])))
+                goal_url(check_in.goal.public_id)))
     if "comment" in wanted:
         for comment in sources.comments:
             events.append(Event(
                 comment.created_at, "comment",
                 f"Comment by {_person(comment.author)} on {comment.goal.title}", comment.text,
-                reverse("goals:clinician_goal", args=[comment.goal.public_id])))
+                goal_url(comment.goal.public_id)))
     if "note" in wanted:
         for note in sources.notes:
             text = note.text if note.readable else "This note cannot be read with the current key."
@@ -236,6 +267,58 @@ def timeline_events(sources: Sources, *, client: User, clinician: User,
 
     events.sort(key=lambda event: event.when, reverse=True)
     return events
+
+
+def timeline_page(events: list[Event], *, before: datetime | None = None,
+                  size: int | None = None) -> tuple[list[Event], datetime | None]:
+    """The newest ``size`` of these events (newest first) from before ``before``, and where
+    the earlier ones begin (the time of the last one shown), or None if there are none. Events
+    of one moment are never split between pages: the page takes them all."""
+    if before is not None:
+        events = [event for event in events if event.when < before]
+    cut = size or EVENTS_PER_PAGE
+    while cut < len(events) and events[cut].when == events[cut - 1].when:
+        cut += 1
+    if cut >= len(events):
+        return events, None
+    return events[:cut], events[cut - 1].when
+
+
+def before_from_query(value: str | None) -> datetime | None:
+    """``?before=`` as the "Earlier events" link writes it (an ISO time with its offset);
+    anything else, or a time without a zone, is ignored."""
+    try:
+        when = datetime.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
+
+
+class EventRow(TypedDict):
+    """An event as the page lists it: plain values (a history of years is hundreds of rows,
+    and a template looks a dictionary key up faster than an attribute or a filter)."""
+    kind: str
+    kind_label: str
+    title: str
+    detail: str
+    url: str
+    tone: str
+    status: str
+    iso: str  # the <time> element's datetime
+    text: str  # its words, on the reader's clock
+
+
+def timeline_rows(events: Iterable[Event]) -> list[EventRow]:
+    """The events ready to show, their times in the active zone (the reader's, set by their
+    middleware), as the ``date:'c'`` and ``clock`` filters would write them."""
+    when, zone = clock_formatter("j M Y, H:i"), timezone.get_current_timezone()
+    rows: list[EventRow] = []
+    for event in events:
+        local = event.when.astimezone(zone)
+        rows.append({"kind": event.kind, "kind_label": KINDS[event.kind], "title": event.title,
+                     "detail": event.detail, "url": event.url, "tone": event.tone,
+                     "status": event.status, "iso": local.isoformat(), "text": when(local)})
+    return rows
 
 
 def client_timeline(*, clinician: User, client: User,

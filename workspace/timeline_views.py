@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -19,7 +20,15 @@ from clients.services import NOTE_MAX_LENGTH, access_log_record, clinician_note_
 from portal.lib.access import clinician_required
 from screening.charts import screening_chart
 from screening.selectors import THERAPY_INSTRUMENTS, route_reasons_for_clinician
-from workspace.timeline import KINDS, kinds_from_query, timeline_events, timeline_sources
+from workspace.timeline import (
+    KINDS,
+    before_from_query,
+    kinds_from_query,
+    timeline_events,
+    timeline_page,
+    timeline_rows,
+    timeline_sources,
+)
 
 
 class ClinicianNoteForm(forms.Form):
@@ -52,14 +61,21 @@ def timeline(request: AuthenticatedRequest, client_id: uuid.UUID) -> HttpRespons
             return redirect(f"{here}#notes-title")
 
     kinds = kinds_from_query(request.GET.getlist("show"))
-    sources = timeline_sources(clinician=request.user, client=client)
-    events = timeline_events(sources, client=client, clinician=request.user, kinds=kinds)
+    before = before_from_query(request.GET.get("before"))
+    sources = timeline_sources(clinician=request.user, client=client, before=before)
+    events, earlier = timeline_page(
+        timeline_events(sources, client=client, clinician=request.user, kinds=kinds),
+        before=before)
+    shown = [("show", kind) for kind in kinds]
     recommendation = sources.recommendation
     signed: dict[str, object] = {}
     for signature in sources.consents:  # newest first: the first of each kind is the latest
         signed.setdefault(signature.document.kind, signature)
+    detail = [f"show={','.join(kinds)}"] if kinds else []
+    if before is not None:
+        detail.append(f"before={before.isoformat()}")
     access_log_record(request=request, client=client, what=AccessLog.What.TIMELINE,
-                      detail=f"show={','.join(kinds)}" if kinds else "")
+                      detail="; ".join(detail))
     return render(request, "workspace/timeline/timeline.html", {
         "client": client,
         "profile": client.client_profile,
@@ -68,7 +84,13 @@ def timeline(request: AuthenticatedRequest, client_id: uuid.UUID) -> HttpRespons
         "reasons": route_reasons_for_clinician(recommendation, sees_therapy=sources.sees_therapy)
         if recommendation else [],
         "open_flags": [flag for flag in sources.flags if flag.status == "open"],
-        "events": events,
+        "events": timeline_rows(events),
+        "before": before,
+        # The next page, and back to the newest, with the same kinds shown.
+        "earlier_url": f"{here}?{urlencode([*shown, ('before', earlier.isoformat())])}"
+                       "#events-title" if earlier else "",
+        "newest_url": f"{here}?{urlencode(shown)}#events-title" if shown
+                      else f"{here}#events-title",
         "kinds": [(code, label, code in kinds) for code, label in KINDS.items()],
         "filtered": bool(kinds),
         "chart": screening_chart(sources.responses, zone=request.user.zone,

@@ -200,3 +200,29 @@ def test_clients_see_who_accessed_their_record(client, clinician, client_user, s
     assert "Dana Reyes" not in client.get(reverse("account_rights:access")).content.decode()
     client.force_login(clinician)
     assert client.get(reverse("account_rights:access")).status_code == 404
+
+
+def test_a_list_writes_one_row_per_client_named_in_one_insert(rf, clinician, client_user,
+                                                              make_client, admin_user,
+                                                              django_assert_num_queries):
+    """access_log_record_many: one statement, one row per client (each once), staff named in
+    the list skipped; the shared values prepared by their fields (IPv6 in its short form)."""
+    from clients.services import access_log_record_many
+
+    other = make_client(clinician=clinician)
+    request = rf.get("/clinician/clients/", REMOTE_ADDR="2001:0db8:0000:0000:0000:0000:0000:0001")
+    request.user = clinician
+    moment = dt.datetime(2027, 1, 5, 9, 30, tzinfo=dt.UTC)
+    with time_machine.travel(moment, tick=False), django_assert_num_queries(1):
+        written = access_log_record_many(request=request, what=AccessLog.What.LIST,
+                                         clients=[client_user, other, client_user, admin_user],
+                                         detail="caseload" * 40)
+    assert written == 2
+    rows = list(AccessLog.objects.order_by("pk"))
+    assert [(row.by, row.client, row.what, row.path, row.ip_address, row.at) for row in rows] == [
+        (clinician, person, "list", "/clinician/clients/", "2001:db8::1", moment)
+        for person in (client_user, other)]
+    assert rows[0].detail == ("caseload" * 40)[:200]
+    request.user = client_user  # a client reading their own list is not logged
+    assert access_log_record_many(request=request, clients=[client_user], what="list") == 0
+    assert AccessLog.objects.count() == 2

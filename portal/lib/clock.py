@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import contextvars
 import importlib.resources
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, time
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from django.utils import dateformat, timezone
+from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS, WEEKDAYS_ABBR
+from django.utils.translation import get_language, gettext
 
 # Countries where the 12-hour clock is the everyday one (CLDR's preferred hour cycle "h").
 TWELVE_HOUR_COUNTRIES = frozenset({
@@ -79,6 +81,50 @@ def clock_format(value: datetime | time | None, fmt: str = "H:i") -> str:
     if isinstance(value, datetime):
         return dateformat.format(value, fmt)
     return dateformat.time_format(value, fmt)
+
+
+@lru_cache(maxsize=32)
+def _words(language: str | None) -> tuple[dict[int, str], ...]:
+    """Month and day names, and AM/PM, in this language (the active one when called)."""
+    return ({n: str(MONTHS_3[n]).title() for n in MONTHS_3}, {n: str(MONTHS[n]) for n in MONTHS},
+            {n: str(WEEKDAYS[n]) for n in WEEKDAYS},
+            {n: str(WEEKDAYS_ABBR[n]) for n in WEEKDAYS_ABBR},
+            {0: gettext("AM"), 1: gettext("PM")})
+
+
+# The format letters clock_formatter writes itself, each as Django's dateformat does.
+def _letters() -> dict[str, Callable[[datetime], str]]:
+    months_3, months, days, days_3, noon = _words(get_language())
+    return {
+        "j": lambda d: str(d.day), "d": lambda d: f"{d.day:02d}",
+        "n": lambda d: str(d.month), "m": lambda d: f"{d.month:02d}",
+        "M": lambda d: months_3[d.month], "F": lambda d: months[d.month],
+        "D": lambda d: days_3[d.weekday()], "l": lambda d: days[d.weekday()],
+        "Y": lambda d: f"{d.year:04d}", "y": lambda d: f"{d.year % 100:02d}",
+        "G": lambda d: str(d.hour), "H": lambda d: f"{d.hour:02d}",
+        "g": lambda d: str(d.hour % 12 or 12), "h": lambda d: f"{d.hour % 12 or 12:02d}",
+        "i": lambda d: f"{d.minute:02d}", "s": lambda d: f"{d.second:02d}",
+        "A": lambda d: noon[d.hour > 11],
+    }
+
+
+def clock_formatter(fmt: str = "H:i") -> Callable[[datetime], str]:
+    """``clock_format`` with one format for the many datetimes of a page: the format is read,
+    the clock chosen and the words translated once, not once a value (Django's dateformat
+    does all three every time, some 15 µs). A format with a letter not in ``_letters`` falls
+    back to clock_format; a test holds the two equal."""
+    twelve = fmt.replace("H:i", "g:i A") if is_12_hour() else fmt
+    letters = _letters()
+    parts: list[str | Callable[[datetime], str]] = []
+    for i, piece in enumerate(dateformat.re_formatchars.split(twelve)):
+        if i % 2:
+            if piece not in letters:
+                return lambda value: clock_format(value, fmt)
+            parts.append(letters[piece])
+        elif piece:
+            parts.append(dateformat.re_escaped.sub(r"\1", piece))
+    return lambda value: "".join(part if isinstance(part, str) else part(value)
+                                 for part in parts)
 
 
 def zone_words(zone_name: str, *, at: datetime | None = None) -> str:

@@ -204,12 +204,62 @@ def test_query_count_does_not_grow(signed_in, client_user, clinician, size,
                                    django_assert_num_queries):
     populate(client_user, clinician, size)
     # 1. session  2. user  3. MFA check of the staff middleware  4. the client with profile
-    # 5. the clinician's profile (firewall)  6. consent signatures with documents
-    # 7. screening responses  8. route recommendations with who overrode them  9. risk flags
-    # with resolver and response  10. appointments with type and clinician  11. goals
-    # 12. check-ins with goals  13. comments with goals and authors  14. notes with authors
-    # 15. the access-log row
+    # 5. the clinician's profile (firewall)  6. goals  7. check-ins (their goals from 6)
+    # 8. comments with authors (goals from 6)  9. consent signatures with documents
+    # 10. screening responses  11. route recommendations with who overrode them  12. risk flags
+    # with resolver and response  13. appointments with type and clinician  14. notes with
+    # authors  15. the access-log row
     with django_assert_num_queries(15):
         response = signed_in.get(url(client_user))
     assert response.status_code == 200
     assert response.content.decode().count('class="timeline__event ') >= 9 * size
+    with django_assert_num_queries(15):  # an earlier page: the same queries
+        assert signed_in.get(url(client_user), {"before": NOW.isoformat()}).status_code == 200
+
+
+def test_a_long_history_comes_a_page_at_a_time(signed_in, client_user, clinician, monkeypatch):
+    """The newest page of events, then "Earlier events" from the last one shown, to the end:
+    every event once, in order, with the kinds asked for kept; an unreadable ``before`` is
+    ignored (the newest page), never an error."""
+    import html
+    import re
+
+    from workspace import timeline
+
+    populate(client_user, clinician, 2)
+    everything = client_timeline(clinician=clinician, client=client_user)
+    monkeypatch.setattr(timeline, "EVENTS_PER_PAGE", 6)
+
+    def walk(start: str) -> tuple[list[str], list[str]]:
+        seen, links, next_url = [], [], start
+        while next_url:
+            body = signed_in.get(next_url).content.decode()
+            seen += re.findall(r'<p class="timeline__title">(.*?)</p>', body)
+            found = re.search(r'href="([^"]+)">Earlier events</a>', body)
+            next_url = found.group(1).replace("&amp;", "&") if found else ""
+            links.append(next_url)
+        return seen, links
+
+    titles, links = walk(url(client_user))
+    assert len(everything) > 12 and len(links) > 2
+    assert [html.unescape(re.sub(r"<[^>]+>", "", title)) for title in titles] == [
+        event.title for event in everything]
+    checked, check_links = walk(url(client_user) + "?show=check_in")
+    assert all("show=check_in" in link for link in check_links[:-1])
+    assert len(checked) == len([e for e in everything if e.kind == "check_in"])
+    for bad in ("nonsense", "2026-03-01T10:00:00", "%00", "9999-99-99"):
+        response = signed_in.get(url(client_user) + f"?before={bad}")
+        assert response.status_code == 200
+        assert "Earlier events" in response.content.decode()
+
+
+def test_a_page_never_splits_one_moment():
+    from workspace.timeline import Event, timeline_page
+
+    at = [NOW - timedelta(hours=n) for n in (0, 1, 2, 2, 2, 3)]
+    events = [Event(when, "note", f"e{n}") for n, when in enumerate(at)]
+    page, earlier = timeline_page(events, size=3)
+    assert [e.title for e in page] == ["e0", "e1", "e2", "e3", "e4"] and earlier == at[4]
+    rest, end = timeline_page(events, before=earlier, size=3)
+    assert [e.title for e in rest] == ["e5"] and end is None
+    assert timeline_page(events, size=6) == (events, None)
