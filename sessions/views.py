@@ -51,6 +51,7 @@ from sessions.models import (
 )
 from sessions.selectors import (
     COACHING_AT_RISK,
+    ClientBookingFacts,
     appointment_for_client,
     appointments_for_feed,
     appointments_past_for_client,
@@ -139,11 +140,12 @@ def _clinician_for(profile: ClientProfile, service_type: ServiceType,
 NO_CLINICIAN = "No clinician is taking bookings online at the moment. Please contact the practice."
 
 
-def _eligibility(client: User, choice: ClinicianChoice, service_type: ServiceType) -> str | None:
+def _eligibility(client: User, choice: ClinicianChoice, service_type: ServiceType,
+                 facts: ClientBookingFacts | None = None) -> str | None:
     if choice.clinician is None:
         return NO_CLINICIAN
     return booking_eligibility(client=client, clinician=choice.clinician,
-                               service_type=service_type)
+                               service_type=service_type, facts=facts)
 
 
 # --- Days and times -------------------------------------------------------------------------
@@ -289,7 +291,10 @@ class TypeRow:
 def choose_type(request: AuthenticatedRequest) -> HttpResponse:
     profile = _profile(request)
     client = request.user
-    types = service_types_bookable_for_client(client=client)
+    # Every type asks the same few facts about the client (a risk flag, a line's consent, the
+    # therapy intake): read each once for the page, not once per type.
+    facts = ClientBookingFacts(client)
+    types = service_types_bookable_for_client(client=client, facts=facts)
     clinicians: list[User] | None = None
     groups: dict[str, list[TypeRow]] = {}
     for service_type in types:
@@ -300,7 +305,7 @@ def choose_type(request: AuthenticatedRequest) -> HttpResponse:
                 clinicians = clinicians_active()
             choice = ClinicianChoice(clinicians[0] if clinicians else None, [])
         groups.setdefault(service_type.service_line, []).append(TypeRow(
-            service_type, _eligibility(client, choice, service_type),
+            service_type, _eligibility(client, choice, service_type, facts),
             reverse("booking:pick_time", args=[service_type.code])))
     return render(request, "booking/client/choose_type.html", {
         "groups": [(ServiceLine(line).label, groups[line]) for line in ServiceLine.values

@@ -563,17 +563,17 @@ def test_appointments_page_queries(client, alex, clinician, count, django_assert
     assert response.status_code == 200
 
 
-def test_choose_type_queries(client, alex, clinician, django_assert_num_queries):
-    _many(alex, clinician, 8)
+@pytest.mark.parametrize("count", [1, 8])
+def test_choose_type_queries(client, alex, clinician, count, django_assert_num_queries):
+    _many(alex, clinician, count)
     client.force_login(alex)
     # 1. session  2. user  3. profile with clinician and clinician profile  4. active service
-    # types. Then booking_eligibility per type, which depends on the five seeded types and
-    # never on the number of appointments: 5. coaching consultation: open risk flag
-    # 6.–8. coaching session: open risk flag, consent, and as it is missing the current
-    # document with the client's signatures (for the refusal's link and what changed)
-    # 9.–10. therapy intake: consent, document  11.–12. therapy session: consent, document
-    # (then no intake check, as consent is missing)
-    with django_assert_num_queries(12):
+    # types. Then what booking_eligibility reads about the client, once for the page however
+    # many types ask (sessions.selectors.ClientBookingFacts), never per appointment:
+    # 5. open risk flag (the coaching types)  6.–7. coaching consent, and as it is missing the
+    # current document with the client's signatures (for the refusal's link and what changed)
+    # 8.–9. therapy consent and document, the same (then no intake check: consent is missing)
+    with django_assert_num_queries(9):
         response = client.get(reverse("booking:choose_type"))
     assert response.status_code == 200
 
