@@ -583,8 +583,9 @@ def test_pick_time_queries(client, alex, clinician, count, django_assert_num_que
     _many(alex, clinician, count)
     client.force_login(alex)
     # 1. session  2. user  3. profile with clinician  4. service type  5. weekly hours
-    # 6. exceptions  7. busy times (available_slots: three queries for the whole range)
-    # 8. already on the waitlist?  (A consultation: no eligibility query for therapy.)
+    # 6. exceptions  7. busy times (the shown fortnight's calendar: three queries; it has
+    # free times, so the rest of the horizon is not read)  8. already on the waitlist?
+    # (A consultation: no eligibility query for therapy.)
     with django_assert_num_queries(8):
         response = client.get(reverse("booking:pick_time", args=["therapy-consultation"]))
     assert response.status_code == 200
@@ -653,6 +654,25 @@ def test_the_picker_opens_on_the_first_fortnight_with_times(client, alex, clinic
     assert "Times on Wednesday 4 March" in body
     assert "Later dates →" in body
     assert "Tell me if an earlier time opens" in body
+
+
+@pytest.mark.parametrize("count", [1, 8])
+def test_pick_time_queries_when_the_first_fortnight_is_full(client, alex, clinician, count,
+                                                           django_assert_num_queries):
+    """The shown fortnight is read first; only when it has no free time is the horizon read,
+    once, whatever the number of fortnights searched or appointments."""
+    _many(alex, clinician, count)  # booked first, then the days are taken off
+    for offset in range(20):  # 2 to 21 March off
+        AvailabilityException.objects.create(
+            clinician=clinician, date=NOW.date() + timedelta(days=offset),
+            kind=AvailabilityException.Kind.OFF)
+    client.force_login(alex)
+    # 1. session  2. user  3. profile with clinician  4. service type  5.–7. the first
+    # fortnight's calendar (weekly hours, exceptions, busy times): nothing free  8.–10. the
+    # horizon's calendar, the same three  11. already on the waitlist?
+    with django_assert_num_queries(11):
+        response = client.get(reverse("booking:pick_time", args=["therapy-consultation"]))
+    assert "Times on Monday 23 March" in response.content.decode()
 
 
 def test_the_late_cancellation_window_and_fee_come_from_the_service_type(client, alex,

@@ -32,11 +32,11 @@ def test_anonymous_sees_welcome(db, client, home_url, django_assert_num_queries)
 def test_client_sees_next_steps_and_clinician(client, client_user, home_url,
                                               django_assert_num_queries):
     client.force_login(client_user)
-    # 1. session  2. user  3. client profile with clinician and clinician profile (one join)
-    # 4. current route recommendation  5. next upcoming appointment  6.–7. current consent
-    # documents, the client's signatures  8. any goal  9. any appointment before (none is
-    # upcoming)  10. open risk flag exists
-    with django_assert_num_queries(10):
+    # 1. session  2. user  3. the client's home facts: profile with clinician and clinician
+    # profile (joins), the current route, any goal, any appointment, an open risk flag
+    # (subqueries)  4. next upcoming appointment  5.–6. current consent documents, the
+    # client's signatures
+    with django_assert_num_queries(6):
         response = client.get(home_url)
     assert response.status_code == 200
     body = response.content.decode()
@@ -57,7 +57,7 @@ def test_client_sees_next_steps_and_clinician(client, client_user, home_url,
 def test_client_without_clinician(client, make_client, home_url, django_assert_num_queries):
     lone = make_client(clinician=None, full_name="Robin Lane")
     client.force_login(lone)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(6):
         response = client.get(home_url)
     assert response.status_code == 200
     assert "No clinician assigned yet" in response.content.decode()
@@ -163,6 +163,41 @@ def test_profile_missing_does_not_break_client_home(client, client_user, home_ur
     assert "Your next steps" in response.content.decode()
 
 
+def test_profile_missing_costs_the_same(client, client_user, home_url,
+                                        django_assert_num_queries):
+    ClientProfile.objects.filter(user=client_user).delete()
+    client.force_login(client_user)
+    with django_assert_num_queries(6):
+        response = client.get(home_url)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_client_home_costs_the_same_however_much_the_client_has(
+        client, client_user, home_url, count, django_assert_num_queries):
+    """Recommendations, goals and flags in numbers: still one query for the home's facts."""
+    from decimal import Decimal
+
+    from goals.services import goal_create
+    from screening.services import screening_submit, screening_submit_many
+    from screening.tests.conftest import answers, full_set
+
+    for number in range(count):
+        screening_submit_many(client=client_user, answers_by_instrument=full_set(
+            self_assessment={"t1": 1, "t2": 1, "t3": 1}))
+        goal_create(client=client_user, service_line="coaching", created_by=client_user,
+                    title=f"Goal {number}", metric="Distance", unit="km",
+                    baseline=Decimal("5"), target=Decimal("10"), direction="up",
+                    cadence="daily")
+    screening_submit(client=client_user, instrument="safety", answers=answers("safety", s1=1))
+    client.force_login(client_user)
+    with django_assert_num_queries(6):
+        body = client.get(home_url).content.decode()
+    assert "Support is available right now" in body
+    assert "Self-assessment taken: " in body
+    assert "Your goals and check-ins are on the goals page." in body
+
+
 # --- with screening ---------------------------------------------------------------------------
 
 def test_client_home_leads_with_crisis_resources_while_a_flag_is_open(
@@ -172,7 +207,7 @@ def test_client_home_leads_with_crisis_resources_while_a_flag_is_open(
 
     screening_submit(client=client_user, instrument="safety", answers=answers("safety", s1=1))
     client.force_login(client_user)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(6):
         body = client.get(home_url).content.decode()
     assert "Support is available right now" in body
     assert 'href="tel:988"' in body
@@ -318,7 +353,7 @@ def test_home_shows_progress_what_is_next_first_and_a_new_consent_version(
                 title="Run", metric="km", baseline=Decimal(1), target=Decimal(5),
                 direction="up", cadence="daily", check_in_time=time(9))
     client.force_login(client_user)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(6):
         body = client.get(home_url).content.decode()
     assert "Step 1" not in body and "Sign your consent" not in body
     assert '<p class="card__eyebrow">Next</p>' in body
