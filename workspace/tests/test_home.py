@@ -391,3 +391,59 @@ def test_a_coaching_client_works_with_a_coach_in_the_pages_words(client, make_cl
     body = client.get(home_url).content.decode()
     words = re.sub(r"<[^>]+>", " ", body.split("<main")[1])  # what the page says, not its ids
     assert "No coach assigned yet" in words and "clinician" not in words
+
+
+def test_each_home_fact_both_ways(client, client_user, clinician, home_url):
+    """The home's facts are read in one query of hand-written SQL (workspace.views._facts_sql):
+    each is checked here false and true, so a renamed table or column fails."""
+    import datetime as dt
+    from decimal import Decimal
+
+    import time_machine
+
+    from goals.services import goal_create
+    from screening.models import RiskFlag, RouteRecommendation
+    from screening.services import (
+        risk_flag_resolve,
+        route_override,
+        screening_submit,
+        screening_submit_many,
+    )
+    from screening.tests.conftest import answers, full_set
+    from sessions.models import ServiceType
+    from sessions.services import appointment_book, appointment_cancel
+    from workspace.views import _client_home_facts
+
+    facts = _client_home_facts(client_user)
+    assert (facts.route, facts.has_goals, facts.booked_before, facts.at_risk) == (
+        None, False, False, False)
+    assert facts.profile is not None and facts.profile.clinician == clinician
+
+    screening_submit_many(client=client_user, answers_by_instrument=full_set(
+        self_assessment={"t1": 1, "t2": 1, "t3": 1}))
+    assert _client_home_facts(client_user).route == "therapy"
+    # The newest recommendation's route, and a clinician's override of it wins.
+    route_override(recommendation=RouteRecommendation.objects.filter(client=client_user).first(),
+                   route="coaching", note="Prefers coaching", by=clinician)
+    assert _client_home_facts(client_user).route == "coaching"
+
+    goal_create(client=client_user, service_line="coaching", created_by=client_user,
+                title="Run", metric="km", unit="km", baseline=Decimal(1), target=Decimal(5),
+                direction="up", cadence="daily")
+    assert _client_home_facts(client_user).has_goals
+
+    consultation = ServiceType.objects.get(code="therapy-consultation")
+    with time_machine.travel(dt.datetime(2027, 1, 5, 13, 0, tzinfo=dt.UTC), tick=False):
+        booked = appointment_book(client=client_user, clinician=clinician,
+                                  service_type=consultation, by=clinician,
+                                  start=dt.datetime(2027, 1, 5, 16, 0, tzinfo=dt.UTC))
+        appointment_cancel(appointment=booked, by=clinician)
+    assert _client_home_facts(client_user).booked_before
+    client.force_login(client_user)
+    assert "Book your next appointment" in client.get(home_url).content.decode()
+
+    screening_submit(client=client_user, instrument="safety", answers=answers("safety", s1=1))
+    assert _client_home_facts(client_user).at_risk
+    risk_flag_resolve(flag=RiskFlag.objects.get(client=client_user, status="open"),
+                      note="Spoke with them; safe plan in place", by=clinician)
+    assert not _client_home_facts(client_user).at_risk
