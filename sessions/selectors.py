@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from clients.models import User
-from clients.selectors import ConsentRefusal, consent_refusal
+from clients.selectors import ConsentRefusal, consent_refusal, consent_refusals_for_client
 from screening.selectors import has_open_risk_flag
 from sessions.models import (
     ACTIVE_STATUSES,
@@ -246,9 +246,11 @@ class ClientBookingFacts:
             service_type__kind=ServiceKind.INTAKE).exists())
 
     def consent_refusal(self, kind: str) -> ConsentRefusal | None:
-        if kind not in self._consent:
-            self._consent[kind] = consent_refusal(client=self.client, kind=kind)
-        return self._consent[kind]
+        """Every line's at once on the first ask (two queries, however many lines)."""
+        if not self._consent:
+            self._consent = consent_refusals_for_client(client=self.client)
+        return self._consent[kind] if kind in self._consent \
+            else consent_refusal(client=self.client, kind=kind)
 
 
 def coaching_time_refusal(*, client: User, service_type: ServiceType,

@@ -570,10 +570,10 @@ def test_choose_type_queries(client, alex, clinician, count, django_assert_num_q
     # 1. session  2. user  3. profile with clinician and clinician profile  4. active service
     # types. Then what booking_eligibility reads about the client, once for the page however
     # many types ask (sessions.selectors.ClientBookingFacts), never per appointment:
-    # 5. open risk flag (the coaching types)  6.–7. coaching consent, and as it is missing the
-    # current document with the client's signatures (for the refusal's link and what changed)
-    # 8.–9. therapy consent and document, the same (then no intake check: consent is missing)
-    with django_assert_num_queries(9):
+    # 5. open risk flag (the coaching types)  6.–7. every line's consent: the current
+    # documents and the client's signatures (for the refusal's link and what changed; then no
+    # intake check, as consent is missing)
+    with django_assert_num_queries(7):
         response = client.get(reverse("booking:choose_type"))
     assert response.status_code == 200
 
@@ -771,3 +771,33 @@ def test_the_join_link_shows_from_fifteen_minutes_before_and_never_in_the_calend
     with time_machine.travel(appointment.end + timedelta(minutes=1), tick=False):
         client.force_login(alex)
         assert "Join the video call" not in client.get(detail).content.decode()
+
+
+def test_the_booking_page_refusals_are_those_of_consent_refusal(client_user):
+    """ClientBookingFacts reads every line's consent at once (consent_refusals_for_client);
+    its answers are consent_refusal's, word for word, never signed, signed and outdated."""
+    from clients.models import ConsentDocument
+    from clients.selectors import consent_refusal, consent_refusals_for_client
+    from clients.services import consent_document_new_draft, consent_document_publish
+
+    def same() -> None:
+        together = consent_refusals_for_client(client=client_user)
+        for kind in ("therapy", "coaching"):
+            alone = consent_refusal(client=client_user, kind=kind)
+            assert together[kind] == alone
+            if alone is not None:
+                assert (together[kind].kind, together[kind].signed_before,
+                        together[kind].changes_summary) == (
+                    alone.kind, alone.signed_before, alone.changes_summary)
+
+    same()  # never signed
+    sign(client_user, "coaching")
+    same()  # one signed
+    old = (ConsentDocument.objects.filter(kind="coaching", published_at__isnull=False)
+           .order_by("-version").first())
+    draft = consent_document_new_draft(document=old)
+    draft.changes_summary = "Sessions now last 45 minutes."
+    draft.save()
+    consent_document_publish(document=draft)
+    same()  # signed an older version
+    assert consent_refusals_for_client(client=client_user)["coaching"].signed_before
