@@ -8,7 +8,9 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.urls import reverse
 
+from clients.access import lines_for_staff
 from clients.models import ServiceLines, User
+from messaging.selectors import lines_for_client
 from portal.demo_large import MARKER
 from sessions.models import Appointment, AppointmentStatus
 
@@ -47,9 +49,15 @@ def personas(size: str) -> Personas:
 
 
 def pages(people: Personas) -> list[Page]:
-    """Every page of the issue's table, and the outcome page (a past appointment of the
-    clinician's, where they record completed or no-show). Messages are not built yet."""
+    """Every page of the issue's table, the outcome page (a past appointment of the
+    clinician's, where they record completed or no-show), the message pages (the persona's
+    thread in a line both of them have: coaching when they share it) and the outcome measures
+    (the clinician's page for the client, the client's progress page)."""
     client, clinician = people.client, people.clinician
+    shared = [line for line in lines_for_staff(clinician) if line in lines_for_client(client)]
+    if not shared:
+        raise SystemExit(f"{client.email} has no conversation with {clinician.email}")
+    line = "coaching" if "coaching" in shared else shared[0]
     found = [
         Page("client_home", "client home", "client", reverse("home")),
         Page("appointments", "appointments list", "client", reverse("booking:appointments")),
@@ -61,6 +69,15 @@ def pages(people: Personas) -> list[Page]:
              reverse("caseload:timeline", args=[client.public_id])),
         Page("caseload", "caseload", "clinician", reverse("caseload:caseload")),
         Page("dashboard", "clinician dashboard", "clinician", reverse("home")),
+        Page("client_thread", "client message thread", "client",
+             reverse("messaging:thread", args=[line])),
+        Page("clinician_inbox", "clinician message inbox", "clinician",
+             reverse("messaging:clinician_inbox")),
+        Page("clinician_thread", "clinician message thread", "clinician",
+             reverse("messaging:clinician_thread", args=[client.public_id, line])),
+        Page("client_outcomes", "client outcomes (clinician)", "clinician",
+             reverse("screening:client_outcomes", args=[client.public_id])),
+        Page("progress", "client progress", "client", reverse("goals:progress")),
     ]
     past = (Appointment.objects.filter(clinician=clinician, client=client,
                                        status=AppointmentStatus.COMPLETED)

@@ -156,14 +156,30 @@ def consent_refusal(*, client: User, kind: str) -> ConsentRefusal | None:
                 .annotate(signed_before=Exists(ConsentSignature.objects.filter(
                     client=client, document__kind=kind)))
                 .only("changes_summary").first())
-    signed_before = document is not None and document.signed_before
+    return _consent_refusal(kind, signed_before=document is not None and document.signed_before,
+                            changes_summary=document.changes_summary if document else "")
+
+
+def _consent_refusal(kind: str, *, signed_before: bool, changes_summary: str) -> ConsentRefusal:
     noun = "therapy consent" if kind == ConsentKind.THERAPY else "coaching agreement"
     if signed_before:
         text = f"A new version of the {noun} was published: please read and sign it first."
     else:
         text = f"Please sign the {noun} first."
     return ConsentRefusal(text, kind=kind, signed_before=signed_before,
-                          changes_summary=document.changes_summary if document else "")
+                          changes_summary=changes_summary)
+
+
+def consent_refusals_for_client(*, client: User) -> dict[str, ConsentRefusal | None]:
+    """``consent_refusal`` of every kind at once, in the two queries of
+    ``consent_status_for_client``: for a page that asks about several lines (the booking
+    page). The same answers: signed before means a signature of an older version."""
+    return {
+        status.kind: None if status.signature is not None else _consent_refusal(
+            status.kind, signed_before=status.previous is not None,
+            changes_summary=status.document.changes_summary if status.document else "")
+        for status in consent_status_for_client(client=client)
+    }
 
 
 def consent_signature_for_client(*, client: User, public_id: uuid.UUID) -> ConsentSignature:

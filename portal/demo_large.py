@@ -1,5 +1,6 @@
 """A realistic large practice for benchmarks and query-count tests (`seed_demo --size large`):
-5 clinicians, 2,000 clients, 20,000 appointments, 100,000 check-ins, 10,000 screenings.
+5 clinicians, 2,000 clients, 20,000 appointments, 100,000 check-ins, 10,000 screenings, and
+200 coaching conversations (1,200 messages).
 
 Written with bulk inserts, not the services: the services send email, plan reminders and check
 eligibility one row at a time, which is right for people and far too slow for 130,000 rows. The
@@ -29,8 +30,12 @@ APPOINTMENTS = 20_000
 GOALS_PER_CLIENT = 2
 CHECK_INS_PER_GOAL = 25  # 2,000 × 2 × 25 = 100,000
 SCREENINGS_PER_CLIENT = 5  # 10,000
+THREADS_PER_CLINICIAN = 40  # coaching conversations with their first clients: 200
+MESSAGES_PER_THREAD = 6  # 1,200
 MARKER = "large-clinician-1@tandem.example"
 BATCH = 5_000
+# Client i's lines: a third each in therapy only, coaching only and both.
+LINES = [ServiceLines.THERAPY, ServiceLines.COACHING, ServiceLines.BOTH]
 
 
 def exists() -> bool:
@@ -53,14 +58,13 @@ def seed_large(*, password: str, seed: int = 7) -> dict[str, int]:
     ClinicianProfile.objects.bulk_create(
         ClinicianProfile(user=c, display_name=c.full_name, time_zone=c.time_zone)
         for c in clinicians)
-    lines = [ServiceLines.THERAPY, ServiceLines.COACHING, ServiceLines.BOTH]
     clients = User.objects.bulk_create(
         (User(email=f"large-client-{n}@client.example", full_name=f"Client {n:04d} Large",
               role=Role.CLIENT, time_zone="America/New_York", password=hashed)
          for n in range(1, CLIENTS + 1)), batch_size=BATCH)
     ClientProfile.objects.bulk_create(
         (ClientProfile(user=c, clinician=clinicians[i % CLINICIANS],
-                       service_lines=lines[i % 3], status=ClientStatus.ACTIVE)
+                       service_lines=LINES[i % 3], status=ClientStatus.ACTIVE)
          for i, c in enumerate(clients)), batch_size=BATCH)
     EmailAddress.objects.bulk_create(
         (EmailAddress(user=u, email=u.email, verified=True, primary=True)
@@ -134,6 +138,43 @@ def seed_large(*, password: str, seed: int = 7) -> dict[str, int]:
                 subscores=dict(score.subscores),
                 submitted_at=now - timedelta(weeks=4 * (SCREENINGS_PER_CLIENT - s))))
     ScreeningResponse.objects.bulk_create(responses, batch_size=BATCH)
+    messages = seed_messages(clinicians=clinicians, clients=clients, now=now)
     return {"clinicians": len(clinicians), "clients": len(clients),
             "appointments": len(appointments), "check_ins": len(check_ins),
-            "screenings": len(responses)}
+            "screenings": len(responses), "messages": messages}
+
+
+def seed_messages(*, clinicians: list[User], clients: list[User], now: datetime) -> int:
+    """Coaching conversations between each clinician and their first clients in that line
+    (the bench's personas among them), so the message pages have something to show: turns
+    taken in both directions, every third one waiting for the clinician's answer."""
+    from messaging.models import Message, Thread
+
+    threads, messages = [], []
+    for ci, clinician in enumerate(clinicians):
+        mine = [c for i, c in enumerate(clients)
+                if i % CLINICIANS == ci and LINES[i % 3] != ServiceLines.THERAPY]
+        for t, client in enumerate(mine[:THREADS_PER_CLINICIAN]):
+            waiting = t % 3 == 0  # the client wrote last
+            times = [now - timedelta(days=MESSAGES_PER_THREAD - m, hours=t % 12)
+                     for m in range(MESSAGES_PER_THREAD)]
+            # From the client on even turns; a waiting thread ends on the client's turn.
+            senders = [(m + (1 if waiting else 0)) % 2 == 1 for m in range(MESSAGES_PER_THREAD)]
+            client_times = [at for at, mine_ in zip(times, senders, strict=True) if mine_]
+            staff_times = [at for at, mine_ in zip(times, senders, strict=True) if not mine_]
+            thread = Thread(client=client, service_line="coaching", created_at=times[0],
+                            last_message_at=times[-1], last_client_message_at=client_times[-1],
+                            last_staff_message_at=staff_times[-1],
+                            first_unanswered_at=times[-1] if waiting else None,
+                            client_read_at=staff_times[-1], staff_read_at=client_times[-1])
+            threads.append(thread)
+            for at, from_client in zip(times, senders, strict=True):
+                messages.append((thread, Message(
+                    sender=client if from_client else clinician, from_client=from_client,
+                    sent_at=at, body=("How did this week go?" if not from_client
+                                      else "Better than last week, thank you."))))
+    Thread.objects.bulk_create(threads, batch_size=BATCH)
+    for thread, message in messages:
+        message.thread = thread
+    Message.objects.bulk_create([m for _, m in messages], batch_size=BATCH)
+    return len(messages)

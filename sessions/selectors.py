@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from clients.models import User
-from clients.selectors import consent_refusal
+from clients.selectors import ConsentRefusal, consent_refusal, consent_refusals_for_client
 from screening.selectors import has_open_risk_flag
 from sessions.models import (
     ACTIVE_STATUSES,
@@ -230,27 +230,56 @@ def refusal_for_staff(reason: str) -> str:
     return COACHING_AT_RISK_FOR_STAFF if reason == COACHING_AT_RISK else reason
 
 
-def coaching_time_refusal(*, client: User, service_type: ServiceType) -> str | None:
+class ClientBookingFacts:
+    """What booking_eligibility reads about one client, each read at most once: a page that
+    asks about every service type (the booking page) pays one query per fact, not one per
+    type. Made fresh per request and never stored, so nothing in it is stale or shared: the
+    services that book ask again without it."""
+
+    def __init__(self, client: User) -> None:
+        self.client = client
+        self._consent: dict[str, ConsentRefusal | None] = {}
+        self.at_risk = cache(lambda: has_open_risk_flag(client))
+        self.therapy_intake_done = cache(lambda: Appointment.objects.filter(
+            client=client, status=AppointmentStatus.COMPLETED,
+            service_type__service_line=ServiceLine.THERAPY,
+            service_type__kind=ServiceKind.INTAKE).exists())
+
+    def consent_refusal(self, kind: str) -> ConsentRefusal | None:
+        """Every line's at once on the first ask (two queries, however many lines)."""
+        if not self._consent:
+            self._consent = consent_refusals_for_client(client=self.client)
+        return self._consent[kind] if kind in self._consent \
+            else consent_refusal(client=self.client, kind=kind)
+
+
+def coaching_time_refusal(*, client: User, service_type: ServiceType,
+                          facts: ClientBookingFacts | None = None) -> str | None:
     """Rule 1, the one predicate for coaching time: why no coaching appointment may be created
     or moved for this client now (an open risk flag), or None. Every service that creates or
     moves an appointment asks it (book, reschedule by either party, series, waitlist offers and
     the booking they lead to, a clinician booking for a client), and the save itself asks it
     once more under the calendar lock. Therapy is never refused here. One query, for coaching
     only."""
-    if service_type.service_line == ServiceLine.COACHING and has_open_risk_flag(client):
+    if service_type.service_line == ServiceLine.COACHING and (
+            facts.at_risk() if facts is not None else has_open_risk_flag(client)):
         return COACHING_AT_RISK
     return None
 
 
 def booking_eligibility(*, client: User, clinician: User, service_type: ServiceType,
-                        by: User | None = None) -> str | None:
+                        by: User | None = None,
+                        facts: ClientBookingFacts | None = None) -> str | None:
     """Why this client cannot book this service type with this clinician, or None.
 
     Consultations are open to anyone signed up; intakes and sessions need a current consent for
     the line and the client's own clinician; therapy sessions come after a completed intake;
     coaching is never booked while a risk flag is open (rule 1), therapy stays bookable.
+    ``facts`` (the client's, for one request) lets a page that asks about many service types
+    read each fact once.
     """
     by = by or client
+    facts = facts if facts is not None and facts.client == client else ClientBookingFacts(client)
     if not client.is_client or not client.is_active:
         return "Only an active client account can have appointments."
     if not clinician.is_clinician or not clinician.is_active:
@@ -263,20 +292,17 @@ def booking_eligibility(*, client: User, clinician: User, service_type: ServiceT
     if by != client and assigned not in (None, clinician.pk):
         return "This client is assigned to another clinician."
     line = service_type.service_line
-    refusal = coaching_time_refusal(client=client, service_type=service_type)
+    refusal = coaching_time_refusal(client=client, service_type=service_type, facts=facts)
     if refusal:
         return refusal
     if service_type.kind == ServiceKind.CONSULTATION:
         return None
     if assigned != clinician.pk:
         return "Sessions are booked with your own clinician, after a first consultation."
-    if refusal := consent_refusal(client=client, kind=line):
-        return refusal
-    if line == ServiceLine.THERAPY and service_type.kind == ServiceKind.SESSION and not (
-        Appointment.objects.filter(client=client, status=AppointmentStatus.COMPLETED,
-                                   service_type__service_line=ServiceLine.THERAPY,
-                                   service_type__kind=ServiceKind.INTAKE).exists()
-    ):
+    if consent := facts.consent_refusal(line):
+        return consent
+    if line == ServiceLine.THERAPY and service_type.kind == ServiceKind.SESSION \
+            and not facts.therapy_intake_done():
         return "Therapy sessions start after your therapy intake."
     return None
 
@@ -303,12 +329,14 @@ def _offered_to_client(service_type: ServiceType, *, lines: frozenset[str],
             and lines == {ServiceLine.COACHING} and at_risk())
 
 
-def service_types_bookable_for_client(*, client: User) -> list[ServiceType]:
+def service_types_bookable_for_client(*, client: User,
+                                      facts: ClientBookingFacts | None = None
+                                      ) -> list[ServiceType]:
     """The active service types this client is offered, in the service types' order. One query,
     and one more (an open risk flag?) for a coaching-only client. Reads
     ``client.client_profile``: a caller that already fetched it keeps it cached on the user."""
     lines = _client_lines(client)
-    at_risk = cache(lambda: has_open_risk_flag(client))
+    at_risk = facts.at_risk if facts is not None else cache(lambda: has_open_risk_flag(client))
     return [service_type for service_type in service_types_bookable()
             if _offered_to_client(service_type, lines=lines, at_risk=at_risk)]
 

@@ -51,6 +51,8 @@ from sessions.models import (
 )
 from sessions.selectors import (
     COACHING_AT_RISK,
+    ClientBookingFacts,
+    FreeTimes,
     appointment_for_client,
     appointments_for_feed,
     appointments_past_for_client,
@@ -139,11 +141,12 @@ def _clinician_for(profile: ClientProfile, service_type: ServiceType,
 NO_CLINICIAN = "No clinician is taking bookings online at the moment. Please contact the practice."
 
 
-def _eligibility(client: User, choice: ClinicianChoice, service_type: ServiceType) -> str | None:
+def _eligibility(client: User, choice: ClinicianChoice, service_type: ServiceType,
+                 facts: ClientBookingFacts | None = None) -> str | None:
     if choice.clinician is None:
         return NO_CLINICIAN
     return booking_eligibility(client=client, clinician=choice.clinician,
-                               service_type=service_type)
+                               service_type=service_type, facts=facts)
 
 
 # --- Days and times -------------------------------------------------------------------------
@@ -180,26 +183,41 @@ def _time_picker(request: AuthenticatedRequest, *, clinician: User, service_type
                  extra: dict[str, str] | None = None,
                  ignore: Appointment | None = None) -> TimePicker:
     """The fortnight of the day strip and the times of its selected day, in the client's zone;
-    ``?day=`` picks the day. The calendar is read once (three queries, whatever the range) and
-    only the days shown are computed: the fortnight that holds the requested day, or without
-    one, the first fortnight with free times (the first of its days with times selected)."""
+    ``?day=`` picks the day. Only the days shown are computed: the fortnight that holds the
+    requested day, or without one, the first fortnight with free times (the first of its days
+    with times selected). The calendar is read for that fortnight first (three queries); only
+    when it has no free time is the whole horizon read, once (three more), to find the next
+    free fortnight or to tell that nothing is free at all: a busy practice's months of
+    appointments are not read to show two weeks."""
     zone = request.user.zone
     now = timezone.now()
     today = now.astimezone(zone).date()
     last_day = (now + timedelta(days=service_type.horizon_days)).astimezone(zone).date()
-    calendar = free_times(clinician=clinician, service_type=service_type,
-                          start=_zone_midnight(today, zone),
-                          end=_zone_midnight(last_day + timedelta(days=1), zone),
+
+    def calendar_of(first: date, end: date) -> FreeTimes:
+        return free_times(clinician=clinician, service_type=service_type,
+                          start=_zone_midnight(first, zone), end=_zone_midnight(end, zone),
                           now=now, ignore=ignore)
 
-    def fortnight(block: int) -> dict[date, list[datetime]]:
+    whole: list[FreeTimes] = []  # the horizon's calendar, read at most once
+
+    def fortnight(block: int, calendar: FreeTimes | None = None) -> dict[date, list[datetime]]:
         first = today + timedelta(days=block * DAYS_SHOWN)
+        end = first + timedelta(days=DAYS_SHOWN)
+        if calendar is None:
+            if not whole:
+                whole.append(calendar_of(today, last_day + timedelta(days=1)))
+            calendar = whole[0]
         by_day: dict[date, list[datetime]] = {}
-        for slot in calendar.between(_zone_midnight(first, zone),
-                                     _zone_midnight(first + timedelta(days=DAYS_SHOWN), zone)):
+        for slot in calendar.between(_zone_midnight(first, zone), _zone_midnight(end, zone)):
             local = slot.astimezone(zone)
             by_day.setdefault(local.date(), []).append(local)
         return by_day
+
+    def shown(block: int) -> dict[date, list[datetime]]:
+        """The fortnight on the page, from its own calendar."""
+        first = today + timedelta(days=block * DAYS_SHOWN)
+        return fortnight(block, calendar_of(first, first + timedelta(days=DAYS_SHOWN)))
 
     blocks = (last_day - today).days // DAYS_SHOWN + 1
     form = DayForm(request.GET)
@@ -215,14 +233,14 @@ def _time_picker(request: AuthenticatedRequest, *, clinician: User, service_type
         requested = None
     if requested is not None:
         block = (requested - today).days // DAYS_SHOWN
-        by_day = fortnight(block)
+        by_day = shown(block)
         # Whether anything is free at all decides between the picker and "nothing free":
         # other fortnights are computed only when this one has nothing.
         any_times = bool(by_day) or any(fortnight(other) for other in range(blocks)
                                         if other != block)
         selected = requested
     else:
-        block, by_day = 0, fortnight(0)
+        block, by_day = 0, shown(0)
         while not by_day and block + 1 < blocks:
             block += 1
             by_day = fortnight(block)
@@ -289,7 +307,10 @@ class TypeRow:
 def choose_type(request: AuthenticatedRequest) -> HttpResponse:
     profile = _profile(request)
     client = request.user
-    types = service_types_bookable_for_client(client=client)
+    # Every type asks the same few facts about the client (a risk flag, a line's consent, the
+    # therapy intake): read each once for the page, not once per type.
+    facts = ClientBookingFacts(client)
+    types = service_types_bookable_for_client(client=client, facts=facts)
     clinicians: list[User] | None = None
     groups: dict[str, list[TypeRow]] = {}
     for service_type in types:
@@ -300,7 +321,7 @@ def choose_type(request: AuthenticatedRequest) -> HttpResponse:
                 clinicians = clinicians_active()
             choice = ClinicianChoice(clinicians[0] if clinicians else None, [])
         groups.setdefault(service_type.service_line, []).append(TypeRow(
-            service_type, _eligibility(client, choice, service_type),
+            service_type, _eligibility(client, choice, service_type, facts),
             reverse("booking:pick_time", args=[service_type.code])))
     return render(request, "booking/client/choose_type.html", {
         "groups": [(ServiceLine(line).label, groups[line]) for line in ServiceLine.values

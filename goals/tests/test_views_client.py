@@ -403,6 +403,41 @@ def test_who5_once_a_week(signed_in, client_user):
         assert 'name="who5-item1"' in body(signed_in.get(reverse("goals:check_in")))
 
 
+def test_the_blank_who5_is_the_same_markup_for_everyone_and_a_sent_one_is_fresh(
+        client, client_user, make_client, clinician):
+    """The blank WHO-5 is rendered once per process: it must be exactly what a fresh render
+    gives, hold nothing of the person, and never stand in for a sent form's answers."""
+    import re
+
+    from django.template.loader import render_to_string
+
+    from goals.forms import Who5Form
+    from goals.views import _who5_blank
+
+    def who5_section(page: str) -> str:
+        return re.search(r'<section class="check-in who5.*?</section>', page, re.S).group(0)
+
+    other = make_client(clinician=clinician, full_name="Robin Lane",
+                        service_lines=ServiceLines.BOTH)
+    pages = []
+    for person in (client_user, other):
+        run = coaching(person)
+        client.force_login(person)
+        pages.append((run, body(client.get(reverse("goals:check_in")))))
+    assert who5_section(pages[0][1]) == who5_section(pages[1][1])
+    assert "Robin" not in who5_section(pages[1][1])
+    fresh = render_to_string("goals/_who5.html", {"who5_form": Who5Form()})
+    assert str(_who5_blank()) == fresh
+    assert who5_section(fresh) == who5_section(pages[0][1])
+    # Sent with one answer: that answer stays checked and the others are marked missing.
+    run = pages[1][0]
+    page = body(client.post(reverse("goals:check_in"), {f"{prefix(run)}-value": "6",
+                                                        "who5-item1": "3"}))
+    section = who5_section(page)
+    assert re.search(r'name="who5-item1" value="3"[^>]*checked', section)
+    assert "check-in--invalid" in section
+
+
 def test_who5_not_offered_without_coaching_goal(signed_in, client_user, clinician):
     therapy(client_user, by=clinician)
     assert 'name="who5-item1"' not in body(signed_in.get(reverse("goals:check_in")))

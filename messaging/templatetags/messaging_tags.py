@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from django import template
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+
+from portal.lib.reverse import reverse_cached
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def messages_nav_link(context, url_name: str, section: str) -> str:
-    url = reverse(url_name)
+    url = reverse_cached(url_name)
     request = context.get("request")
     current = request is not None and request.path.startswith(section)
     unread = context.get("unread_messages") or 0

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from portal.lib import clock as _clock
+from portal.lib.reverse import reverse_cached
 
 register = template.Library()
 
@@ -20,7 +21,7 @@ def nav_link(context, url_name: str, label: str, *args, section: str = "") -> st
     With ``section`` (a path prefix) the link is current on every page under it, e.g. the
     header's Account link on all account pages.
     """
-    url = reverse(url_name, args=args)
+    url = reverse(url_name, args=args) if args else reverse_cached(url_name)
     request = context.get("request")
     path = request.path if request is not None else ""
     current = path == url or (bool(section) and path.startswith(section))

@@ -563,17 +563,17 @@ def test_appointments_page_queries(client, alex, clinician, count, django_assert
     assert response.status_code == 200
 
 
-def test_choose_type_queries(client, alex, clinician, django_assert_num_queries):
-    _many(alex, clinician, 8)
+@pytest.mark.parametrize("count", [1, 8])
+def test_choose_type_queries(client, alex, clinician, count, django_assert_num_queries):
+    _many(alex, clinician, count)
     client.force_login(alex)
     # 1. session  2. user  3. profile with clinician and clinician profile  4. active service
-    # types. Then booking_eligibility per type, which depends on the five seeded types and
-    # never on the number of appointments: 5. coaching consultation: open risk flag
-    # 6.–8. coaching session: open risk flag, consent, and as it is missing the current
-    # document with the client's signatures (for the refusal's link and what changed)
-    # 9.–10. therapy intake: consent, document  11.–12. therapy session: consent, document
-    # (then no intake check, as consent is missing)
-    with django_assert_num_queries(12):
+    # types. Then what booking_eligibility reads about the client, once for the page however
+    # many types ask (sessions.selectors.ClientBookingFacts), never per appointment:
+    # 5. open risk flag (the coaching types)  6.–7. every line's consent: the current
+    # documents and the client's signatures (for the refusal's link and what changed; then no
+    # intake check, as consent is missing)
+    with django_assert_num_queries(7):
         response = client.get(reverse("booking:choose_type"))
     assert response.status_code == 200
 
@@ -583,8 +583,9 @@ def test_pick_time_queries(client, alex, clinician, count, django_assert_num_que
     _many(alex, clinician, count)
     client.force_login(alex)
     # 1. session  2. user  3. profile with clinician  4. service type  5. weekly hours
-    # 6. exceptions  7. busy times (available_slots: three queries for the whole range)
-    # 8. already on the waitlist?  (A consultation: no eligibility query for therapy.)
+    # 6. exceptions  7. busy times (the shown fortnight's calendar: three queries; it has
+    # free times, so the rest of the horizon is not read)  8. already on the waitlist?
+    # (A consultation: no eligibility query for therapy.)
     with django_assert_num_queries(8):
         response = client.get(reverse("booking:pick_time", args=["therapy-consultation"]))
     assert response.status_code == 200
@@ -653,6 +654,25 @@ def test_the_picker_opens_on_the_first_fortnight_with_times(client, alex, clinic
     assert "Times on Wednesday 4 March" in body
     assert "Later dates →" in body
     assert "Tell me if an earlier time opens" in body
+
+
+@pytest.mark.parametrize("count", [1, 8])
+def test_pick_time_queries_when_the_first_fortnight_is_full(client, alex, clinician, count,
+                                                           django_assert_num_queries):
+    """The shown fortnight is read first; only when it has no free time is the horizon read,
+    once, whatever the number of fortnights searched or appointments."""
+    _many(alex, clinician, count)  # booked first, then the days are taken off
+    for offset in range(20):  # 2 to 21 March off
+        AvailabilityException.objects.create(
+            clinician=clinician, date=NOW.date() + timedelta(days=offset),
+            kind=AvailabilityException.Kind.OFF)
+    client.force_login(alex)
+    # 1. session  2. user  3. profile with clinician  4. service type  5.–7. the first
+    # fortnight's calendar (weekly hours, exceptions, busy times): nothing free  8.–10. the
+    # horizon's calendar, the same three  11. already on the waitlist?
+    with django_assert_num_queries(11):
+        response = client.get(reverse("booking:pick_time", args=["therapy-consultation"]))
+    assert "Times on Monday 23 March" in response.content.decode()
 
 
 def test_the_late_cancellation_window_and_fee_come_from_the_service_type(client, alex,
@@ -751,3 +771,33 @@ def test_the_join_link_shows_from_fifteen_minutes_before_and_never_in_the_calend
     with time_machine.travel(appointment.end + timedelta(minutes=1), tick=False):
         client.force_login(alex)
         assert "Join the video call" not in client.get(detail).content.decode()
+
+
+def test_the_booking_page_refusals_are_those_of_consent_refusal(client_user):
+    """ClientBookingFacts reads every line's consent at once (consent_refusals_for_client);
+    its answers are consent_refusal's, word for word, never signed, signed and outdated."""
+    from clients.models import ConsentDocument
+    from clients.selectors import consent_refusal, consent_refusals_for_client
+    from clients.services import consent_document_new_draft, consent_document_publish
+
+    def same() -> None:
+        together = consent_refusals_for_client(client=client_user)
+        for kind in ("therapy", "coaching"):
+            alone = consent_refusal(client=client_user, kind=kind)
+            assert together[kind] == alone
+            if alone is not None:
+                assert (together[kind].kind, together[kind].signed_before,
+                        together[kind].changes_summary) == (
+                    alone.kind, alone.signed_before, alone.changes_summary)
+
+    same()  # never signed
+    sign(client_user, "coaching")
+    same()  # one signed
+    old = (ConsentDocument.objects.filter(kind="coaching", published_at__isnull=False)
+           .order_by("-version").first())
+    draft = consent_document_new_draft(document=old)
+    draft.changes_summary = "Sessions now last 45 minutes."
+    draft.save()
+    consent_document_publish(document=draft)
+    same()  # signed an older version
+    assert consent_refusals_for_client(client=client_user)["coaching"].signed_before

@@ -32,11 +32,11 @@ def test_anonymous_sees_welcome(db, client, home_url, django_assert_num_queries)
 def test_client_sees_next_steps_and_clinician(client, client_user, home_url,
                                               django_assert_num_queries):
     client.force_login(client_user)
-    # 1. session  2. user  3. client profile with clinician and clinician profile (one join)
-    # 4. current route recommendation  5. next upcoming appointment  6.–7. current consent
-    # documents, the client's signatures  8. any goal  9. any appointment before (none is
-    # upcoming)  10. open risk flag exists
-    with django_assert_num_queries(10):
+    # 1. session  2. user  3. the client's home facts: profile with clinician and clinician
+    # profile (joins), the current route, any goal, any appointment, an open risk flag
+    # (subqueries)  4. next upcoming appointment  5.–6. current consent documents, the
+    # client's signatures
+    with django_assert_num_queries(6):
         response = client.get(home_url)
     assert response.status_code == 200
     body = response.content.decode()
@@ -57,7 +57,7 @@ def test_client_sees_next_steps_and_clinician(client, client_user, home_url,
 def test_client_without_clinician(client, make_client, home_url, django_assert_num_queries):
     lone = make_client(clinician=None, full_name="Robin Lane")
     client.force_login(lone)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(6):
         response = client.get(home_url)
     assert response.status_code == 200
     assert "No clinician assigned yet" in response.content.decode()
@@ -163,6 +163,41 @@ def test_profile_missing_does_not_break_client_home(client, client_user, home_ur
     assert "Your next steps" in response.content.decode()
 
 
+def test_profile_missing_costs_the_same(client, client_user, home_url,
+                                        django_assert_num_queries):
+    ClientProfile.objects.filter(user=client_user).delete()
+    client.force_login(client_user)
+    with django_assert_num_queries(6):
+        response = client.get(home_url)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_client_home_costs_the_same_however_much_the_client_has(
+        client, client_user, home_url, count, django_assert_num_queries):
+    """Recommendations, goals and flags in numbers: still one query for the home's facts."""
+    from decimal import Decimal
+
+    from goals.services import goal_create
+    from screening.services import screening_submit, screening_submit_many
+    from screening.tests.conftest import answers, full_set
+
+    for number in range(count):
+        screening_submit_many(client=client_user, answers_by_instrument=full_set(
+            self_assessment={"t1": 1, "t2": 1, "t3": 1}))
+        goal_create(client=client_user, service_line="coaching", created_by=client_user,
+                    title=f"Goal {number}", metric="Distance", unit="km",
+                    baseline=Decimal("5"), target=Decimal("10"), direction="up",
+                    cadence="daily")
+    screening_submit(client=client_user, instrument="safety", answers=answers("safety", s1=1))
+    client.force_login(client_user)
+    with django_assert_num_queries(6):
+        body = client.get(home_url).content.decode()
+    assert "Support is available right now" in body
+    assert "Self-assessment taken: " in body
+    assert "Your goals and check-ins are on the goals page." in body
+
+
 # --- with screening ---------------------------------------------------------------------------
 
 def test_client_home_leads_with_crisis_resources_while_a_flag_is_open(
@@ -172,7 +207,7 @@ def test_client_home_leads_with_crisis_resources_while_a_flag_is_open(
 
     screening_submit(client=client_user, instrument="safety", answers=answers("safety", s1=1))
     client.force_login(client_user)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(6):
         body = client.get(home_url).content.decode()
     assert "Support is available right now" in body
     assert 'href="tel:988"' in body
@@ -318,7 +353,7 @@ def test_home_shows_progress_what_is_next_first_and_a_new_consent_version(
                 title="Run", metric="km", baseline=Decimal(1), target=Decimal(5),
                 direction="up", cadence="daily", check_in_time=time(9))
     client.force_login(client_user)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(6):
         body = client.get(home_url).content.decode()
     assert "Step 1" not in body and "Sign your consent" not in body
     assert '<p class="card__eyebrow">Next</p>' in body
@@ -356,3 +391,59 @@ def test_a_coaching_client_works_with_a_coach_in_the_pages_words(client, make_cl
     body = client.get(home_url).content.decode()
     words = re.sub(r"<[^>]+>", " ", body.split("<main")[1])  # what the page says, not its ids
     assert "No coach assigned yet" in words and "clinician" not in words
+
+
+def test_each_home_fact_both_ways(client, client_user, clinician, home_url):
+    """The home's facts are read in one query of hand-written SQL (workspace.views._facts_sql):
+    each is checked here false and true, so a renamed table or column fails."""
+    import datetime as dt
+    from decimal import Decimal
+
+    import time_machine
+
+    from goals.services import goal_create
+    from screening.models import RiskFlag, RouteRecommendation
+    from screening.services import (
+        risk_flag_resolve,
+        route_override,
+        screening_submit,
+        screening_submit_many,
+    )
+    from screening.tests.conftest import answers, full_set
+    from sessions.models import ServiceType
+    from sessions.services import appointment_book, appointment_cancel
+    from workspace.views import _client_home_facts
+
+    facts = _client_home_facts(client_user)
+    assert (facts.route, facts.has_goals, facts.booked_before, facts.at_risk) == (
+        None, False, False, False)
+    assert facts.profile is not None and facts.profile.clinician == clinician
+
+    screening_submit_many(client=client_user, answers_by_instrument=full_set(
+        self_assessment={"t1": 1, "t2": 1, "t3": 1}))
+    assert _client_home_facts(client_user).route == "therapy"
+    # The newest recommendation's route, and a clinician's override of it wins.
+    route_override(recommendation=RouteRecommendation.objects.filter(client=client_user).first(),
+                   route="coaching", note="Prefers coaching", by=clinician)
+    assert _client_home_facts(client_user).route == "coaching"
+
+    goal_create(client=client_user, service_line="coaching", created_by=client_user,
+                title="Run", metric="km", unit="km", baseline=Decimal(1), target=Decimal(5),
+                direction="up", cadence="daily")
+    assert _client_home_facts(client_user).has_goals
+
+    consultation = ServiceType.objects.get(code="therapy-consultation")
+    with time_machine.travel(dt.datetime(2027, 1, 5, 13, 0, tzinfo=dt.UTC), tick=False):
+        booked = appointment_book(client=client_user, clinician=clinician,
+                                  service_type=consultation, by=clinician,
+                                  start=dt.datetime(2027, 1, 5, 16, 0, tzinfo=dt.UTC))
+        appointment_cancel(appointment=booked, by=clinician)
+    assert _client_home_facts(client_user).booked_before
+    client.force_login(client_user)
+    assert "Book your next appointment" in client.get(home_url).content.decode()
+
+    screening_submit(client=client_user, instrument="safety", answers=answers("safety", s1=1))
+    assert _client_home_facts(client_user).at_risk
+    risk_flag_resolve(flag=RiskFlag.objects.get(client=client_user, status="open"),
+                      note="Spoke with them; safe plan in place", by=clinician)
+    assert not _client_home_facts(client_user).at_risk
