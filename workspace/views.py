@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, cast
+from typing import cast
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, CharField
-from django.db.models.expressions import RawSQL
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,10 +25,11 @@ from clients.selectors import (
     user_counts_by_role,
 )
 from clients.services import access_log_record_many
+from goals.models import Goal
 from messaging.selectors import unanswered_for_clinician
 from portal.lib.access import clinician_required
 from portal.lib.clock import clock_format
-from screening.models import RiskFlag, Route
+from screening.models import RiskFlag, Route, RouteRecommendation
 from screening.selectors import (
     client_for_clinician,
     told_clinician_name,
@@ -75,50 +75,30 @@ class _ClientHomeFacts:
     at_risk: bool  # an open risk flag (rule 1), read live with the rest
 
 
-def _facts_sql() -> dict[str, RawSQL]:
-    """The home's per-client facts as SQL beside the user's row. Written out rather than as
-    ``Exists``/``Subquery``: compiling four ORM subqueries cost more than the queries they
-    replace (1.4 ms of a 12 ms page, measured on the large practice). workspace/tests/
-    test_home.py checks each fact both ways, so a renamed table or column fails there. The
-    risk flag is the predicate of screening.selectors.has_open_risk_flag (an open flag of the
-    client's), read live on every page."""
-    yes = BooleanField()
-    return {
-        "home_has_goals": RawSQL(
-            'EXISTS(SELECT 1 FROM "goals_goal" g WHERE g."client_id" = "clients_user"."id")',
-            (), yes),
-        "home_booked_before": RawSQL(
-            'EXISTS(SELECT 1 FROM "booking_appointment" a '
-            'WHERE a."client_id" = "clients_user"."id")', (), yes),
-        "home_at_risk": RawSQL(
-            'EXISTS(SELECT 1 FROM "screening_riskflag" f '
-            'WHERE f."client_id" = "clients_user"."id" AND f."status" = %s)',
-            (RiskFlag.Status.OPEN.value,), yes),
-        # The newest recommendation (its model's ordering) and its effective route: an
-        # override wins, as RouteRecommendation.effective_route.
-        "home_route": RawSQL(
-            'SELECT COALESCE(NULLIF(r."override_route", \'\'), r."route") '
-            'FROM "screening_routerecommendation" r WHERE r."client_id" = "clients_user"."id" '
-            'ORDER BY r."created_at" DESC, r."id" DESC LIMIT 1', (), CharField()),
-    }
-
-
 def _client_home_facts(client: User) -> _ClientHomeFacts:
     """What the home page asks about the client, in one query: their profile with their
     clinician (and the clinician's display name), the current route, and whether they have a
-    goal, any appointment and an open risk flag. Nothing here is cached: the risk flag is
-    asked afresh on every page (rule 1)."""
+    goal, any appointment and an open risk flag. Nothing here is cached: the risk flag is the
+    same predicate as screening.selectors.has_open_risk_flag, asked afresh on every page."""
+    newest = RouteRecommendation.objects.filter(client=OuterRef("pk"))  # the model's ordering
     row = (User.objects.filter(pk=client.pk)
            .select_related("client_profile__clinician__clinician_profile")
-           .annotate(**_facts_sql()).get())
+           .annotate(
+               home_route=Subquery(newest.values("route")[:1]),
+               home_override=Subquery(newest.values("override_route")[:1]),
+               home_has_goals=Exists(Goal.objects.filter(client=OuterRef("pk"))),
+               home_booked_before=Exists(Appointment.objects.filter(client=OuterRef("pk"))),
+               home_at_risk=Exists(RiskFlag.objects.filter(client=OuterRef("pk"),
+                                                           status=RiskFlag.Status.OPEN)))
+           .get())
     try:
         profile: ClientProfile | None = row.client_profile
     except ClientProfile.DoesNotExist:
         profile = None
-    facts = cast(Any, row)  # the annotations above
     return _ClientHomeFacts(
-        profile=profile, route=facts.home_route or None, has_goals=facts.home_has_goals,
-        booked_before=facts.home_booked_before, at_risk=facts.home_at_risk)
+        profile=profile, route=row.home_override or row.home_route,
+        has_goals=row.home_has_goals, booked_before=row.home_booked_before,
+        at_risk=row.home_at_risk)
 
 
 def _client_home(request: AuthenticatedRequest) -> HttpResponse:
