@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import cast
+from uuid import UUID
 
 from django import forms
 from django.contrib import messages
@@ -41,7 +42,7 @@ from sessions.selectors import (
     appointments_for_clinician_between,
     appointments_upcoming_for_client,
 )
-from workspace.attention import needs_attention_for_clinician
+from workspace.attention import for_attention, needs_attention_for_clinician
 from workspace.services import attention_acknowledge
 
 
@@ -189,7 +190,8 @@ def _clinician_home(request: AuthenticatedRequest) -> HttpResponse:
     now = timezone.now()
     # The full list with scores and goals is the caseload page; here, the count and the people
     # the needs-attention rules speak of.
-    caseload = list(clients_for_clinician_brief(clinician=clinician))
+    caseload = list(for_attention(clients_for_clinician_brief(clinician=clinician),
+                                  clinician=clinician))
     schedule = _schedule(clinician, now=now)
     attention = needs_attention_for_clinician(clinician=clinician, now=now, clients=caseload)
     show_all = request.GET.get("attention") == "all"
@@ -246,11 +248,29 @@ def _schedule(clinician, *, now: datetime) -> list[ScheduleDay]:
     # timeline, a new client's screening (read-only), or nowhere.
     record_urls = client_record_urls(clinician=clinician,
                                      clients=[appointment.client for appointment in appointments])
+    # The schedule is most of the page's markup (a week of a full caseload is sixty
+    # appointments): what each shows is made here once, not by filters and tags in the loop.
+    # One reverse() for all the appointments' links; each clock time formatted once.
+    placeholder = str(UUID(int=0))
+    detail = reverse("booking:clinician_appointment", args=[placeholder])
+    clock: dict[tuple[int, int], str] = {}
+
+    def on_clock(value: datetime) -> str:
+        key = (value.hour, value.minute)
+        if key not in clock:
+            clock[key] = clock_format(value, "H:i")
+        return clock[key]
+
     for appointment in appointments:
         # What the schedule shows beside each appointment, read by the template.
         appointment.can_mark = (appointment.start <= now  # type: ignore[attr-defined]
                                 and appointment.status == AppointmentStatus.BOOKED)
         appointment.client_url = record_urls[appointment.client_id]  # type: ignore[attr-defined]
+        appointment.detail_url = detail.replace(  # type: ignore[attr-defined]
+            placeholder, str(appointment.public_id))
+        start, end = timezone.localtime(appointment.start), timezone.localtime(appointment.end)
+        appointment.start_iso = start.isoformat()  # type: ignore[attr-defined]
+        appointment.times = f"{on_clock(start)}–{on_clock(end)}"  # type: ignore[attr-defined]
         local_day = appointment.start.astimezone(zone).date()
         by_day.get(local_day, days[0]).appointments.append(appointment)
     return days
