@@ -10,7 +10,8 @@ stay on top until a clinician resolves them (rule 1).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import pickle
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property, partial
@@ -18,6 +19,7 @@ from typing import Any, cast
 from uuid import UUID
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import Concat, FirstValue, Lead, RowNumber
 from django.urls import reverse
@@ -33,7 +35,7 @@ from clients.models import (
     ServiceLines,
     User,
 )
-from clients.selectors import clients_for_clinician
+from clients.selectors import clients_for_clinician_brief
 from goals.models import (
     Goal,
     GoalStatus,
@@ -178,12 +180,62 @@ class ActiveGoal:
     last_period: date | None  # of the last check-in
 
 
-def _timeline_url(public_id: UUID) -> str:
+def _timeline_url(public_id: UUID | str) -> str:
     return reverse("caseload:timeline", args=[public_id])
 
 
 def _day(value: date | datetime) -> str:
     return date_format(value, "j M")
+
+
+class Caseload(Mapping[int, User]):
+    """The clinician's caseload for the list, by id, read as rows in one query
+    (``caseload_for_attention``): a User is made of a row only when it is asked for. A large
+    caseload is hundreds of clients and a dashboard names twenty or so of them."""
+
+    FIELDS = ("email", "full_name", "time_zone", "role", "public_id")
+
+    def __init__(self, rows: Iterable[tuple]):
+        self._rows = {row[0]: row for row in rows}
+        self._made: dict[int, User] = {}
+        wanted = {"id", *self.FIELDS}
+        # User.from_db takes the values in the model's field order.
+        self._names = [field.attname for field in User._meta.concrete_fields
+                       if field.attname in wanted]
+        self._at = {name: 1 + self.FIELDS.index(name) if name != "id" else 0
+                    for name in self._names}
+
+    def __getitem__(self, pk: int) -> User:
+        user = self._made.get(pk)
+        if user is None:
+            row = self._rows[pk]
+            user = User.from_db(DEFAULT_DB_ALIAS, self._names,
+                                [row[self._at[name]] for name in self._names])
+            self._made[pk] = user
+        return user
+
+    def __contains__(self, pk: object) -> bool:
+        return pk in self._rows
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def acknowledged(self) -> set[tuple[int, str, str]]:
+        return {(pk, *said.split("|", 1)) for pk, row in self._rows.items() for said in row[-2]}
+
+    def sees_therapy(self) -> bool | None:
+        """None for an empty caseload (nothing to say it)."""
+        return bool(next(iter(self._rows.values()))[-1]) if self._rows else None
+
+
+def caseload_for_attention(*, clinician: User) -> Caseload:
+    """The clinician's own active clients (clients.selectors), with what the list reads on
+    every view (``for_attention``), in one query."""
+    rows = for_attention(clients_for_clinician_brief(clinician=clinician), clinician=clinician)
+    return Caseload(rows.values_list("id", *Caseload.FIELDS, "acknowledged", "sees_therapy"))
 
 
 class _Scope:
@@ -196,16 +248,20 @@ class _Scope:
         self._given = clients
 
     @cached_property
-    def clients(self) -> dict[int, User]:
-        people = self._given if self._given is not None else for_attention(
-            clients_for_clinician(clinician=self.clinician), clinician=self.clinician)
-        return {person.pk: person for person in people}
+    def clients(self) -> Mapping[int, User]:
+        if self._given is None:
+            return caseload_for_attention(clinician=self.clinician)
+        if isinstance(self._given, Caseload):
+            return self._given
+        return {person.pk: person for person in self._given}
 
     @cached_property
     def therapy_seen(self) -> bool:
         """``sees_therapy`` asked now: read with the caseload (``for_attention``), or in one
         query. Part of the cache's key: a clinician who stops providing therapy never gets
         the items of therapy measures kept from before (the firewall)."""
+        if isinstance(self.clients, Caseload) and self.clients.sees_therapy() is not None:
+            return bool(self.clients.sees_therapy())
         first = next(iter(self.clients.values()), None)
         if first is not None and hasattr(first, "sees_therapy"):
             return bool(first.sees_therapy)
@@ -217,6 +273,8 @@ class _Scope:
     def acknowledged(self) -> set[tuple[int, str, str]]:
         """The clinician's acknowledgements of their caseload's items: read with the caseload
         (``for_attention``), or in one query if it was read without them."""
+        if isinstance(self.clients, Caseload):
+            return self.clients.acknowledged()
         people = list(self.clients.values())
         if all(hasattr(person, "acknowledged") for person in people):
             return {(person.pk, *said.split("|", 1)) for person in people
@@ -312,11 +370,11 @@ def _scores_worsened(scope: _Scope) -> Iterable[Item]:
             continue
         yield Item(client=client, rule=Rule.SCORE_WORSENED, when=at,
                    fingerprint=f"response:{pk}",
-                   describe=partial(_worsened_described, client.public_id, instrument,
+                   describe=partial(_worsened_described, str(client.public_id), instrument,
                                     cast(int, total), cast(int, before), at))
 
 
-def _worsened_described(public_id: UUID, instrument: str, total: int, before: int,
+def _worsened_described(public_id: str, instrument: str, total: int, before: int,
                         at: datetime) -> tuple[str, str]:
     return (reverse("screening:client_history", args=[public_id]),
             f"{SCORED_LABELS[instrument]} {total} on {_day(timezone.localtime(at))}, up "
@@ -342,12 +400,12 @@ def _outcomes(scope: _Scope) -> Iterable[Item]:
         else:
             continue
         yield Item(client=client, rule=rule, when=at, fingerprint=f"response:{pk}",
-                   describe=partial(_outcome_described, client.public_id, code,
+                   describe=partial(_outcome_described, str(client.public_id), code,
                                     outcome.change == DETERIORATED, outcome.latest,
                                     outcome.baseline, baseline_at))
 
 
-def _outcome_described(public_id: UUID, code: str, deteriorated: bool, latest: int,
+def _outcome_described(public_id: str, code: str, deteriorated: bool, latest: int,
                        baseline: int, baseline_at: datetime) -> tuple[str, str]:
     title = RULES_OF[code].title
     unit = "%" if code == "who5" else ""
@@ -373,11 +431,11 @@ def _wellbeing(scope: _Scope) -> Iterable[Item]:
         if client is None:
             continue
         yield Item(client=client, rule=Rule.WELLBEING, when=at, fingerprint=f"response:{pk}",
-                   describe=partial(_wellbeing_described, client.public_id, percent,
+                   describe=partial(_wellbeing_described, str(client.public_id), percent,
                                     "who5_drop" in flags, at))
 
 
-def _wellbeing_described(public_id: UUID, percent: int | None, dropped: bool,
+def _wellbeing_described(public_id: str, percent: int | None, dropped: bool,
                          at: datetime) -> tuple[str, str]:
     return (reverse("screening:client_history", args=[public_id]),
             f"WHO-5 {percent}% on {_day(timezone.localtime(at))}"
@@ -400,11 +458,11 @@ def _missed_check_ins(scope: _Scope) -> Iterable[Item]:
                    when=(datetime.combine(last, goal.check_in_time, tzinfo=client.zone)
                          if last else goal.created_at),
                    fingerprint=f"goal:{goal.pk}:check-in:{last or 'none'}",
-                   describe=partial(_missed_described, client.public_id, goal.title,
+                   describe=partial(_missed_described, str(client.public_id), goal.title,
                                     goal.last_period, missed))
 
 
-def _missed_described(public_id: UUID, title: str, last_period: date | None,
+def _missed_described(public_id: str, title: str, last_period: date | None,
                       missed: int) -> tuple[str, str]:
     since = f"since the one for {_day(last_period)}" if last_period else "and none yet"
     return (reverse("goals:clinician_goals", args=[public_id]),
@@ -420,11 +478,11 @@ def _goals_overdue(scope: _Scope) -> Iterable[Item]:
             continue
         yield Item(client=client, rule=Rule.GOAL_OVERDUE, when=goal.created_at,
                    fingerprint=f"goal:{goal.pk}:due:{goal.due_date.isoformat()}",
-                   describe=partial(_overdue_described, client.public_id, goal.title,
+                   describe=partial(_overdue_described, str(client.public_id), goal.title,
                                     goal.due_date))
 
 
-def _overdue_described(public_id: UUID, title: str, due_date: date) -> tuple[str, str]:
+def _overdue_described(public_id: str, title: str, due_date: date) -> tuple[str, str]:
     return (reverse("goals:clinician_goals", args=[public_id]),
             f"“{title}” was due on {_day(due_date)} and is still active.")
 
@@ -450,12 +508,12 @@ def _no_booking(scope: _Scope) -> Iterable[Item]:
             continue
         yield Item(client=client, rule=Rule.NO_BOOKING, when=recommendation.created_at,
                    fingerprint=f"recommendation:{recommendation.pk}",
-                   describe=partial(_no_booking_described, client.public_id,
+                   describe=partial(_no_booking_described, str(client.public_id),
                                     recommendation.get_effective_route_display(),
                                     days=(scope.now - recommendation.created_at).days))
 
 
-def _no_booking_described(public_id: UUID, route: str, *, days: int) -> tuple[str, str]:
+def _no_booking_described(public_id: str, route: str, *, days: int) -> tuple[str, str]:
     return (_timeline_url(public_id),
             f"Recommended {route.lower()} {days} days "
             "ago; nothing booked since.")
@@ -491,11 +549,12 @@ def _consent_unsigned(scope: _Scope) -> Iterable[Item]:
         document_pk, current_version, published_at = documents[kind]
         yield Item(client=client, rule=Rule.CONSENT, when=published_at,
                    fingerprint=f"document:{document_pk}",
-                   describe=partial(_consent_described, client.public_id, kind, current_version,
+                   describe=partial(_consent_described, str(client.public_id), kind,
+                                    current_version,
                                     signed=version))
 
 
-def _consent_described(public_id: UUID, kind: str, current_version: int, *,
+def _consent_described(public_id: str, kind: str, current_version: int, *,
                        signed: int) -> tuple[str, str]:
     return (_timeline_url(public_id),
             f"Has not signed version {current_version} of the "
@@ -541,10 +600,11 @@ KEPT_RULES: tuple[Callable[[_Scope], Iterable[Item]], ...] = (
 )
 RULES = LIVE_RULES + KEPT_RULES
 
-# What is kept of an item: (client id, rule, when, fingerprint, describe). ``describe`` is a
-# partial of one of this module's functions over plain values (ids, numbers, words, dates):
-# small to keep, and the words are made only for the items a page shows.
-Kept = tuple[int, str, datetime, str, Callable[[], tuple[str, str]]]
+# What is kept of an item: (client id, rule, fingerprint, the rest pickled). The rest is when
+# and ``describe``, a partial of one of this module's functions over plain values (ids as
+# text, numbers, words, dates): a view unpickles it only for the items it shows, not for the
+# hundreds of a large caseload's list.
+Kept = tuple[int, str, str, bytes]
 
 
 def for_attention(clients: QuerySet[User], *, clinician: User) -> QuerySet[User]:
@@ -561,15 +621,23 @@ def for_attention(clients: QuerySet[User], *, clinician: User) -> QuerySet[User]
 
 
 def _kept(scope: _Scope) -> list[Kept]:
-    """The kept rules' items with their words, newest first within a rule."""
+    """The kept rules' items, most urgent first and newest first within a rule."""
     items = [item for rule in KEPT_RULES for item in rule(scope)]
     # One answer, one item: a deterioration the "worsened" or well-being rule already reports
     # (the same latest response, the previous answer being the baseline) is not listed twice.
     said = {(item.client.pk, item.fingerprint) for item in items
             if item.rule in (Rule.SCORE_WORSENED, Rule.WELLBEING)}
-    return [(item.client.pk, item.rule, item.when, item.fingerprint, item.describe)
-            for item in items if item.rule != Rule.DETERIORATION
-            or (item.client.pk, item.fingerprint) not in said]
+    items = [item for item in items if item.rule != Rule.DETERIORATION
+             or (item.client.pk, item.fingerprint) not in said]
+    _sort(items)
+    return [(item.client.pk, item.rule, item.fingerprint,
+             pickle.dumps((item.when, item.describe), pickle.HIGHEST_PROTOCOL))
+            for item in items]
+
+
+def _sort(items: list[Item]) -> None:
+    items.sort(key=lambda item: -item.when.timestamp())
+    items.sort(key=lambda item: item.urgency)
 
 
 def _kept_cached(scope: _Scope) -> list[Kept]:
@@ -587,10 +655,19 @@ def _kept_cached(scope: _Scope) -> list[Kept]:
     return kept
 
 
-def needs_attention_for_clinician(*, clinician: User, now: datetime | None = None,
-                                  clients: Iterable[User] | None = None) -> list[Item]:
-    """Everything on the clinician's list, most urgent first (open risk flags on top, always),
-    newest first within a rule; acknowledged items with an unchanged fingerprint left out.
+@dataclass(frozen=True)
+class Attention:
+    items: list[Item]  # the most urgent first: all of them, or the first ``limit``
+    count: int  # all of them
+    flags: int  # open risk flags among them
+
+
+def attention_for_clinician(*, clinician: User, now: datetime | None = None,
+                            clients: Iterable[User] | None = None,
+                            limit: int | None = None) -> Attention:
+    """The clinician's list, most urgent first (open risk flags on top, always), newest first
+    within a rule; acknowledged items with an unchanged fingerprint left out. With ``limit``,
+    only the first ones are made (the count is of all).
 
     Open risk flags and crisis words are read on every call (two queries); the other rules'
     items come from the cache (workspace.attention_cache) and on a miss are computed, in a
@@ -601,15 +678,29 @@ def needs_attention_for_clinician(*, clinician: User, now: datetime | None = Non
     it as ``clients``, or it is read here (one query).
     """
     scope = _Scope(clinician=clinician, now=now or timezone.now(), clients=clients)
-    items = [item for rule in LIVE_RULES for item in rule(scope)]
-    for client_id, rule, when, fingerprint, describe in _kept_cached(scope):
-        client = scope.clients.get(client_id)
-        if client is not None:
-            items.append(Item(client=client, rule=rule, when=when, fingerprint=fingerprint,
-                              describe=describe))
     acknowledged = scope.acknowledged
-    items = [item for item in items if not item.can_acknowledge
+    # Every live rule is more urgent than every kept one: the live items lead, in order.
+    items = [item for rule in LIVE_RULES for item in rule(scope)
+             if not item.can_acknowledge
              or (item.client.pk, item.rule, item.fingerprint) not in acknowledged]
-    items.sort(key=lambda item: -item.when.timestamp())
-    items.sort(key=lambda item: item.urgency)
-    return items
+    _sort(items)
+    flags = sum(1 for item in items if not item.can_acknowledge)
+    # Every kept item can be acknowledged.
+    kept = [row for row in _kept_cached(scope)
+            if row[0] in scope.clients and row[:3] not in acknowledged]
+    count = len(items) + len(kept)
+    if limit is not None:
+        del items[limit:]
+        kept = kept[:max(0, limit - len(items))]
+    for client_id, rule, fingerprint, rest in kept:
+        # Written by _kept into our own cache, which pickles every value alike.
+        when, describe = pickle.loads(rest)  # noqa: S301
+        items.append(Item(client=scope.clients[client_id], rule=rule, when=when,
+                          fingerprint=fingerprint, describe=describe))
+    return Attention(items=items, count=count, flags=flags)
+
+
+def needs_attention_for_clinician(*, clinician: User, now: datetime | None = None,
+                                  clients: Iterable[User] | None = None) -> list[Item]:
+    """All of the clinician's list (``attention_for_clinician``)."""
+    return attention_for_clinician(clinician=clinician, now=now, clients=clients).items

@@ -43,7 +43,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 KEEP_SECONDS = 300  # the period of the time-driven rules; also how long an entry lives
-VERSION = 2  # of what an entry holds: a change of its shape makes the old entries misses
+VERSION = 4  # of what an entry holds: a change of its shape makes the old entries misses
 
 
 def _client_key(client_id: int) -> str:
