@@ -242,7 +242,8 @@ class _Scope:
     """The clinician's caseload and the moment the list is for; shared reads are cached so
     two rules over the same rows pay for them once."""
 
-    def __init__(self, *, clinician: User, now: datetime, clients: Iterable[User] | None):
+    def __init__(self, *, clinician: User, now: datetime,
+                 clients: Caseload | Iterable[User] | None):
         self.clinician = clinician
         self.now = now
         self._given = clients
@@ -278,7 +279,7 @@ class _Scope:
         people = list(self.clients.values())
         if all(hasattr(person, "acknowledged") for person in people):
             return {(person.pk, *said.split("|", 1)) for person in people
-                    for said in person.acknowledged}
+                    for said in cast(Any, person).acknowledged}
         return set(AttentionAcknowledgement.objects.filter(clinician=self.clinician)
                    .values_list("client_id", "rule", "fingerprint"))
 
@@ -663,7 +664,7 @@ class Attention:
 
 
 def attention_for_clinician(*, clinician: User, now: datetime | None = None,
-                            clients: Iterable[User] | None = None,
+                            clients: Caseload | Iterable[User] | None = None,
                             limit: int | None = None) -> Attention:
     """The clinician's list, most urgent first (open risk flags on top, always), newest first
     within a rule; acknowledged items with an unchanged fingerprint left out. With ``limit``,
@@ -701,6 +702,7 @@ def attention_for_clinician(*, clinician: User, now: datetime | None = None,
 
 
 def needs_attention_for_clinician(*, clinician: User, now: datetime | None = None,
-                                  clients: Iterable[User] | None = None) -> list[Item]:
+                                  clients: Caseload | Iterable[User] | None = None
+                                  ) -> list[Item]:
     """All of the clinician's list (``attention_for_clinician``)."""
     return attention_for_clinician(clinician=clinician, now=now, clients=clients).items

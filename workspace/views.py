@@ -10,6 +10,7 @@ from uuid import UUID
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -262,10 +263,11 @@ def _schedule(clinician, *, now: datetime) -> list[ScheduleDay]:
     by_day = {day.day: day for day in days}
     appointments = list(appointments_for_clinician_between(
         clinician=clinician, start=start, end=end).filter(status__in=ACTIVE_STATUSES)
-        .select_related("client__client_profile")
-        .only("public_id", "client_id", "service_type_id", "start", "end", "status",
-              "service_type__name", "client__full_name", "client__public_id", "client__role",
-              "client__email", "client__time_zone", "client__client_profile__clinician_id"))
+        .select_related(None).select_related("client__client_profile")
+        .annotate(service_name=F("service_type__name"))
+        .only("public_id", "client_id", "start", "end", "status", "client__full_name",
+              "client__public_id", "client__role", "client__email", "client__time_zone",
+              "client__client_profile__clinician_id"))
     # "Open client" leads where the clinician may go (clients.access): their own client's
     # timeline, a new client's screening (read-only), or nowhere.
     record_urls = client_record_urls(clinician=clinician,
@@ -276,6 +278,7 @@ def _schedule(clinician, *, now: datetime) -> list[ScheduleDay]:
     placeholder = str(UUID(int=0))
     detail = reverse("booking:clinician_appointment", args=[placeholder])
     clock: dict[tuple[int, int], str] = {}
+    statuses = dict(AppointmentStatus.choices)
 
     def on_clock(value: datetime) -> str:
         key = (value.hour, value.minute)
@@ -292,7 +295,7 @@ def _schedule(clinician, *, now: datetime) -> list[ScheduleDay]:
             "start_iso": start.isoformat(), "times": f"{on_clock(start)}–{on_clock(end)}",
             "url": detail.replace(placeholder, str(appointment.public_id)),
             "client_name": appointment.client.full_name,
-            "what": f"{appointment.service_type.name} · {appointment.get_status_display()}",
+            "what": f"{appointment.service_name} · {statuses[appointment.status]}",
             "client_url": record_urls[appointment.client_id],
             "can_mark": appointment.start <= now and appointment.status == AppointmentStatus.BOOKED,
         })
