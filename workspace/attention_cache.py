@@ -134,14 +134,18 @@ def connect() -> None:
     """Called by WorkspaceConfig.ready: the signals of the apps below, received here."""
     from django.apps import apps
 
+    # A check-in and an appointment's history are deleted only with their goal or appointment,
+    # whose own signal says it: saves only (a cascade would look each one's parent up).
+    for label, receiver in [("goals.CheckIn", _of_check_in),
+                            ("booking.AppointmentChange", _of_appointment_change)]:
+        post_save.connect(receiver, sender=apps.get_model(label), weak=False,
+                          dispatch_uid=f"attention-cache-{label}")
     receivers = [
         ("screening.ScreeningResponse", _of_client("client_id")),
         ("screening.RouteRecommendation", _of_client("client_id")),
         ("goals.Goal", _of_client("client_id")),
         ("goals.ReminderPreference", _of_client("client_id")),
-        ("goals.CheckIn", _of_check_in),
         ("booking.Appointment", _of_client("client_id")),
-        ("booking.AppointmentChange", _of_appointment_change),
         ("clients.ConsentSignature", _of_client("client_id")),
         ("clients.ClientProfile", _of_client("user_id")),
         ("clients.User", _of_user),
