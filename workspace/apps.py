@@ -9,6 +9,7 @@ class WorkspaceConfig(AppConfig):
     verbose_name = "Workspace"
 
     def ready(self) -> None:
-        from workspace import outbox_causes
+        from workspace import attention_cache, outbox_causes
 
         outbox_causes.register()
+        attention_cache.connect()

@@ -10,14 +10,18 @@ stay on top until a clinician resolves them (rule 1).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import pickle
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property, partial
 from typing import Any, cast
+from uuid import UUID
 
-from django.db.models import Exists, F, Max, OuterRef, Q, Window
-from django.db.models.functions import FirstValue, Lead, RowNumber
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value, Window
+from django.db.models.functions import Concat, FirstValue, Lead, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -26,11 +30,12 @@ from clients.access import clients_assigned_q
 from clients.models import (
     ClinicianProfile,
     ConsentDocument,
+    ConsentKind,
     ConsentSignature,
     ServiceLines,
     User,
 )
-from clients.selectors import clients_for_clinician, consent_documents_current
+from clients.selectors import clients_for_clinician_brief
 from goals.models import (
     Goal,
     GoalStatus,
@@ -43,8 +48,13 @@ from messaging.selectors import crisis_messages_for_clinician
 from screening.models import RiskFlag, RouteRecommendation, ScreeningResponse
 from screening.outcomes import DETERIORATED, IMPROVED, OUTCOME_INSTRUMENTS, outcome_for
 from screening.outcomes import RULES as RULES_OF
-from screening.selectors import open_risk_flags_for_clinician, who5_reviews_for_clinician
+from screening.selectors import (
+    WHO5_REVIEW_DAYS,
+    WHO5_REVIEW_FLAGS,
+    open_risk_flags_for_clinician,
+)
 from sessions.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
+from workspace import attention_cache
 from workspace.models import AttentionAcknowledgement
 
 
@@ -149,7 +159,7 @@ class Item:
     def timeline_url(self) -> str:
         """The client's whole picture, beside ``url`` (the page about this one reason); "" for
         a client who is not the clinician's own."""
-        return _timeline_url(self.client) if self.assigned else ""
+        return _timeline_url(self.client.public_id) if self.assigned else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,28 +180,133 @@ class ActiveGoal:
     last_period: date | None  # of the last check-in
 
 
-def _timeline_url(client: User) -> str:
-    return reverse("caseload:timeline", args=[client.public_id])
+def _timeline_url(public_id: UUID | str) -> str:
+    return reverse("caseload:timeline", args=[public_id])
 
 
 def _day(value: date | datetime) -> str:
     return date_format(value, "j M")
 
 
+class Caseload(Mapping[int, User]):
+    """The clinician's caseload for the list, by id, read as rows in one query
+    (``caseload_for_attention``): a User is made of a row only when it is asked for. A large
+    caseload is hundreds of clients and a dashboard names twenty or so of them."""
+
+    FIELDS = ("email", "full_name", "time_zone", "role", "public_id")
+
+    def __init__(self, rows: Iterable[tuple]):
+        self._rows = {row[0]: row for row in rows}
+        self._made: dict[int, User] = {}
+        wanted = {"id", *self.FIELDS}
+        # User.from_db takes the values in the model's field order.
+        self._names = [field.attname for field in User._meta.concrete_fields
+                       if field.attname in wanted]
+        self._at = {name: 1 + self.FIELDS.index(name) if name != "id" else 0
+                    for name in self._names}
+
+    def __getitem__(self, pk: int) -> User:
+        user = self._made.get(pk)
+        if user is None:
+            row = self._rows[pk]
+            user = User.from_db(DEFAULT_DB_ALIAS, self._names,
+                                [row[self._at[name]] for name in self._names])
+            self._made[pk] = user
+        return user
+
+    def __contains__(self, pk: object) -> bool:
+        return pk in self._rows
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def acknowledged(self) -> set[tuple[int, str, str]]:
+        return {(pk, *said.split("|", 1)) for pk, row in self._rows.items() for said in row[-2]}
+
+    def sees_therapy(self) -> bool | None:
+        """None for an empty caseload (nothing to say it)."""
+        return bool(next(iter(self._rows.values()))[-1]) if self._rows else None
+
+
+def caseload_for_attention(*, clinician: User) -> Caseload:
+    """The clinician's own active clients (clients.selectors), with what the list reads on
+    every view (``for_attention``), in one query."""
+    rows = for_attention(clients_for_clinician_brief(clinician=clinician), clinician=clinician)
+    return Caseload(rows.values_list("id", *Caseload.FIELDS, "acknowledged", "sees_therapy"))
+
+
 class _Scope:
     """The clinician's caseload and the moment the list is for; shared reads are cached so
     two rules over the same rows pay for them once."""
 
-    def __init__(self, *, clinician: User, now: datetime, clients: Iterable[User] | None):
+    def __init__(self, *, clinician: User, now: datetime,
+                 clients: Caseload | Iterable[User] | None):
         self.clinician = clinician
         self.now = now
         self._given = clients
 
     @cached_property
-    def clients(self) -> dict[int, User]:
-        people = self._given if self._given is not None else clients_for_clinician(
-            clinician=self.clinician)
-        return {person.pk: person for person in people}
+    def clients(self) -> Mapping[int, User]:
+        if self._given is None:
+            return caseload_for_attention(clinician=self.clinician)
+        if isinstance(self._given, Caseload):
+            return self._given
+        return {person.pk: person for person in self._given}
+
+    @cached_property
+    def therapy_seen(self) -> bool:
+        """``sees_therapy`` asked now: read with the caseload (``for_attention``), or in one
+        query. Part of the cache's key: a clinician who stops providing therapy never gets
+        the items of therapy measures kept from before (the firewall)."""
+        if isinstance(self.clients, Caseload) and self.clients.sees_therapy() is not None:
+            return bool(self.clients.sees_therapy())
+        first = next(iter(self.clients.values()), None)
+        if first is not None and hasattr(first, "sees_therapy"):
+            return bool(first.sees_therapy)
+        return ClinicianProfile.objects.filter(
+            user=self.clinician,
+            service_lines__in=[ServiceLines.THERAPY, ServiceLines.BOTH]).exists()
+
+    @cached_property
+    def acknowledged(self) -> set[tuple[int, str, str]]:
+        """The clinician's acknowledgements of their caseload's items: read with the caseload
+        (``for_attention``), or in one query if it was read without them."""
+        if isinstance(self.clients, Caseload):
+            return self.clients.acknowledged()
+        people = list(self.clients.values())
+        if all(hasattr(person, "acknowledged") for person in people):
+            return {(person.pk, *said.split("|", 1)) for person in people
+                    for said in cast(Any, person).acknowledged}
+        return set(AttentionAcknowledgement.objects.filter(clinician=self.clinician)
+                   .values_list("client_id", "rule", "fingerprint"))
+
+    @cached_property
+    def responses(self) -> list[tuple]:
+        """Each of the caseload's measures: the newest answer with the total of the one before
+        it and the client's baseline (their first answer) beside it, in one query (window
+        functions). Behind the firewall (coaching only) WHO-5 only. Read by the worsened,
+        outcome and well-being rules."""
+        partition = [F("client_id"), F("instrument")]
+        newest_first: dict[str, Any] = {"partition_by": partition,
+                                        "order_by": [F("submitted_at").desc(), F("pk").desc()]}
+        oldest_first: dict[str, Any] = {"partition_by": partition,
+                                        "order_by": [F("submitted_at").asc(), F("pk").asc()]}
+        therapy = sorted({*SCORED_LABELS, *OUTCOME_INSTRUMENTS} - {"who5"})
+        return list(ScreeningResponse.objects
+                    .filter(self.mine(), Q(instrument="who5")
+                            | (Q(instrument__in=therapy) & self.sees_therapy),
+                            total__isnull=False)
+                    .annotate(newest=Window(RowNumber(), **newest_first),
+                              before=Window(Lead("total"), **newest_first),
+                              baseline=Window(FirstValue("total"), **oldest_first),
+                              baseline_at=Window(FirstValue("submitted_at"), **oldest_first))
+                    .filter(newest=1)
+                    .values_list("client_id", "instrument", "pk", "total", "submitted_at",
+                                 "before", "baseline", "baseline_at", "flags",
+                                 "subscores__percent"))
 
     def mine(self, prefix: str = "client") -> Q:
         """The rows of the clinician's active assigned clients (as a join, not an id list)."""
@@ -245,63 +360,35 @@ def _flag_described(flag: RiskFlag) -> tuple[str, str]:
 
 
 def _scores_worsened(scope: _Scope) -> Iterable[Item]:
-    """Each client's newest PHQ-9 and GAD-7 beside the one before it, compared in the database
-    (window functions), so only the worsened pairs come back. Behind the firewall (coaching
-    only) there are none: the clinician does not see these measures."""
-    newest_first: dict[str, Any] = {"partition_by": [F("client_id"), F("instrument")],
-                    "order_by": [F("submitted_at").desc(), F("pk").desc()]}
-    rows = (ScreeningResponse.objects
-            .filter(scope.mine(), scope.sees_therapy, instrument__in=list(SCORED_LABELS),
-                    total__isnull=False)
-            .annotate(newest=Window(RowNumber(), **newest_first),
-                      before=Window(Lead("total"), **newest_first))
-            .filter(newest=1, total__gte=F("before") + WORSENED_BY)
-            .values_list("client_id", "instrument", "pk", "total", "before", "submitted_at"))
-    # Both totals are set: the filter compares them.
-    for client_id, instrument, pk, total, before, at in rows:
+    """Each client's newest PHQ-9 and GAD-7 beside the one before it (``scope.responses``).
+    Behind the firewall (coaching only) there are none: the clinician does not see these
+    measures."""
+    for client_id, instrument, pk, total, at, before, *_ in scope.responses:
+        if instrument not in SCORED_LABELS or before is None or total < before + WORSENED_BY:
+            continue
         client = scope.clients.get(client_id)
         if client is None:
             continue
         yield Item(client=client, rule=Rule.SCORE_WORSENED, when=at,
                    fingerprint=f"response:{pk}",
-                   describe=partial(_worsened_described, client, instrument,
+                   describe=partial(_worsened_described, str(client.public_id), instrument,
                                     cast(int, total), cast(int, before), at))
 
 
-def _worsened_described(client: User, instrument: str, total: int, before: int,
+def _worsened_described(public_id: str, instrument: str, total: int, before: int,
                         at: datetime) -> tuple[str, str]:
-    return (reverse("screening:client_history", args=[client.public_id]),
+    return (reverse("screening:client_history", args=[public_id]),
             f"{SCORED_LABELS[instrument]} {total} on {_day(timezone.localtime(at))}, up "
             f"{total - before} from {before} the time before.")
-
-
-def _outcome_rows(scope: _Scope) -> list[tuple]:
-    """Each of the caseload's measures, newest answer with the client's baseline (their first
-    answer) beside it, in one query (window functions); behind the firewall WHO-5 only."""
-    partition = [F("client_id"), F("instrument")]
-    oldest_first: dict[str, Any] = {"partition_by": partition, "order_by": [F("submitted_at").asc(),
-                                                            F("pk").asc()]}
-    therapy = [code for code in OUTCOME_INSTRUMENTS if code != "who5"]
-    return list(ScreeningResponse.objects
-                .filter(scope.mine(), Q(instrument="who5")
-                        | (Q(instrument__in=therapy) & scope.sees_therapy),
-                        total__isnull=False)
-                .annotate(newest=Window(RowNumber(), partition_by=partition,
-                                        order_by=[F("submitted_at").desc(), F("pk").desc()]),
-                          baseline=Window(FirstValue("total"), **oldest_first),
-                          baseline_at=Window(FirstValue("submitted_at"), **oldest_first))
-                .filter(newest=1)
-                .values_list("client_id", "instrument", "pk", "total", "submitted_at",
-                             "baseline", "baseline_at"))
 
 
 def _outcomes(scope: _Scope) -> Iterable[Item]:
     """Reliable deterioration since baseline, and "not on track": at caseness at baseline
     eight weeks or more ago, still at caseness, no reliable improvement (screening.outcomes,
     the published thresholds)."""
-    for client_id, code, pk, total, at, baseline, baseline_at in _outcome_rows(scope):
+    for client_id, code, pk, total, at, _, baseline, baseline_at, *_ in scope.responses:
         client = scope.clients.get(client_id)
-        if client is None or at == baseline_at:
+        if client is None or code not in RULES_OF or at == baseline_at:
             continue
         scale = 4 if code == "who5" else 1
         outcome = outcome_for(instrument=code, baseline=baseline * scale, latest=total * scale)
@@ -314,36 +401,45 @@ def _outcomes(scope: _Scope) -> Iterable[Item]:
         else:
             continue
         yield Item(client=client, rule=rule, when=at, fingerprint=f"response:{pk}",
-                   describe=partial(_outcome_described, client, outcome, baseline_at))
+                   describe=partial(_outcome_described, str(client.public_id), code,
+                                    outcome.change == DETERIORATED, outcome.latest,
+                                    outcome.baseline, baseline_at))
 
 
-def _outcome_described(client: User, outcome, baseline_at: datetime) -> tuple[str, str]:
-    title = RULES_OF[outcome.instrument].title
-    unit = "%" if outcome.instrument == "who5" else ""
+def _outcome_described(public_id: str, code: str, deteriorated: bool, latest: int,
+                       baseline: int, baseline_at: datetime) -> tuple[str, str]:
+    title = RULES_OF[code].title
+    unit = "%" if code == "who5" else ""
     since = _day(timezone.localtime(baseline_at))
-    if outcome.change == DETERIORATED:
-        text = (f"{title} {outcome.latest}{unit}, a reliable change for the worse from "
-                f"{outcome.baseline}{unit} at baseline ({since}).")
+    if deteriorated:
+        text = (f"{title} {latest}{unit}, a reliable change for the worse from "
+                f"{baseline}{unit} at baseline ({since}).")
     else:
-        text = (f"{title} {outcome.latest}{unit}, still at caseness with no reliable "
-                f"improvement since {outcome.baseline}{unit} at baseline ({since}).")
-    return reverse("screening:client_outcomes", args=[client.public_id]), text
+        text = (f"{title} {latest}{unit}, still at caseness with no reliable "
+                f"improvement since {baseline}{unit} at baseline ({since}).")
+    return reverse("screening:client_outcomes", args=[public_id]), text
 
 
 def _wellbeing(scope: _Scope) -> Iterable[Item]:
-    for response in who5_reviews_for_clinician(clinician=scope.clinician, now=scope.now):
-        client = scope.clients.get(response.client_id)
+    """The latest WHO-5, when it is of the last 30 days and low (50% or less) or 10 points or
+    more below the one before (screening.selectors.who5_reviews_for_clinician's rule, read from
+    ``scope.responses``): coaching clients who are struggling are noticed."""
+    since = scope.now - timedelta(days=WHO5_REVIEW_DAYS)
+    for client_id, code, pk, _, at, _, _, _, flags, percent in scope.responses:
+        if code != "who5" or at < since or not set(flags or ()) & set(WHO5_REVIEW_FLAGS):
+            continue
+        client = scope.clients.get(client_id)
         if client is None:
             continue
-        yield Item(client=client, rule=Rule.WELLBEING, when=response.submitted_at,
-                   fingerprint=f"response:{response.pk}",
-                   describe=partial(_wellbeing_described, client, response))
+        yield Item(client=client, rule=Rule.WELLBEING, when=at, fingerprint=f"response:{pk}",
+                   describe=partial(_wellbeing_described, str(client.public_id), percent,
+                                    "who5_drop" in flags, at))
 
 
-def _wellbeing_described(client: User, response: ScreeningResponse) -> tuple[str, str]:
-    dropped = "who5_drop" in response.flags
-    return (reverse("screening:client_history", args=[client.public_id]),
-            f"WHO-5 {response.percent}% on {_day(timezone.localtime(response.submitted_at))}"
+def _wellbeing_described(public_id: str, percent: int | None, dropped: bool,
+                         at: datetime) -> tuple[str, str]:
+    return (reverse("screening:client_history", args=[public_id]),
+            f"WHO-5 {percent}% on {_day(timezone.localtime(at))}"
             + (", 10 points or more below the one before." if dropped else ", 50% or less."))
 
 
@@ -363,13 +459,15 @@ def _missed_check_ins(scope: _Scope) -> Iterable[Item]:
                    when=(datetime.combine(last, goal.check_in_time, tzinfo=client.zone)
                          if last else goal.created_at),
                    fingerprint=f"goal:{goal.pk}:check-in:{last or 'none'}",
-                   describe=partial(_missed_described, goal, missed))
+                   describe=partial(_missed_described, str(client.public_id), goal.title,
+                                    goal.last_period, missed))
 
 
-def _missed_described(goal: ActiveGoal, missed: int) -> tuple[str, str]:
-    since = f"since the one for {_day(goal.last_period)}" if goal.last_period else "and none yet"
-    return (reverse("goals:clinician_goals", args=[goal.client.public_id]),
-            f"{missed} check-ins in a row missed for “{goal.title}”, {since}.")
+def _missed_described(public_id: str, title: str, last_period: date | None,
+                      missed: int) -> tuple[str, str]:
+    since = f"since the one for {_day(last_period)}" if last_period else "and none yet"
+    return (reverse("goals:clinician_goals", args=[public_id]),
+            f"{missed} check-ins in a row missed for “{title}”, {since}.")
 
 
 def _goals_overdue(scope: _Scope) -> Iterable[Item]:
@@ -381,12 +479,13 @@ def _goals_overdue(scope: _Scope) -> Iterable[Item]:
             continue
         yield Item(client=client, rule=Rule.GOAL_OVERDUE, when=goal.created_at,
                    fingerprint=f"goal:{goal.pk}:due:{goal.due_date.isoformat()}",
-                   describe=partial(_overdue_described, goal))
+                   describe=partial(_overdue_described, str(client.public_id), goal.title,
+                                    goal.due_date))
 
 
-def _overdue_described(goal: ActiveGoal) -> tuple[str, str]:
-    return (reverse("goals:clinician_goals", args=[goal.client.public_id]),
-            f"“{goal.title}” was due on {_day(cast(date, goal.due_date))} and is still active.")
+def _overdue_described(public_id: str, title: str, due_date: date) -> tuple[str, str]:
+    return (reverse("goals:clinician_goals", args=[public_id]),
+            f"“{title}” was due on {_day(due_date)} and is still active.")
 
 
 def _no_booking(scope: _Scope) -> Iterable[Item]:
@@ -410,28 +509,37 @@ def _no_booking(scope: _Scope) -> Iterable[Item]:
             continue
         yield Item(client=client, rule=Rule.NO_BOOKING, when=recommendation.created_at,
                    fingerprint=f"recommendation:{recommendation.pk}",
-                   describe=partial(_no_booking_described, client, recommendation,
+                   describe=partial(_no_booking_described, str(client.public_id),
+                                    recommendation.get_effective_route_display(),
                                     days=(scope.now - recommendation.created_at).days))
 
 
-def _no_booking_described(client: User, recommendation: RouteRecommendation, *,
-                          days: int) -> tuple[str, str]:
-    return (_timeline_url(client),
-            f"Recommended {recommendation.get_effective_route_display().lower()} {days} days "
+def _no_booking_described(public_id: str, route: str, *, days: int) -> tuple[str, str]:
+    return (_timeline_url(public_id),
+            f"Recommended {route.lower()} {days} days "
             "ago; nothing booked since.")
 
 
 def _consent_unsigned(scope: _Scope) -> Iterable[Item]:
-    """A client signed an earlier version of a document and not the current one."""
-    current = consent_documents_current()
-    if not current:
-        return
-    signed = (ConsentSignature.objects.filter(scope.mine(), document__kind__in=list(current))
-              .values_list("client_id", "document_id", "document__kind", "document__version"))
+    """A client signed an earlier version of a document and not the current one (the newest
+    published version of its kind: clients.selectors.consent_documents_current). One query:
+    the caseload's signatures, each with its kind's current document beside it."""
+    current = (ConsentDocument.objects
+               .filter(kind=OuterRef("document__kind"), published_at__isnull=False)
+               .order_by("-version"))
+    signed = (ConsentSignature.objects.filter(scope.mine())
+              .annotate(current_pk=Subquery(current.values("pk")[:1]),
+                        current_version=Subquery(current.values("version")[:1]),
+                        current_at=Subquery(current.values("published_at")[:1]))
+              .filter(current_pk__isnull=False)
+              .values_list("client_id", "document_id", "document__kind", "document__version",
+                           "current_pk", "current_version", "current_at"))
     has_current: set[tuple[int, str]] = set()
     older: dict[tuple[int, str], int] = {}
-    for client_id, document_id, kind, version in signed:
-        if document_id == current[kind].pk:
+    documents: dict[str, tuple[int, int, datetime]] = {}
+    for client_id, document_id, kind, version, current_pk, current_version, at in signed:
+        documents[kind] = (current_pk, current_version, at)
+        if document_id == current_pk:
             has_current.add((client_id, kind))
         else:
             older[(client_id, kind)] = max(version, older.get((client_id, kind), 0))
@@ -439,18 +547,19 @@ def _consent_unsigned(scope: _Scope) -> Iterable[Item]:
         client = scope.clients.get(client_id)
         if client is None or (client_id, kind) in has_current:
             continue
-        document = current[kind]
-        # A current document is a published one: published_at is set.
-        yield Item(client=client, rule=Rule.CONSENT, when=cast(datetime, document.published_at),
-                   fingerprint=f"document:{document.pk}",
-                   describe=partial(_consent_described, client, document, signed=version))
+        document_pk, current_version, published_at = documents[kind]
+        yield Item(client=client, rule=Rule.CONSENT, when=published_at,
+                   fingerprint=f"document:{document_pk}",
+                   describe=partial(_consent_described, str(client.public_id), kind,
+                                    current_version,
+                                    signed=version))
 
 
-def _consent_described(client: User, document: ConsentDocument, *,
+def _consent_described(public_id: str, kind: str, current_version: int, *,
                        signed: int) -> tuple[str, str]:
-    return (_timeline_url(client),
-            f"Has not signed version {document.version} of the "
-            f"{document.get_kind_display().lower()} (signed version {signed}).")
+    return (_timeline_url(public_id),
+            f"Has not signed version {current_version} of the "
+            f"{ConsentKind(kind).label.lower()} (signed version {signed}).")
 
 
 def _crisis_messages(scope: _Scope) -> Iterable[Item]:
@@ -483,35 +592,117 @@ def _crisis_described(client: User, line: str, at: datetime) -> tuple[str, str]:
             "safety if it is needed.")
 
 
-RULES: tuple[Callable[[_Scope], Iterable[Item]], ...] = (
-    _risk_flags, _crisis_messages, _scores_worsened, _outcomes, _wellbeing, _missed_check_ins,
-    _no_booking, _goals_overdue, _consent_unsigned,
+# Computed on every view: safety first (rule 1), never from the cache.
+LIVE_RULES: tuple[Callable[[_Scope], Iterable[Item]], ...] = (_risk_flags, _crisis_messages)
+# Kept between views (workspace.attention_cache) until a write they read or the clock moves.
+KEPT_RULES: tuple[Callable[[_Scope], Iterable[Item]], ...] = (
+    _scores_worsened, _outcomes, _wellbeing, _missed_check_ins, _no_booking, _goals_overdue,
+    _consent_unsigned,
 )
+RULES = LIVE_RULES + KEPT_RULES
+
+# What is kept of an item: (client id, rule, fingerprint, the rest pickled). The rest is when
+# and ``describe``, a partial of one of this module's functions over plain values (ids as
+# text, numbers, words, dates): a view unpickles it only for the items it shows, not for the
+# hundreds of a large caseload's list.
+Kept = tuple[int, str, str, bytes]
 
 
-def needs_attention_for_clinician(*, clinician: User, now: datetime | None = None,
-                                  clients: Iterable[User] | None = None) -> list[Item]:
-    """Everything on the clinician's list, most urgent first (open risk flags on top, always),
-    newest first within a rule; acknowledged items with an unchanged fingerprint left out.
+def for_attention(clients: QuerySet[User], *, clinician: User) -> QuerySet[User]:
+    """The caseload with what the list reads on every view, in the same query: each client's
+    acknowledgements by this clinician ("rule|fingerprint", an array subquery per client on the
+    acknowledgements' index) and whether the clinician provides therapy (the same on every
+    row: the database asks it once)."""
+    said = (AttentionAcknowledgement.objects
+            .filter(clinician=clinician, client=OuterRef("pk"))
+            .values_list(Concat("rule", Value("|"), "fingerprint")))
+    return clients.annotate(acknowledged=ArraySubquery(said), sees_therapy=Exists(
+        ClinicianProfile.objects.filter(
+            user=clinician, service_lines__in=[ServiceLines.THERAPY, ServiceLines.BOTH])))
 
-    Eleven queries whatever the caseload: clients (none if ``clients``, the caseload already
-    read, is given), risk flags, crisis words in messages, worsened PHQ-9/GAD-7 totals, each
-    measure's latest answer beside its baseline (reliable deterioration, not on track), WHO-5
-    reviews, goals with their last check-in, recommendations, current consent documents,
-    signatures, acknowledgements.
-    """
-    scope = _Scope(clinician=clinician, now=now or timezone.now(), clients=clients)
-    items = [item for rule in RULES for item in rule(scope)]
+
+def _kept(scope: _Scope) -> list[Kept]:
+    """The kept rules' items, most urgent first and newest first within a rule."""
+    items = [item for rule in KEPT_RULES for item in rule(scope)]
     # One answer, one item: a deterioration the "worsened" or well-being rule already reports
     # (the same latest response, the previous answer being the baseline) is not listed twice.
     said = {(item.client.pk, item.fingerprint) for item in items
             if item.rule in (Rule.SCORE_WORSENED, Rule.WELLBEING)}
     items = [item for item in items if item.rule != Rule.DETERIORATION
              or (item.client.pk, item.fingerprint) not in said]
-    acknowledged = set(AttentionAcknowledgement.objects.filter(clinician=clinician)
-                       .values_list("client_id", "rule", "fingerprint"))
-    items = [item for item in items if not item.can_acknowledge
-             or (item.client.pk, item.rule, item.fingerprint) not in acknowledged]
+    _sort(items)
+    return [(item.client.pk, item.rule, item.fingerprint,
+             pickle.dumps((item.when, item.describe), pickle.HIGHEST_PROTOCOL))
+            for item in items]
+
+
+def _sort(items: list[Item]) -> None:
     items.sort(key=lambda item: -item.when.timestamp())
     items.sort(key=lambda item: item.urgency)
-    return items
+
+
+def _kept_cached(scope: _Scope) -> list[Kept]:
+    if not scope.clients:
+        return []  # every kept rule is about the clinician's own clients
+    if not attention_cache.caching():
+        return _kept(scope)
+    key = attention_cache.entry_key(clinician_id=scope.clinician.pk,
+                                    client_ids=scope.clients, now=scope.now,
+                                    therapy=scope.therapy_seen)
+    kept = attention_cache.entry_get(key)
+    if kept is None:
+        kept = _kept(scope)
+        attention_cache.entry_set(key, kept)
+    return kept
+
+
+@dataclass(frozen=True)
+class Attention:
+    items: list[Item]  # the most urgent first: all of them, or the first ``limit``
+    count: int  # all of them
+    flags: int  # open risk flags among them
+
+
+def attention_for_clinician(*, clinician: User, now: datetime | None = None,
+                            clients: Caseload | Iterable[User] | None = None,
+                            limit: int | None = None) -> Attention:
+    """The clinician's list, most urgent first (open risk flags on top, always), newest first
+    within a rule; acknowledged items with an unchanged fingerprint left out. With ``limit``,
+    only the first ones are made (the count is of all).
+
+    Open risk flags and crisis words are read on every call (two queries); the other rules'
+    items come from the cache (workspace.attention_cache) and on a miss are computed, in a
+    fixed number of queries whatever the caseload: each measure's newest answer beside the one
+    before and the baseline (worsened totals, reliable deterioration, not on track, WHO-5
+    reviews), goals with their last check-in, recommendations, signatures with the current
+    documents. The caseload comes with the acknowledgements (``for_attention``): pass
+    it as ``clients``, or it is read here (one query).
+    """
+    scope = _Scope(clinician=clinician, now=now or timezone.now(), clients=clients)
+    acknowledged = scope.acknowledged
+    # Every live rule is more urgent than every kept one: the live items lead, in order.
+    items = [item for rule in LIVE_RULES for item in rule(scope)
+             if not item.can_acknowledge
+             or (item.client.pk, item.rule, item.fingerprint) not in acknowledged]
+    _sort(items)
+    flags = sum(1 for item in items if not item.can_acknowledge)
+    # Every kept item can be acknowledged.
+    kept = [row for row in _kept_cached(scope)
+            if row[0] in scope.clients and row[:3] not in acknowledged]
+    count = len(items) + len(kept)
+    if limit is not None:
+        del items[limit:]
+        kept = kept[:max(0, limit - len(items))]
+    for client_id, rule, fingerprint, rest in kept:
+        # Written by _kept into our own cache, which pickles every value alike.
+        when, describe = pickle.loads(rest)  # noqa: S301
+        items.append(Item(client=scope.clients[client_id], rule=rule, when=when,
+                          fingerprint=fingerprint, describe=describe))
+    return Attention(items=items, count=count, flags=flags)
+
+
+def needs_attention_for_clinician(*, clinician: User, now: datetime | None = None,
+                                  clients: Caseload | Iterable[User] | None = None
+                                  ) -> list[Item]:
+    """All of the clinician's list (``attention_for_clinician``)."""
+    return attention_for_clinician(clinician=clinician, now=now, clients=clients).items

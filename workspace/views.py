@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import cast
+from uuid import UUID
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +21,6 @@ from clients.access import client_record_urls
 from clients.http import AuthenticatedRequest
 from clients.models import AccessLog, ClientProfile, ConsentKind, ServiceLines, User
 from clients.selectors import (
-    clients_for_clinician_brief,
     consent_status_for_client,
     user_counts_by_role,
 )
@@ -39,7 +39,7 @@ from sessions.selectors import (
     appointments_for_clinician_between,
     appointments_upcoming_for_client,
 )
-from workspace.attention import needs_attention_for_clinician
+from workspace.attention import attention_for_clinician, caseload_for_attention
 from workspace.services import attention_acknowledge
 
 
@@ -220,11 +220,12 @@ def _clinician_home(request: AuthenticatedRequest) -> HttpResponse:
     now = timezone.now()
     # The full list with scores and goals is the caseload page; here, the count and the people
     # the needs-attention rules speak of.
-    caseload = list(clients_for_clinician_brief(clinician=clinician))
+    caseload = caseload_for_attention(clinician=clinician)
     schedule = _schedule(clinician, now=now)
-    attention = needs_attention_for_clinician(clinician=clinician, now=now, clients=caseload)
     show_all = request.GET.get("attention") == "all"
-    shown = attention if show_all else attention[:ATTENTION_SHOWN]
+    attention = attention_for_clinician(clinician=clinician, now=now, clients=caseload,
+                                        limit=None if show_all else ATTENTION_SHOWN)
+    shown = attention.items
     # Client messages nobody has answered yet, longest wait first (issue 16).
     unanswered = unanswered_for_clinician(clinician, limit=UNANSWERED_SHOWN)
     # Every client named on the page is a read of their record (rule 8): one INSERT.
@@ -241,11 +242,12 @@ def _clinician_home(request: AuthenticatedRequest) -> HttpResponse:
         "schedule_count": sum(len(day.appointments) for day in schedule),
         # The most urgent first; a long list is cut (rendering hundreds of items with their
         # forms is slow and nobody reads them) with a link to all of it.
-        "needs_attention": shown,
-        "attention_hidden": 0 if show_all else max(0, len(attention) - ATTENTION_SHOWN),
-        "attention_count": len(attention),
-        "flag_count": sum(1 for item in attention if not item.can_acknowledge),
+        "needs_attention": [_attention_card(item) for item in shown],
+        "attention_hidden": 0 if show_all else max(0, attention.count - ATTENTION_SHOWN),
+        "attention_count": attention.count,
+        "flag_count": attention.flags,
         "unanswered": unanswered,
+        "ack_url": reverse("attention_ack"),
     })
 
 
@@ -258,6 +260,25 @@ UNANSWERED_SHOWN = 10
 class ScheduleDay:
     day: date
     appointments: list[Appointment]
+    # What the template shows of each appointment, as plain dicts (below).
+    cards: list[dict[str, object]] = field(default_factory=list)
+
+
+# The page's two long lists are read by the template as dicts of what it shows, made here:
+# the template language looks a name up in a dict first and tries attributes only after that
+# fails, and a week of a full caseload with twenty needs-attention items was most of the
+# page's time in those lookups.
+
+
+def _attention_card(item) -> dict[str, object]:
+    return {
+        "tone": item.tone, "label": item.label, "url": item.url, "reason": item.reason,
+        "client_name": item.client.full_name, "client_public_id": item.client.public_id,
+        # The client's timeline beside the page about this reason, when it is another page.
+        "timeline_url": item.timeline_url if item.timeline_url != item.url else "",
+        "can_acknowledge": item.can_acknowledge, "rule": item.rule,
+        "fingerprint": item.fingerprint,
+    }
 
 
 def _schedule(clinician, *, now: datetime) -> list[ScheduleDay]:
@@ -272,18 +293,42 @@ def _schedule(clinician, *, now: datetime) -> list[ScheduleDay]:
     by_day = {day.day: day for day in days}
     appointments = list(appointments_for_clinician_between(
         clinician=clinician, start=start, end=end).filter(status__in=ACTIVE_STATUSES)
-        .select_related("client__client_profile"))
+        .select_related(None).select_related("client__client_profile")
+        .annotate(service_name=F("service_type__name"))
+        .only("public_id", "client_id", "start", "end", "status", "client__full_name",
+              "client__public_id", "client__role", "client__email", "client__time_zone",
+              "client__client_profile__clinician_id"))
     # "Open client" leads where the clinician may go (clients.access): their own client's
     # timeline, a new client's screening (read-only), or nowhere.
     record_urls = client_record_urls(clinician=clinician,
                                      clients=[appointment.client for appointment in appointments])
+    # The schedule is most of the page's markup (a week of a full caseload is sixty
+    # appointments): what each shows is made here once, not by filters and tags in the loop.
+    # One reverse() for all the appointments' links; each clock time formatted once.
+    placeholder = str(UUID(int=0))
+    detail = reverse("booking:clinician_appointment", args=[placeholder])
+    clock: dict[tuple[int, int], str] = {}
+    statuses = dict(AppointmentStatus.choices)
+
+    def on_clock(value: datetime) -> str:
+        key = (value.hour, value.minute)
+        if key not in clock:
+            clock[key] = clock_format(value, "H:i")
+        return clock[key]
+
     for appointment in appointments:
-        # What the schedule shows beside each appointment, read by the template.
-        appointment.can_mark = (appointment.start <= now  # type: ignore[attr-defined]
-                                and appointment.status == AppointmentStatus.BOOKED)
-        appointment.client_url = record_urls[appointment.client_id]  # type: ignore[attr-defined]
+        start, end = timezone.localtime(appointment.start), timezone.localtime(appointment.end)
         local_day = appointment.start.astimezone(zone).date()
-        by_day.get(local_day, days[0]).appointments.append(appointment)
+        day = by_day.get(local_day, days[0])
+        day.appointments.append(appointment)
+        day.cards.append({
+            "start_iso": start.isoformat(), "times": f"{on_clock(start)}–{on_clock(end)}",
+            "url": detail.replace(placeholder, str(appointment.public_id)),
+            "client_name": appointment.client.full_name,
+            "what": f"{appointment.service_name} · {statuses[appointment.status]}",
+            "client_url": record_urls[appointment.client_id],
+            "can_mark": appointment.start <= now and appointment.status == AppointmentStatus.BOOKED,
+        })
     return days
 
 

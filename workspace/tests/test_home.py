@@ -75,16 +75,16 @@ def _clinician_home_body(client, clinician, home_url, django_assert_num_queries,
                          names_clients: bool = False) -> str:
     client.force_login(clinician)
     # 1. session  2. user  3. MFA check of the staff middleware (authenticator exists)
-    # 4. caseload with each client's route (subqueries)  5. appointments of today and the next
-    # seven days with their clients and types  then needs attention: 6. open risk flags with
-    # their clients  7. the caseload's PHQ-9/GAD-7 totals  8. each measure's newest answer
-    # beside its baseline (issue 17)  9. the caseload's WHO-5s of the last 30 days  10. active
-    # goals with reminder preferences and their last check-in (subqueries)  11. week-old
-    # recommendations with nothing booked since  12. current consent documents  13. the
-    # caseload's signatures  14. the clinician's acknowledgements  15. crisis words in
-    # messages (issue 16)  16. unanswered client messages  and, when the page names a client
-    # (on the schedule or in the lists), 17. their access-log rows (one INSERT)
-    with django_assert_num_queries(17 if names_clients else 16):
+    # 4. caseload with the clinician's acknowledgements and service line (subqueries)
+    # 5. appointments of today and the next seven days with their clients and types  then needs
+    # attention, live: 6. open risk flags with their clients  7. crisis words in messages; and,
+    # on a miss of the cache (the first view: workspace.attention_cache): 8. each measure's
+    # newest answer with the one before and the baseline (PHQ-9/GAD-7 worsened, outcomes,
+    # WHO-5)  9. active goals with reminder preferences and their last check-in
+    # 10. week-old recommendations with nothing booked since  11. the caseload's signatures
+    # with the current documents  then 12. unanswered client messages  and, when the page names
+    # a client (on the schedule or in the lists), 13. their access-log rows (one INSERT)
+    with django_assert_num_queries(13 if names_clients else 12):
         response = client.get(home_url)
     assert response.status_code == 200
     return response.content.decode()
