@@ -858,7 +858,9 @@ def main() -> None:
     server = Server(web_env)
     sink = Sink()
     sink.controller.start()
-    worker_env = {**env_for["large"], "TANDEM_CELERY_QUEUE": worker_queue,
+    # The workers run as deployed too: the production configuration, DEBUG off.
+    worker_env = {**env_for["large"], "DJANGO_ENV": "production", "DEBUG": "false",
+                  "ALLOWED_HOSTS": "127.0.0.1", "TANDEM_CELERY_QUEUE": worker_queue,
                   "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(sink.port),
                   "EMAIL_USE_TLS": "false"}
     try:
