@@ -16,6 +16,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from clients.access import clinician_is_assigned, free_text_line
+from clients.events import consent_published
 from clients.models import (
     CONSENT_KIND_SERVICE_LINE,
     AccessLog,
@@ -232,6 +233,7 @@ def consent_document_publish(*, document: ConsentDocument) -> ConsentDocument:
     if not claimed:
         raise ValidationError(f"{document} is already published.")
     document.published_at = now
+    consent_published.send(sender=ConsentDocument, document=document)
     return document
 
 

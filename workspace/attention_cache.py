@@ -26,8 +26,8 @@ Tokens are set when the write happens and again once its transaction commits: a 
 the old rows in between keeps them under a token that is no longer current. Writes that bypass
 ``save()`` (a QuerySet ``update()``) are covered where a kept rule depends on them: a check-in
 is saved (its goal's ``last_check_in_period`` is then updated in bulk), a cancellation saves an
-AppointmentChange. A consent document is published by an ``update()``: the practice token does
-not move then, and the new version is at most one period (five minutes) late on dashboards.
+AppointmentChange. A consent document is published by an ``update()``; the publishing service
+sends ``clients.events.consent_published``, which renews the practice token.
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+
+from clients.events import consent_published
 
 KEEP_SECONDS = 300  # the period of the time-driven rules; also how long an entry lives
 VERSION = 4  # of what an entry holds: a change of its shape makes the old entries misses
@@ -130,6 +132,10 @@ def _of_practice(sender, instance, **kwargs) -> None:
     practice_changed()
 
 
+def _of_publication(sender, document, **kwargs) -> None:
+    practice_changed()
+
+
 def connect() -> None:
     """Called by WorkspaceConfig.ready: the signals of the apps below, received here."""
     from django.apps import apps
@@ -157,3 +163,6 @@ def connect() -> None:
         for signal in (post_save, post_delete):
             signal.connect(receiver, sender=model, weak=False,
                            dispatch_uid=f"attention-cache-{label}-{signal is post_save}")
+    # Publishing a consent version is an update(), which post_save does not hear.
+    consent_published.connect(_of_publication, weak=False,
+                              dispatch_uid="attention-cache-consent-published")

@@ -10,6 +10,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from clients.selectors import consent_documents_current
+from clients.services import consent_document_new_draft, consent_document_publish
 from screening.services import (
     risk_flag_raise,
     risk_flag_resolve,
@@ -252,3 +254,16 @@ def test_a_long_attention_list_is_cut_with_a_link_to_all(client, clinician, make
     assert "Show all 23 items" in body and "(3 more, less urgent)" in body
     everything = client.get(reverse("home") + "?attention=all").content.decode()
     assert everything.count('class="card attention') == 23
+
+
+def test_a_published_consent_version_shows_at_once_on_a_kept_list(client, clinician,
+                                                                  client_user):
+    # The client has signed the current therapy consent; a new draft is written (a save). The
+    # list is computed, then kept.
+    sign(client_user)
+    draft = consent_document_new_draft(document=consent_documents_current()["therapy"])
+    assert "New consent unsigned" not in _labels_for(client, clinician)
+    assert "New consent unsigned" not in _labels_for(client, clinician)
+    # Publishing is an update() (no post_save): its own signal renews the practice's token.
+    consent_document_publish(document=draft)
+    assert "New consent unsigned" in _labels_for(client, clinician)
