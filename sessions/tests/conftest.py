@@ -56,3 +56,21 @@ def consented(client_user):
     sign_consent(client_user, "therapy")
     sign_consent(client_user, "coaching")
     return client_user
+
+
+@pytest.fixture
+def ready(client_user, clinician):
+    """client_user has signed every consent (privacy, therapy, coaching) and Dana keeps her
+    weekday hours: sessions of both lines can be booked (the measures before sessions)."""
+    for kind in ("privacy", "therapy", "coaching"):
+        sign_consent(client_user, kind)
+    weekdays_nine_to_five(clinician)
+    return client_user
+
+
+def book_by_clinician(client_user, clinician, code: str, start):
+    """The clinician books ``code`` for their client at ``start``."""
+    from sessions.services import appointment_book
+
+    return appointment_book(client=client_user, clinician=clinician,
+                            service_type=service_type(code), start=start, by=clinician)

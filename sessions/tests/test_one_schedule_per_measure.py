@@ -14,23 +14,10 @@ from screening.services import screening_submit, screening_submit_many
 from screening.tests.conftest import answers
 from sessions.measures import measure_plan_set, retake_covered, session_measures_submit
 from sessions.models import SessionMeasures
-from sessions.services import appointment_book, appointment_cancel
-from sessions.tests.conftest import service_type, sign_consent, weekdays_nine_to_five
+from sessions.services import appointment_cancel
+from sessions.tests.conftest import book_by_clinician as book
 
 NOW = dt.datetime(2027, 1, 4, 15, 0, tzinfo=dt.UTC)  # Monday 10:00 in New York
-
-
-@pytest.fixture
-def ready(client_user, clinician):
-    for kind in ("privacy", "therapy", "coaching"):
-        sign_consent(client_user, kind)
-    weekdays_nine_to_five(clinician)
-    return client_user
-
-
-def book(client_user, clinician, code: str, start: dt.datetime):
-    return appointment_book(client=client_user, clinician=clinician,
-                            service_type=service_type(code), start=start, by=clinician)
 
 
 def retakes(person, status="pending"):

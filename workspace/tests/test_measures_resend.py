@@ -18,21 +18,13 @@ from screening.tests.conftest import answers
 from sessions.measures import session_measures_submit
 from sessions.models import SessionMeasures
 from sessions.services import appointment_book, appointment_cancel, appointment_reschedule
-from sessions.tests.conftest import service_type, sign_consent, weekdays_nine_to_five
+from sessions.tests.conftest import service_type
 
 pytestmark = pytest.mark.django_db
 
 NOW = dt.datetime(2027, 1, 4, 15, 0, tzinfo=dt.UTC)  # Monday 10:00 in New York
 Kind = Notification.Kind
 Status = Notification.Status
-
-
-@pytest.fixture
-def ready(client_user, clinician):
-    for kind in ("privacy", "therapy", "coaching"):
-        sign_consent(client_user, kind)
-    weekdays_nine_to_five(clinician)
-    return client_user
 
 
 @pytest.fixture
