@@ -36,6 +36,19 @@ def sign_consent(client, kind: str) -> None:
                  understood=True, ip_address="127.0.0.1", user_agent="pytest")
 
 
+def consent_publish_new_version(kind: str, *, changes_summary: str = "") -> ConsentDocument:
+    """The practice publishes the next version of the current ``kind`` document."""
+    from clients.services import consent_document_new_draft, consent_document_publish
+
+    consent_documents_ensure()
+    old = (ConsentDocument.objects.filter(kind=kind, published_at__isnull=False)
+           .order_by("-version").first())
+    draft = consent_document_new_draft(document=old)
+    draft.changes_summary = changes_summary
+    draft.save()
+    return consent_document_publish(document=draft)
+
+
 def weekdays_nine_to_five(clinician, *, line: str = "") -> None:
     for weekday in range(5):
         WeeklyAvailability.objects.create(clinician=clinician, weekday=weekday,

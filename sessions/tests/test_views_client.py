@@ -29,6 +29,7 @@ from sessions.models import (
     WeeklyAvailability,
 )
 from sessions.services import appointment_book, appointment_cancel
+from sessions.tests.conftest import consent_publish_new_version
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 # Tuesday 3 March, 9:00 in New York: the first consultation time after the 12 hours' notice.
@@ -719,15 +720,10 @@ def test_every_page_shows_how_to_reach_the_practice(client, alex, settings):
 def test_a_refusal_for_an_outdated_signature_leads_to_the_new_version(client, alex, clinician):
     """A new version of the consent: booking says what changed and links to the signing page,
     which says it too."""
-    from clients.services import consent_document_new_draft, consent_document_publish
 
     sign(alex, "therapy")
-    old = (ConsentDocument.objects.filter(kind="therapy", published_at__isnull=False)
-           .order_by("-version").first())
-    draft = consent_document_new_draft(document=old)
-    draft.changes_summary = "Sessions are now 50 minutes, and video sessions are offered."
-    draft.save()
-    consent_document_publish(document=draft)
+    consent_publish_new_version(
+        "therapy", changes_summary="Sessions are now 50 minutes, and video sessions are offered.")
     client.force_login(alex)
     sign_url = reverse("clients:consent_sign", args=["therapy"])
     for url in (reverse("booking:choose_type"),
@@ -776,9 +772,7 @@ def test_the_join_link_shows_from_fifteen_minutes_before_and_never_in_the_calend
 def test_the_booking_page_refusals_are_those_of_consent_refusal(client_user):
     """ClientBookingFacts reads every line's consent at once (consent_refusals_for_client);
     its answers are consent_refusal's, word for word, never signed, signed and outdated."""
-    from clients.models import ConsentDocument
     from clients.selectors import consent_refusal, consent_refusals_for_client
-    from clients.services import consent_document_new_draft, consent_document_publish
 
     def same() -> None:
         together = consent_refusals_for_client(client=client_user)
@@ -793,11 +787,7 @@ def test_the_booking_page_refusals_are_those_of_consent_refusal(client_user):
     same()  # never signed
     sign(client_user, "coaching")
     same()  # one signed
-    old = (ConsentDocument.objects.filter(kind="coaching", published_at__isnull=False)
-           .order_by("-version").first())
-    draft = consent_document_new_draft(document=old)
-    draft.changes_summary = "Sessions now last 45 minutes."
-    draft.save()
-    consent_document_publish(document=draft)
+    consent_publish_new_version("coaching",
+                                changes_summary="Sessions now last 45 minutes.")
     same()  # signed an older version
     assert consent_refusals_for_client(client=client_user)["coaching"].signed_before

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from clients.models import ClientProfile
+from sessions.tests.conftest import consent_publish_new_version
 
 
 @pytest.fixture
@@ -334,8 +335,6 @@ def test_home_shows_progress_what_is_next_first_and_a_new_consent_version(
     from datetime import time
     from decimal import Decimal
 
-    from clients.models import ConsentDocument
-    from clients.services import consent_document_new_draft, consent_document_publish
     from goals.services import goal_create
     from screening.services import screening_submit_many
     from sessions.tests.conftest import sign_consent
@@ -362,12 +361,8 @@ def test_home_shows_progress_what_is_next_first_and_a_new_consent_version(
     assert "Self-assessment taken: Coaching." in body
     assert "A new version" not in body
 
-    old = (ConsentDocument.objects.filter(kind="coaching", published_at__isnull=False)
-           .order_by("-version").first())
-    draft = consent_document_new_draft(document=old)
-    draft.changes_summary = "Coaching sessions now last 45 minutes."
-    draft.save()
-    consent_document_publish(document=draft)
+    consent_publish_new_version("coaching",
+                                changes_summary="Coaching sessions now last 45 minutes.")
     body = client.get(home_url).content.decode()
     assert "A new version of the coaching agreement was published." in body
     assert "What changed: Coaching sessions now last 45 minutes." in body
