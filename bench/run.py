@@ -16,6 +16,7 @@ import base64
 import http.client
 import itertools
 import json
+import logging
 import os
 import re
 import secrets
@@ -467,6 +468,9 @@ class Sink:
     def __init__(self) -> None:
         from aiosmtpd.controller import Controller
 
+        # aiosmtpd logs every command at INFO, which the portal's logging prints: some 1 ms of
+        # this process per email, taken from the workers it shares the machine with.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         self.lock = threading.Lock()
         self.per_recipient: dict[str, int] = {}
         self.total = 0

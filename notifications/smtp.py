@@ -16,6 +16,10 @@ from __future__ import annotations
 import contextlib
 import re
 import smtplib
+from email.generator import BytesGenerator
+from email.policy import Compat32
+from functools import lru_cache
+from io import BytesIO
 
 from django.conf import settings
 from django.core.mail.backends.smtp import EmailBackend as DjangoEmailBackend
@@ -61,6 +65,47 @@ def classify(exc: BaseException) -> type[DeliveryError]:
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
+class _Policy(Compat32):
+    """compat32, the policy of Django's messages, writing a header that is ASCII, on one line
+    and short enough as it is instead of folding it through ``email.header.Header`` (about a
+    third of the time to write a message). Longer or non-ASCII ones are folded as before; a
+    test holds every kind of email byte for byte equal to the standard library's output."""
+
+    def _fold(self, name: str, value, sanitize: bool) -> str:
+        if isinstance(value, str) and value.isascii() and "\n" not in value \
+                and "\r" not in value and len(name) + 2 + len(value) <= self.max_line_length:
+            return f"{name}: {value}{self.linesep}"
+        return super()._fold(name, value, sanitize)
+
+
+class _Generator(BytesGenerator):
+    @classmethod
+    def _make_boundary(cls, text: bytes | None = None) -> str:
+        # The standard library compiles a new regular expression for each boundary to look for
+        # it as a line of the text; a boundary that is nowhere in the text is not a line of it.
+        while True:
+            boundary = super()._make_boundary()
+            if text is None or boundary.encode("ascii") not in text:
+                return boundary
+
+
+_POLICY = _Policy()
+
+
+def message_bytes(email_message) -> bytes:
+    """What Django's ``message().as_bytes(linesep="\r\n")`` gives, written faster."""
+    out = BytesIO()
+    _Generator(out, mangle_from_=False, policy=_POLICY).flatten(email_message.message(),
+                                                                linesep="\r\n")
+    return out.getvalue()
+
+
+@lru_cache(maxsize=4096)
+def _envelope_address(address: str, encoding: str) -> str:
+    # The same sender for a whole batch, and Django's parse of an address is slow.
+    return sanitize_address(address, encoding)
+
+
 class EmailBackend(DjangoEmailBackend):
     """Raises TemporaryFailure, PermanentFailure or AmbiguousFailure instead of smtplib's
     errors. The outbox sends a batch of messages over one connection: a refusal the server
@@ -79,9 +124,9 @@ class EmailBackend(DjangoEmailBackend):
         if not email_message.recipients():
             return False
         encoding = email_message.encoding or settings.DEFAULT_CHARSET
-        from_email = sanitize_address(email_message.from_email, encoding)
-        recipients = [sanitize_address(addr, encoding) for addr in email_message.recipients()]
-        payload = email_message.message().as_bytes(linesep="\r\n")
+        from_email = _envelope_address(email_message.from_email, encoding)
+        recipients = [_envelope_address(addr, encoding) for addr in email_message.recipients()]
+        payload = message_bytes(email_message)
         conn = self.connection
         assert conn is not None, "open() made the connection"
         try:

@@ -19,6 +19,7 @@ from messaging.services import message_send
 from notifications.emails import notification_email_build
 from notifications.models import Notification
 from notifications.services import welcome_schedule
+from notifications.tests.test_smtp import same_bytes
 from screening.services import screening_submit, screening_submit_many
 from screening.tests.conftest import answers, full_set
 from sessions.services import (
@@ -45,8 +46,17 @@ def rendered(notification: Notification) -> str:
     return "\n".join([message.subject, message.body, html, message.from_email])
 
 
-@time_machine.travel(datetime(2027, 1, 4, 12, 0, tzinfo=UTC), tick=False)
-def test_no_email_of_any_kind_carries_clinical_or_goal_text(client_user, clinician, make_client):
+NOW = datetime(2027, 1, 4, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def every_kind(client_user, clinician, make_client):
+    """A row of every kind, each made by the service that sends it (one each at least)."""
+    with time_machine.travel(NOW, tick=False):
+        yield _every_kind(client_user, clinician, make_client)
+
+
+def _every_kind(client_user, clinician, make_client) -> list[Notification]:
     ClinicianProfile.objects.filter(user=clinician).update(time_zone="America/New_York")
     weekdays_nine_to_five(clinician)
     welcome_schedule(user=client_user)
@@ -79,9 +89,15 @@ def test_no_email_of_any_kind_carries_clinical_or_goal_text(client_user, clinici
                    title="Coaching plan for the marathon", service_line="coaching")
     Notification.objects.filter(kind="check_in_reminder", status="cancelled").update(
         status="pending")  # render it even though the check-in cancelled it
+    rows = list(Notification.objects.select_related("recipient"))
+    assert {row.kind for row in rows} == set(Notification.Kind.values)
+    return rows
 
+
+@time_machine.travel(NOW, tick=False)
+def test_no_email_of_any_kind_carries_clinical_or_goal_text(every_kind):
     kinds_seen = set()
-    for notification in Notification.objects.select_related("recipient"):
+    for notification in every_kind:
         text = rendered(notification).lower()
         kinds_seen.add(notification.kind)
         for word in FORBIDDEN:
@@ -89,3 +105,14 @@ def test_no_email_of_any_kind_carries_clinical_or_goal_text(client_user, clinici
         # No score-like numbers: every digit run in the email is a time, a date or a link.
         assert not re.search(r"\b\d{1,2}/\d{1,2}\b", text), notification.kind
     assert kinds_seen == set(Notification.Kind.values)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_every_kind_of_email_goes_out_as_the_standard_library_writes_it(every_kind):
+    """The outbox writes messages with its own fast path (notifications.smtp.message_bytes);
+    the bytes on the wire must be what Django and the email package would have written."""
+    for notification in every_kind:
+        message = notification_email_build(notification=notification)
+        message.extra_headers.update({"Date": "Mon, 04 Jan 2027 12:00:00 -0000",
+                                      "Message-ID": "<1.outbox@tandem.example>"})
+        assert same_bytes(message), notification.kind

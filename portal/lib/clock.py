@@ -76,11 +76,13 @@ def clock_format(value: datetime | time | None, fmt: str = "H:i") -> str:
     datetime is formatted in its own zone: the template filter receives it already local."""
     if value is None or value == "":
         return ""
-    if is_12_hour():
-        fmt = fmt.replace("H:i", "g:i A")
     if isinstance(value, datetime):
-        return dateformat.format(value, fmt)
-    return dateformat.time_format(value, fmt)
+        return clock_formatter(fmt)(value)
+    return dateformat.time_format(value, _on_the_clock(fmt, is_12_hour()))
+
+
+def _on_the_clock(fmt: str, hour12: bool) -> str:
+    return fmt.replace("H:i", "g:i A") if hour12 else fmt
 
 
 @lru_cache(maxsize=32)
@@ -93,8 +95,8 @@ def _words(language: str | None) -> tuple[dict[int, str], ...]:
 
 
 # The format letters clock_formatter writes itself, each as Django's dateformat does.
-def _letters() -> dict[str, Callable[[datetime], str]]:
-    months_3, months, days, days_3, noon = _words(get_language())
+def _letters(language: str | None) -> dict[str, Callable[[datetime], str]]:
+    months_3, months, days, days_3, noon = _words(language)
     return {
         "j": lambda d: str(d.day), "d": lambda d: f"{d.day:02d}",
         "n": lambda d: str(d.month), "m": lambda d: f"{d.month:02d}",
@@ -109,17 +111,23 @@ def _letters() -> dict[str, Callable[[datetime], str]]:
 
 
 def clock_formatter(fmt: str = "H:i") -> Callable[[datetime], str]:
-    """``clock_format`` with one format for the many datetimes of a page: the format is read,
-    the clock chosen and the words translated once, not once a value (Django's dateformat
-    does all three every time, some 15 µs). A format with a letter not in ``_letters`` falls
-    back to clock_format; a test holds the two equal."""
-    twelve = fmt.replace("H:i", "g:i A") if is_12_hour() else fmt
-    letters = _letters()
+    """What writes datetimes in ``fmt`` on the active clock and in the active language. It is
+    made once per format, clock and language and kept: Django's dateformat reads the format
+    and translates the words again for every value (some 15 µs, and the ``date`` filter as
+    much again). A format with a letter not in ``_letters`` is left to dateformat; a test holds
+    both equal to dateformat's."""
+    return _formatter(fmt, is_12_hour(), get_language())
+
+
+@lru_cache(maxsize=256)
+def _formatter(fmt: str, hour12: bool, language: str | None) -> Callable[[datetime], str]:
+    on_the_clock = _on_the_clock(fmt, hour12)
+    letters = _letters(language)
     parts: list[str | Callable[[datetime], str]] = []
-    for i, piece in enumerate(dateformat.re_formatchars.split(twelve)):
+    for i, piece in enumerate(dateformat.re_formatchars.split(on_the_clock)):
         if i % 2:
             if piece not in letters:
-                return lambda value: clock_format(value, fmt)
+                return lambda value: dateformat.format(value, on_the_clock)
             parts.append(letters[piece])
         elif piece:
             parts.append(dateformat.re_escaped.sub(r"\1", piece))
