@@ -72,10 +72,11 @@ class _Policy(Compat32):
     test holds every kind of email byte for byte equal to the standard library's output."""
 
     def _fold(self, name: str, value, sanitize: bool) -> str:
+        limit = self.max_line_length
         if isinstance(value, str) and value.isascii() and "\n" not in value \
-                and "\r" not in value and len(name) + 2 + len(value) <= self.max_line_length:
+                and "\r" not in value and limit and len(name) + 2 + len(value) <= limit:
             return f"{name}: {value}{self.linesep}"
-        return super()._fold(name, value, sanitize)
+        return super()._fold(name, value, sanitize)  # type: ignore[misc]  # not in typeshed
 
 
 class _Generator(BytesGenerator):
@@ -84,7 +85,7 @@ class _Generator(BytesGenerator):
         # The standard library compiles a new regular expression for each boundary to look for
         # it as a line of the text; a boundary that is nowhere in the text is not a line of it.
         while True:
-            boundary = super()._make_boundary()
+            boundary = super()._make_boundary()  # type: ignore[misc]  # not in typeshed
             if text is None or boundary.encode("ascii") not in text:
                 return boundary
 
