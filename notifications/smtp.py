@@ -94,7 +94,7 @@ _POLICY = _Policy()
 
 
 def message_bytes(email_message) -> bytes:
-    """What Django's ``message().as_bytes(linesep="\r\n")`` gives, written faster."""
+    """What Django's ``message().as_bytes()`` gives with CRLF line ends, written faster."""
     out = BytesIO()
     _Generator(out, mangle_from_=False, policy=_POLICY).flatten(email_message.message(),
                                                                 linesep="\r\n")
