@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from bench import cpu
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
@@ -489,6 +491,11 @@ class Sink:
         with self.lock:
             return self.total
 
+    def thread_id(self) -> int | None:
+        """The thread running the sink's event loop (for its CPU time), once started."""
+        thread = getattr(self.controller, "_thread", None)
+        return thread.ident if thread is not None else None
+
 
 def start_workers(env: dict[str, str], queue: str) -> tuple[list[subprocess.Popen], list[str]]:
     from portal.celery import app
@@ -552,7 +559,10 @@ def part_fanout(report: Report, worker_env: dict[str, str], queue: str, sink: Si
     from portal.celery import app
 
     workers, nodes = start_workers(worker_env, queue)
+    worker_pids = [w.pid for w in workers]
+    sink_thread = sink.thread_id()
     try:
+        cpu_before = cpu.snapshot(sink_thread)
         started = time.perf_counter()
         sweeps = []  # (rows handed over, seconds) of each sweep that handed over any
         while True:
@@ -566,6 +576,8 @@ def part_fanout(report: Report, worker_env: dict[str, str], queue: str, sink: Si
         while sink.count() < cfg.fanout_rows and time.monotonic() < deadline:
             time.sleep(0.1)
         elapsed_send = time.perf_counter() - started
+        cpu_reminders = cpu.spent(cpu_before, cpu.snapshot(sink_thread),
+                                  units=sink.count(), workers=worker_pids)
         # Let any late duplicate arrive before counting.
         time.sleep(1)
         sent = rows.filter(status=Notification.Status.SENT).count()
@@ -595,6 +607,7 @@ def part_fanout(report: Report, worker_env: dict[str, str], queue: str, sink: Si
             "sweep_interval_seconds": interval,
             "handover_seconds_as_deployed": round(deployed, 1),
             "handover_minutes_as_deployed": round(deployed / 60, 2),
+            "cpu": cpu_reminders,
         }
 
         # The no-op tasks are all queued before the workers take any (they stop consuming
@@ -606,6 +619,7 @@ def part_fanout(report: Report, worker_env: dict[str, str], queue: str, sink: Si
         for _ in range(cfg.noop_tasks):
             noop.delay()
         published = time.perf_counter() - started
+        cpu_before = cpu.snapshot(sink_thread)
         started = time.perf_counter()
         app.control.add_consumer(queue, destination=nodes, reply=True, timeout=10)
         deadline = time.monotonic() + max(120, cfg.noop_tasks / 20)
@@ -613,11 +627,14 @@ def part_fanout(report: Report, worker_env: dict[str, str], queue: str, sink: Si
             time.sleep(0.05)
         drained = time.perf_counter() - started
         done = int(counter.get(COUNTER_KEY) or 0)
+        cpu_noop = cpu.spent(cpu_before, cpu.snapshot(sink_thread), units=done,
+                             workers=worker_pids)
         counter.delete(COUNTER_KEY)
         entry["noop"] = {"tasks": cfg.noop_tasks, "done": done,
                          "publish_seconds": round(published, 2),
                          "seconds": round(drained, 2),
-                         "tasks_per_second": round(done / drained, 1)}
+                         "tasks_per_second": round(done / drained, 1),
+                         "cpu": cpu_noop}
         entry["reminders_over_noop"] = round(
             entry["reminders"]["emails_per_second"] / entry["noop"]["tasks_per_second"], 3)
     finally:
@@ -655,6 +672,9 @@ def validate(data: dict) -> list[str]:
     for key in ("reminders", "noop"):
         if key not in parts.get("fanout", {}):
             problems.append(f"fanout: {key} missing")
+        elif not isinstance(parts["fanout"][key].get("cpu", {}).get("machine_ms_per_unit"),
+                            int | float):
+            problems.append(f"fanout: {key} has no CPU figures")
     peer = parts.get("slots_vs_peer", {})
     if "ours" not in peer or "peer" not in peer:
         problems.append("slots_vs_peer incomplete")
@@ -756,6 +776,16 @@ def markdown(data: dict) -> str:
               f"beat starts one every {r['sweep_interval_seconds']} s, so as deployed the last "
               f"of them is handed over after about {r['handover_seconds_as_deployed']} s "
               f"({r['handover_minutes_as_deployed']} minutes)."]
+    if "cpu" in r and "cpu" in n:
+        lines += ["", "Where the machine's CPU went, in ms per email and per no-op task (from "
+                  "/proc; `other` is the rest of the machine, processes that exited included):",
+                  "", "| | " + " | ".join(r["cpu"]["ms_per_unit"]) + " | machine | busy |",
+                  "| --- |" + " ---: |" * (len(r["cpu"]["ms_per_unit"]) + 2)]
+        for label, spent in (("an email", r["cpu"]), ("a no-op task", n["cpu"])):
+            lines.append(f"| {label} | " + " | ".join(
+                _fmt(v, 2) for v in spent["ms_per_unit"].values()) +
+                f" | {_fmt(spent['machine_ms_per_unit'], 2)} | "
+                f"{_fmt(spent['machine_busy'] * 100, 0)}% |")
     return "\n".join(lines) + "\n"
 
 
