@@ -137,6 +137,8 @@ if DATABASE_URL:
                                                   conn_health_checks=True)}
     if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
         raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL.")
+    # Django's backend, with a health check that asks the socket before sending SELECT 1.
+    DATABASES["default"]["ENGINE"] = "portal.postgres"
 else:
     DATABASES = {
         "default": {
