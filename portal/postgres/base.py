@@ -32,6 +32,10 @@ def _server_has_spoken(connection) -> bool:
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    # Django's base wrapper sets both; django-stubs does not declare them.
+    health_check_enabled: bool
+    health_check_done: bool
+
     def close_if_health_check_failed(self) -> None:
         if (self.connection is not None and self.health_check_enabled
                 and not self.health_check_done and not self.pool
