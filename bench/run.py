@@ -799,6 +799,9 @@ def main() -> None:
     parser.add_argument("--only", default="",
                         help="comma-separated parts to run (pages, queries, slots_vs_peer, "
                              "contention, fanout); writes partial.json instead of the report")
+    parser.add_argument("--pages", default="",
+                        help="comma-separated page names to measure (the references always "
+                             "are); with --only pages while working on a page")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the bench databases of an earlier run instead of building "
                              "them again (for --only while working on one part)")
@@ -886,7 +889,7 @@ def main() -> None:
          "cookies": None},
         *({"name": p.name, "label": p.label, "url": p.url,
            "cookies": client_cookie if p.who == "client" else clinician_cookie}
-          for p in pages_of(people)),
+          for p in pages_of(people) if not args.pages or p.name in args.pages.split(",")),
     ]
 
     server = Server(web_env)
