@@ -1,6 +1,7 @@
 """The authentication backends: Django's and allauth's, with ``get_user`` (run by every signed-in
-request) reading the user row through a query compiled once per process (portal.lib.prepared,
-issue 15). Everything else is theirs."""
+request) taking the user row read with the session's (clients/session_store.py) or reading it
+through a query compiled once per process (portal.lib.prepared, issue 15). Everything else is
+theirs."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.db import router
 
 from clients.models import User
+from clients.session_store import user_read_with_request_session
 from portal.lib.prepared import PreparedRead
 
 _READ = PreparedRead(User, [("pk", 1)])
@@ -24,7 +26,9 @@ def user_by_pk(user_id) -> User | None:
 
 class ModelBackend(DjangoModelBackend):
     def get_user(self, user_id):
-        user = user_by_pk(user_id)
+        # The user row read with the request's session row, when it is this user (one query
+        # for both: clients/session_store.py); otherwise read here.
+        user = user_read_with_request_session(user_id) or user_by_pk(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
 

@@ -6,6 +6,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -136,6 +137,26 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 # Days as Python numbers them (date.weekday()): goals' cadences and clinicians' hours.
+class WebSession(AbstractBaseSession):
+    """A browser's session: Django's database session, with the signed-in user's id beside its
+    data so that a signed-in request reads its session and its user in one query
+    (clients/session_store.py, issue 15). The id is a copy of what the data says, written with
+    it whenever the session is saved; the data decides. Deleting a user ends their sessions.
+    No database constraint: a session saved for a user deleted meanwhile must not fail."""
+
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE,
+                             db_constraint=False, related_name="+")
+
+    class Meta(AbstractBaseSession.Meta):
+        pass
+
+    @classmethod
+    def get_session_store_class(cls):
+        from clients.session_store import SessionStore
+
+        return SessionStore
+
+
 class Weekday(models.IntegerChoices):
     MONDAY = 0, "Monday"
     TUESDAY = 1, "Tuesday"

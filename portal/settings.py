@@ -85,7 +85,9 @@ MIDDLEWARE = [
     "portal.middleware.PrivacyHeadersMiddleware",
     "portal.middleware.QueryStringNulMiddleware",
     "csp.middleware.CSPMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, telling the authentication backends the request's session (which holds its
+    # user row: clients/session_store.py).
+    "clients.session_store.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -411,7 +413,8 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     },
 }
-# Database sessions read through a query compiled once (clients/session_store.py, issue 15).
+# Database sessions read with their user in one query compiled once (clients/session_store.py,
+# issue 15).
 SESSION_ENGINE = "clients.session_store"
 SESSION_COOKIE_HTTPONLY = True
 # Sessions end after a quiet spell (HIPAA §164.312(a)(2)(iii), automatic logoff) and in any case

@@ -19,22 +19,29 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from django.db import connections, models
+from django.db.models.query import get_related_populators
 
 ONE_VALUE = {"", "exact", "gt", "gte", "lt", "lte"}
 
 
 class PreparedRead:
-    def __init__(self, model: type[models.Model], lookups: Sequence[tuple[str, Any]]) -> None:
+    def __init__(self, model: type[models.Model], lookups: Sequence[tuple[str, Any]],
+                 select_related: Sequence[str] = ()) -> None:
         """``lookups``: (lookup, a sample value of its type) pairs, e.g.
-        ``[("pk", 1), ("expire_date__gt", now)]``; the samples are only used to compile."""
+        ``[("pk", 1), ("expire_date__gt", now)]``; the samples are only used to compile.
+        ``select_related``: forward relations read in the same query, as the ORM's
+        ``select_related`` reads them (a missing related row reads as None)."""
         self.model = model
         self.lookups = tuple(lookups)
+        self.select_related = tuple(select_related)
         self._compiled: dict[str, tuple] = {}
         self._lock = threading.Lock()
 
     def _compile(self, using: str) -> tuple:
-        query = self.model._default_manager.using(using).filter(**dict(self.lookups)).query
-        compiler = query.get_compiler(using=using)
+        queryset = self.model._default_manager.using(using).filter(**dict(self.lookups))
+        if self.select_related:
+            queryset = queryset.select_related(*self.select_related)
+        compiler = queryset.query.get_compiler(using=using)
         sql, sample_params = compiler.as_sql()
         connection = connections[using]
         # The compiled SQL takes the values in its own order (Q sorts keyword lookups): find
@@ -55,8 +62,13 @@ class PreparedRead:
             raise ValueError(f"{self.model.__name__}: the lookups must each take one value")
         columns = [column for column, _, _ in compiler.select]
         converters = compiler.get_converters(columns)
-        attnames = [column.target.attname for column in columns]
-        return sql, list(zip(fields, positions, strict=True)), converters, attnames, compiler
+        # The model's own columns, then each related model's (Django's ModelIterable).
+        own = compiler.klass_info["select_fields"]
+        start, end = own[0], own[-1] + 1
+        attnames = [column.target.attname for column in columns[start:end]]
+        related = get_related_populators(compiler.klass_info, compiler.select, using)
+        return (sql, list(zip(fields, positions, strict=True)), converters,
+                (start, end, attnames, related), compiler)
 
     @staticmethod
     def _prep(field: models.Field, value: Any, connection) -> Any:
@@ -68,7 +80,7 @@ class PreparedRead:
         if compiled is None:
             with self._lock:
                 compiled = self._compiled.setdefault(using, self._compile(using))
-        sql, fields, converters, attnames, compiler = compiled
+        sql, fields, converters, (start, end, attnames, related), compiler = compiled
         connection = connections[using]
         params: list[Any] = [None] * len(values)
         for (field, position), value in zip(fields, values, strict=True):
@@ -80,4 +92,7 @@ class PreparedRead:
             return None
         if converters:
             row = next(iter(compiler.apply_converters([row], converters)))
-        return self.model.from_db(using, attnames, row)
+        instance = self.model.from_db(using, attnames, row[start:end])
+        for populator in related:
+            populator.populate(row, instance)
+        return instance
