@@ -15,7 +15,7 @@ does not use ``cached_db``.
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends import db
@@ -51,8 +51,8 @@ class SessionStore(db.SessionStore):
         return WebSession
 
     def create_model_instance(self, data: dict[str, Any]) -> WebSession:
-        instance = super().create_model_instance(data)
-        instance.user_id = _user_id(data.get(SESSION_KEY))  # type: ignore[attr-defined]
+        instance = cast(WebSession, super().create_model_instance(data))
+        instance.user_id = _user_id(data.get(SESSION_KEY))
         return instance
 
     def load(self) -> dict:

@@ -171,9 +171,9 @@ def test_request_and_withdraw_through_the_page(client, client_user, settings,
     settings.RECORD_RETENTION_YEARS = 10
     url = reverse("account_rights:close")
     client.force_login(client_user)
-    # 1. session  2. user  3. the open request, if any  4. the client's profile (a coaching
+    # 1. session with user  2. the open request, if any  3. the client's profile (a coaching
     # client's record is not called a health record)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = client.get(url)
     body = response.content.decode()
     assert "We keep your health record for 10 years after it closes" in body
@@ -185,7 +185,7 @@ def test_request_and_withdraw_through_the_page(client, client_user, settings,
     assert "We have your request" in body
     assert "Withdraw my request" in body
     assert AccountClosureRequest.objects.get().reason == "Moving abroad"
-    with django_assert_num_queries(4):  # the same four with a request open
+    with django_assert_num_queries(3):  # the same three with a request open
         client.get(url)
 
     # A second request from a stale tab changes nothing.

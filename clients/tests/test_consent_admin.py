@@ -118,14 +118,14 @@ def test_only_practice_admins_reach_consent_admin(client, client_user, clinician
 
 
 @pytest.mark.parametrize("url_name, queries", [
-    # session, user, MFA check, count of the filtered rows, count of all rows, the page of
+    # session with user, MFA check, count of the filtered rows, count of all rows, the page of
     # signatures (client and document joined), the date hierarchy's min/max and its day list,
     # the access-log rows of the clients listed
-    ("admin:clients_consentsignature_changelist", 9),
-    # session, user, MFA check, count of the filtered rows, count of all rows, the page of
+    ("admin:clients_consentsignature_changelist", 8),
+    # session with user, MFA check, count of the filtered rows, count of all rows, the page of
     # documents with their signature count (one GROUP BY), the kind filter's choices come from
     # the field, not the database
-    ("admin:clients_consentdocument_changelist", 6),
+    ("admin:clients_consentdocument_changelist", 5),
 ])
 @pytest.mark.parametrize("extra_clients", [1, 6])
 def test_consent_lists_have_a_fixed_query_count(admin_client, make_client, url_name, queries,

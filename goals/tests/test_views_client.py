@@ -499,22 +499,22 @@ def many_goals(person, clinician, count: int) -> list[Goal]:
 @pytest.mark.parametrize("count", [1, 5])
 def test_query_counts(signed_in, client_user, clinician, count, django_assert_num_queries):
     goals = many_goals(client_user, clinician, count)
-    # 1. session  2. user  3. client profile  4. goals with creator and client
-    # 5. their check-ins  6. their steps  7. their comments with authors  8. reminder preference
-    with django_assert_num_queries(8):
+    # 1. session with user  2. client profile  3. goals with creator and client
+    # 4. their check-ins  5. their steps  6. their comments with authors  7. reminder preference
+    with django_assert_num_queries(7):
         assert signed_in.get(reverse("goals:goals")).status_code == 200
-    # 1. session  2. user  3. client profile  4. goals  5. a WHO-5 this week?
-    with django_assert_num_queries(5):
+    # 1. session with user  2. client profile  3. goals  4. a WHO-5 this week?
+    with django_assert_num_queries(4):
         assert signed_in.get(reverse("goals:check_in")).status_code == 200
-    # 1. session  2. user  3. client profile  4–7. the goal with check-ins, steps, comments
-    # 8. reminder preference
-    with django_assert_num_queries(8):
+    # 1. session with user  2. client profile  3–6. the goal with check-ins, steps, comments
+    # 7. reminder preference
+    with django_assert_num_queries(7):
         assert signed_in.get(reverse("goals:goal", args=[goals[0].public_id])).status_code == 200
-    # 1. session  2. user  3. reminder preference
-    with django_assert_num_queries(3):
+    # 1. session with user  2. reminder preference
+    with django_assert_num_queries(2):
         assert signed_in.get(reverse("goals:reminders")).status_code == 200
-    # 1. session  2. user  3. client profile
-    with django_assert_num_queries(3):
+    # 1. session with user  2. client profile
+    with django_assert_num_queries(2):
         assert signed_in.get(reverse("goals:goal_new", args=["coaching"])).status_code == 200
 
 

@@ -194,14 +194,14 @@ def test_query_counts(signed_in, client_user, clinician, count, django_assert_nu
                 check_in_record(goal=goal, by=client_user, value=Decimal(5 + day % 3))
                 check_in_record(goal=calm, by=client_user, practice_count=2, rating=5)
         goals.append(goal)
-    # 1. session  2. user  3. MFA check (staff middleware)  4. the client with profile
-    # 5. clinician profile (the lines they provide)  6. goals with creator and client
-    # 7. check-ins  8. steps  9. comments with authors  10. the client's reminder preference
-    # 11. the access-log row
-    with django_assert_num_queries(11):
-        assert signed_in.get(goals_url(client_user)).status_code == 200
-    # 1. session  2. user  3. MFA check  4. clinician profile  5. the goal with creator and
-    # client  6. check-ins  7. steps  8. comments with authors  9. reminder preference
+    # 1. session with user  2. MFA check (staff middleware)  3. the client with profile
+    # 4. clinician profile (the lines they provide)  5. goals with creator and client
+    # 6. check-ins  7. steps  8. comments with authors  9. the client's reminder preference
     # 10. the access-log row
     with django_assert_num_queries(10):
+        assert signed_in.get(goals_url(client_user)).status_code == 200
+    # 1. session with user  2. MFA check  3. clinician profile  4. the goal with creator and
+    # client  5. check-ins  6. steps  7. comments with authors  8. reminder preference
+    # 9. the access-log row
+    with django_assert_num_queries(9):
         assert signed_in.get(goal_url(goals[0])).status_code == 200

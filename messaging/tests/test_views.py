@@ -142,9 +142,9 @@ def test_the_client_thread_page_queries_do_not_grow(client, alex, clinician, cou
                      body=f"Message {n}")
     client.force_login(alex)
     client.get(thread_url())  # read once: opening it again writes nothing
-    # session, user, messaging preference, client profile, clinician, clinician profile
+    # session with user, messaging preference, client profile, clinician, clinician profile
     # (the firewall), thread, messages, their attachments, message hours
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         assert client.get(thread_url()).status_code == 200
 
 
@@ -157,12 +157,12 @@ def test_the_clinician_pages_queries_do_not_grow(client, alex, clinician, make_c
         message_send(sender=alex, client=alex, service_line="coaching", body=f"Message {n}")
     client.force_login(clinician)
     client.get(staff_url(alex, "coaching"))
-    # session, user, MFA check, threads with their clients (the firewall inside the query),
+    # session with user, MFA check, threads with their clients (the firewall inside the query),
     # one access-log INSERT for every client named
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         assert client.get(reverse("messaging:clinician_inbox")).status_code == 200
-    # session, user, MFA check, clinician profile (the firewall), client with profile,
+    # session with user, MFA check, clinician profile (the firewall), client with profile,
     # access-log INSERT, messaging preference, the assigned clinician and their profile (the
     # client's lines), thread, messages, attachments, message hours
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         assert client.get(staff_url(alex, "coaching")).status_code == 200

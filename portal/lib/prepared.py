@@ -1,12 +1,14 @@
-"""One-row reads compiled once per process: the two reads every signed-in request makes.
+"""One-row reads compiled once per process: the read every signed-in request makes first.
 
-Every signed-in page reads its session row and its user row before anything else. Through the
+Every signed-in page reads its session row and its user row before anything else (one query:
+clients/session_store.py; the user alone where the session row does not hold it). Through the
 ORM each read builds a queryset, compiles it to SQL and walks the model iterable again, which
 costs about three times the round trip to PostgreSQL (issue 15: the session and the user were
 79% of the anonymous minimal view's rate). ``PreparedRead`` compiles the ORM's own query once,
 per database alias, and afterwards only executes it: the same SQL, the same columns, the same
-converters (SQLite's datetimes, for one), the same model instance. It is still one query on the
-connection's cursor, so query counts and ``CaptureQueriesContext`` see it as before.
+converters (SQLite's datetimes, for one), the same model instance, with the related instances
+``select_related`` would attach. It is still one query on the connection's cursor, so query
+counts and ``CaptureQueriesContext`` see it as before.
 
 Only for reads by equality and comparison on plain fields, whose parameters the compiled SQL
 takes one value each; compiling checks that.
@@ -66,7 +68,9 @@ class PreparedRead:
         own = compiler.klass_info["select_fields"]
         start, end = own[0], own[-1] + 1
         attnames = [column.target.attname for column in columns[start:end]]
-        related = get_related_populators(compiler.klass_info, compiler.select, using)
+        # django-stubs describes a later Django, whose populators also take a fetch mode.
+        related = get_related_populators(compiler.klass_info, compiler.select,  # type: ignore[call-arg]
+                                         using)
         return (sql, list(zip(fields, positions, strict=True)), converters,
                 (start, end, attnames, related), compiler)
 

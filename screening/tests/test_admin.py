@@ -68,21 +68,21 @@ def test_posting_a_change_changes_nothing(admin_client, client_user):
     assert flag.status == "open" and flag.resolution_note == ""
 
 
-# 1. session  2. user  3. MFA check of the staff middleware  4. COUNT of the filtered rows
-# 5. the page of rows with their people (list_select_related)  6. first and last date, and
-# 7. the distinct days, for the date hierarchy; then per model: responses 8. the bands for
+# 1. session with user  2. MFA check of the staff middleware  3. COUNT of the filtered rows
+# 4. the page of rows with their people (list_select_related)  5. first and last date, and
+# 6. the distinct days, for the date hierarchy; then per model: responses 7. the bands for
 # the band filter (no full COUNT: show_full_result_count is off); recommendations and flags
-# 8. the full COUNT for "x total"; and 9. the access-log rows of the clients listed.
+# 7. the full COUNT for "x total"; and 8. the access-log rows of the clients listed.
 @pytest.mark.parametrize("model", MODELS)
 def test_lists_have_a_fixed_query_count(admin_client, make_client, clinician, model,
                                         django_assert_num_queries):
     url = reverse(f"admin:screening_{model}_changelist")
     submit(make_client(clinician=clinician))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         assert admin_client.get(url).status_code == 200
     for _ in range(5):
         submit(make_client(clinician=clinician))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         assert admin_client.get(url).status_code == 200
 
 
@@ -113,10 +113,10 @@ def flags(client_user, stranger):
 
 def test_resolve_asks_for_a_note_on_a_confirmation_page(admin_client, flags,
                                                         django_assert_num_queries):
-    # 1. session  2. user  3. MFA check  4. COUNT of the filtered and 5. of all flags (the
-    # changelist is built before the action runs)  6. the selected flags with their clients
-    # and profiles  7. the clinicians to choose from
-    with django_assert_num_queries(7):
+    # 1. session with user  2. MFA check  3. COUNT of the filtered and 4. of all flags (the
+    # changelist is built before the action runs)  5. the selected flags with their clients
+    # and profiles  6. the clinicians to choose from
+    with django_assert_num_queries(6):
         response = resolve(admin_client, flags, index="0")
     assert response.status_code == 200
     assert response.templates[0].name == "admin/screening/riskflag/resolve_confirmation.html"

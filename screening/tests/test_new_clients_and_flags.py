@@ -93,11 +93,11 @@ def test_the_dashboard_opens_a_new_client_read_only_and_logs_it(client, dana, ne
                      by=dana)
     client.force_login(dana)
     # The dashboard's (workspace/tests/test_dashboard.py) for a clinician with no client of
-    # her own yet, so none of the rules over a caseload is read: session, user, MFA, the
+    # her own yet, so none of the rules over a caseload is read: session with user, MFA, the
     # (empty) caseload, the week's appointments, and one more: which of the people on the
     # schedule who are not the clinician's own she may open; then open risk flags, crisis words,
     # unanswered messages and the access log.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         dashboard = client.get(reverse("home")).content.decode()
     assert history_url(newcomer) in dashboard
     assert f'href="{reverse("caseload:timeline", args=[newcomer.public_id])}"' not in dashboard
@@ -163,9 +163,9 @@ def test_the_resolved_tab_costs_the_same_whatever_the_flags(client, clinician, m
             flag = safety_answers_report(client=person, instrument="safety", answers={"s2": 1})
             client.post(reverse("screening:risk_flag", args=[flag.public_id]),
                         {"note": "Reached them."})
-        # 1. session  2. user  3. MFA check  4. the resolved flags with client and resolver
-        # 5. the access-log rows of the clients listed
-        with django_assert_num_queries(5):
+        # 1. session with user  2. MFA check  3. the resolved flags with client and resolver
+        # 4. the access-log rows of the clients listed
+        with django_assert_num_queries(4):
             page = client.get(url)
         assert page.content.decode().count("Reached") == 0  # notes stay on the flag page
         assert RiskFlag.objects.filter(status="resolved").count() >= count

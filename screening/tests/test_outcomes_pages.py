@@ -183,11 +183,11 @@ def test_an_event_is_added_and_drawn_and_bad_input_is_refused_beside_its_field(
     assert MeasureEvent.objects.count() == 1
 
 
-# Every outcomes page: 1. session  2. user  3. MFA check of the staff middleware  4. the client
-# with their profile (assigned)  5. the access-log row  6. the clinician's profile (the
-# firewall)  7. the client's responses of the measures  8. the practice's baselines (one
-# anti-join)  9. the shares  10. the event notes with their authors
-OUTCOMES_QUERIES = 10
+# Every outcomes page: 1. session with user  2. MFA check of the staff middleware  3. the client
+# with their profile (assigned)  4. the access-log row  5. the clinician's profile (the
+# firewall)  6. the client's responses of the measures  7. the practice's baselines (one
+# anti-join)  8. the shares  9. the event notes with their authors
+OUTCOMES_QUERIES = 9
 
 
 def test_the_outcomes_page_costs_the_same_at_two_sizes(signed_in, client_user, clinician,
@@ -261,10 +261,10 @@ def test_nothing_shared_yet(client, make_client):
     assert "Nothing to show yet" in client.get(progress_url()).content.decode()
 
 
-# The progress page: 1. session  2. user  3. the shares  4. the shared measures' responses
-# 5. reminder preferences  6. the client's profile (their lines)  7-10. goals with check-ins,
+# The progress page: 1. session with user  2. the shares  3. the shared measures' responses
+# 4. reminder preferences  5. the client's profile (their lines)  7-9. goals with check-ins,
 # steps and comments (four queries)
-PROGRESS_QUERIES = 10
+PROGRESS_QUERIES = 9
 
 
 def test_the_progress_page_costs_the_same_at_two_sizes(client, client_user, clinician,

@@ -125,11 +125,11 @@ def test_a_bad_period_is_refused_beside_its_field(client, clinician, start, end,
     assert 'class="field__errors"' in page.content.decode()
 
 
-# The report: 1. session  2. user  3. MFA check  4. the clinician's profile (the firewall)
-# 5. every outcome answer of the clients answered in the period  6. the clinicians' names
-# 7. which deteriorated clients the viewer may open  8. those clients  9. their access-log
+# The report: 1. session with user  2. MFA check  3. the clinician's profile (the firewall)
+# 4. every outcome answer of the clients answered in the period  5. the clinicians' names
+# 6. which deteriorated clients the viewer may open  7. those clients  8. their access-log
 # rows (one INSERT)
-REPORT_QUERIES = 9
+REPORT_QUERIES = 8
 
 
 def test_the_report_costs_the_same_at_two_sizes(client, practice, clinician, make_client,

@@ -47,14 +47,14 @@ def open_flag(person) -> RiskFlag:
     return RiskFlag.objects.get(client=person, status="open")
 
 
-# Every history page: 1. session  2. user  3. MFA check of the staff middleware  4. the client,
-# with their profile, if assigned  5. the access-log row (rule 8)  6. the clinician's profile
-# (the firewall)  7. responses  8. recommendations with who overrode them  9. risk flags with
+# Every history page: 1. session with user  2. MFA check of the staff middleware  3. the client,
+# with their profile, if assigned  4. the access-log row (rule 8)  5. the clinician's profile
+# (the firewall)  6. responses  7. recommendations with who overrode them  8. risk flags with
 # who resolved them and their responses
-HISTORY_QUERIES = 9
-# The flag page: 1. session  2. user  3. MFA check  4. the flag with client, response and who
-# resolved it  5. the clinician's profile (the firewall)  6. the access-log row
-FLAG_QUERIES = 6
+HISTORY_QUERIES = 8
+# The flag page: 1. session with user  2. MFA check  3. the flag with client, response and who
+# resolved it  4. the clinician's profile (the firewall)  5. the access-log row
+FLAG_QUERIES = 5
 # What a coaching-only clinician never reads on the screening pages (the firewall).
 THERAPY_WORDS = ("PHQ-9", "GAD-7", "minimal", "mild", "moderate", "severe")
 
@@ -242,8 +242,8 @@ def test_override_of_a_replaced_recommendation_is_refused(signed_in, client_user
 
 def test_risk_flags_list_oldest_first(signed_in, client_user, clinician, make_client,
                                       django_assert_num_queries):
-    # 1. session  2. user  3. MFA check  4. open flags with their clients
-    with django_assert_num_queries(4):
+    # 1. session with user  2. MFA check  3. open flags with their clients
+    with django_assert_num_queries(3):
         body = signed_in.get(reverse("screening:risk_flags")).content.decode()
     assert "No open risk flags" in body
 
@@ -254,7 +254,7 @@ def test_risk_flags_list_oldest_first(signed_in, client_user, clinician, make_cl
     for _ in range(3):
         open_flag(make_client(clinician=clinician))
     # ... and 5. the access-log rows of the clients listed (one INSERT)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         body = signed_in.get(reverse("screening:risk_flags")).content.decode()
     assert body.index("Alex Morgan") < body.index("Blair Second")
     assert body.count("Review<span") == 5

@@ -150,10 +150,10 @@ def test_feed_queries(client, client_user, booked, count, django_assert_num_quer
 def test_settings_page_queries(client, client_user, clinician, django_assert_num_queries):
     calendar_feed_regenerate(user=client_user)
     client.force_login(client_user)
-    # 1. session  2. user  3. the feed
-    with django_assert_num_queries(3):
+    # 1. session with user  2. the feed
+    with django_assert_num_queries(2):
         assert client.get(reverse("booking:calendar_feed_settings")).status_code == 200
     client.force_login(clinician)
-    # 1. session  2. user  3. MFA check of the staff middleware  4. the feed
-    with django_assert_num_queries(4):
+    # 1. session with user  2. MFA check of the staff middleware  3. the feed
+    with django_assert_num_queries(3):
         assert client.get(reverse("booking:calendar_feed_settings")).status_code == 200

@@ -557,9 +557,9 @@ def test_appointments_page_queries(client, alex, clinician, count, django_assert
     WaitlistEntry.objects.create(client=alex, clinician=clinician,
                                  service_type=service_type("coaching-consultation"))
     client.force_login(alex)
-    # 1. session  2. user  3. upcoming with type, clinician and profile (joins)  4. past, the
-    # same  5. waitlist entries with type, clinician and profile (joins)
-    with django_assert_num_queries(5):
+    # 1. session with user  2. upcoming with type, clinician and profile (joins)  3. past, the
+    # same  4. waitlist entries with type, clinician and profile (joins)
+    with django_assert_num_queries(4):
         response = client.get(reverse("booking:appointments"))
     assert response.status_code == 200
 
@@ -568,13 +568,13 @@ def test_appointments_page_queries(client, alex, clinician, count, django_assert
 def test_choose_type_queries(client, alex, clinician, count, django_assert_num_queries):
     _many(alex, clinician, count)
     client.force_login(alex)
-    # 1. session  2. user  3. profile with clinician and clinician profile  4. active service
+    # 1. session with user  2. profile with clinician and clinician profile  3. active service
     # types. Then what booking_eligibility reads about the client, once for the page however
     # many types ask (sessions.selectors.ClientBookingFacts), never per appointment:
-    # 5. open risk flag (the coaching types)  6.–7. every line's consent: the current
+    # 4. open risk flag (the coaching types)  5.–6. every line's consent: the current
     # documents and the client's signatures (for the refusal's link and what changed; then no
     # intake check, as consent is missing)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(reverse("booking:choose_type"))
     assert response.status_code == 200
 
@@ -583,11 +583,11 @@ def test_choose_type_queries(client, alex, clinician, count, django_assert_num_q
 def test_pick_time_queries(client, alex, clinician, count, django_assert_num_queries):
     _many(alex, clinician, count)
     client.force_login(alex)
-    # 1. session  2. user  3. profile with clinician  4. service type  5. weekly hours
-    # 6. exceptions  7. busy times (the shown fortnight's calendar: three queries; it has
-    # free times, so the rest of the horizon is not read)  8. already on the waitlist?
+    # 1. session with user  2. profile with clinician  3. service type  4. weekly hours
+    # 5. exceptions  6. busy times (the shown fortnight's calendar: three queries; it has
+    # free times, so the rest of the horizon is not read)  7. already on the waitlist?
     # (A consultation: no eligibility query for therapy.)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(reverse("booking:pick_time", args=["therapy-consultation"]))
     assert response.status_code == 200
 
@@ -596,9 +596,9 @@ def test_confirm_queries(client, alex, clinician, django_assert_num_queries):
     _many(alex, clinician, 8)
     client.force_login(alex)
     url = reverse("booking:confirm", args=["therapy-consultation"])
-    # 1. session  2. user  3. profile with clinician  4. service type  5.–7. is the time
+    # 1. session with user  2. profile with clinician  3. service type  4.–6. is the time
     # still offered (weekly hours, exceptions, busy times)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(url, {"start": "2026-03-06T14:00:00Z"})
     assert response.status_code == 200
 
@@ -612,16 +612,16 @@ def test_detail_and_cancel_and_ics_queries(client, alex, clinician, count,
         appointment_reschedule(appointment=appointment, by=alex,
                                start=FIRST + timedelta(hours=1 + number % 2))
     client.force_login(alex)
-    # 1. session  2. user  3. appointment with type, clinician and profile  4. its history
-    with django_assert_num_queries(4):
+    # 1. session with user  2. appointment with type, clinician and profile  3. its history
+    with django_assert_num_queries(3):
         assert client.get(reverse("booking:detail", args=[appointment.public_id])
                           ).status_code == 200
-    # 1. session  2. user  3. appointment with type, clinician and profile
-    with django_assert_num_queries(3):
+    # 1. session with user  2. appointment with type, clinician and profile
+    with django_assert_num_queries(2):
         assert client.get(reverse("booking:cancel", args=[appointment.public_id])
                           ).status_code == 200
-    # 1. session  2. user  3. appointment  4. profile (discreet mode)
-    with django_assert_num_queries(4):
+    # 1. session with user  2. appointment  3. profile (discreet mode)
+    with django_assert_num_queries(3):
         assert client.get(reverse("booking:appointment_ics", args=[appointment.public_id])
                           ).status_code == 200
 
@@ -630,11 +630,11 @@ def test_reschedule_queries(client, alex, clinician, django_assert_num_queries):
     appointment = _many(alex, clinician, 8)[1]
     client.force_login(alex)
     url = reverse("booking:reschedule", args=[appointment.public_id])
-    # 1. session  2. user  3. appointment with type, clinician and profile  4.–6. free times
+    # 1. session with user  2. appointment with type, clinician and profile  3.–5. free times
     # (weekly hours, exceptions, busy times without this appointment)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert client.get(url).status_code == 200
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert client.get(url, {"start": "2026-03-06T16:00:00Z"}).status_code == 200
 
 
@@ -668,10 +668,10 @@ def test_pick_time_queries_when_the_first_fortnight_is_full(client, alex, clinic
             clinician=clinician, date=NOW.date() + timedelta(days=offset),
             kind=AvailabilityException.Kind.OFF)
     client.force_login(alex)
-    # 1. session  2. user  3. profile with clinician  4. service type  5.–7. the first
-    # fortnight's calendar (weekly hours, exceptions, busy times): nothing free  8.–10. the
-    # horizon's calendar, the same three  11. already on the waitlist?
-    with django_assert_num_queries(11):
+    # 1. session with user  2. profile with clinician  3. service type  4.–6. the first
+    # fortnight's calendar (weekly hours, exceptions, busy times): nothing free  7.–9. the
+    # horizon's calendar, the same three  10. already on the waitlist?
+    with django_assert_num_queries(10):
         response = client.get(reverse("booking:pick_time", args=["therapy-consultation"]))
     assert "Times on Monday 23 March" in response.content.decode()
 

@@ -166,10 +166,10 @@ def test_week_shows_every_status(signed_in, clinician, client_user):
 
 
 def _week_body(client, django_assert_num_queries) -> str:
-    # 1. session  2. user  3. MFA check of the staff middleware  4. the week's appointments
-    # with their clients and service types (one join)  5. the access-log rows of the clients
+    # 1. session with user  2. MFA check of the staff middleware  3. the week's appointments
+    # with their clients and service types (one join)  4. the access-log rows of the clients
     # on the schedule (one INSERT)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         page = client.get(WEEK, {"week": "2026-10-19"})
     assert page.status_code == 200
     return page.content.decode()
@@ -198,8 +198,8 @@ def test_availability_add_and_delete(signed_in, clinician, other_clinician,
     assert (hours.clinician, hours.weekday, hours.start_time, hours.end_time,
             hours.service_line) == (clinician, 1, dt.time(9), dt.time(12, 30), "coaching")
 
-    # 1. session  2. user  3. MFA check  4. the hours  5. the clinician's profile (zone)
-    with django_assert_num_queries(5):
+    # 1. session with user  2. MFA check  3. the hours  4. the clinician's profile (zone)
+    with django_assert_num_queries(4):
         body = signed_in.get(AVAILABILITY).content.decode()
     assert "America/New_York" in body
     assert "Tuesday" in body and "09:00" in body and "12:30" in body and "Coaching" in body
@@ -250,9 +250,9 @@ def test_exceptions_add_list_delete(signed_in, clinician, other_clinician,
                                          kind="off", note="Long past")
     AvailabilityException.objects.create(clinician=other_clinician, date=dt.date(2026, 10, 25),
                                          kind="off", note="Not Dana's")
-    # 1. session  2. user  3. MFA check  4. the clinician's profile (zone, today)
-    # 5. the coming exceptions
-    with django_assert_num_queries(5):
+    # 1. session with user  2. MFA check  3. the clinician's profile (zone, today)
+    # 4. the coming exceptions
+    with django_assert_num_queries(4):
         body = signed_in.get(EXCEPTIONS).content.decode()
     assert "Fri 23 Oct 2026" in body and "Whole day" in body and "Conference" in body
     assert "Sat 24 Oct 2026" in body and "10:00–13:00" in body and "Extra hours" in body
@@ -293,10 +293,10 @@ def test_exception_errors_next_to_the_field_and_nothing_saved(signed_in, data, f
 
 def test_book_page_offers_only_their_own_clients(signed_in, client_user, stranger,
                                                  django_assert_num_queries):
-    # 1. session  2. user  3. MFA check  4. the clinician's profile (zone)  5. their clients,
-    # for the access log  6. the access-log rows of them (the form names each; one INSERT)
-    # 7. their clients again, as the form's choices  8. the active service types
-    with django_assert_num_queries(8):
+    # 1. session with user  2. MFA check  3. the clinician's profile (zone)  4. their clients,
+    # for the access log  5. the access-log rows of them (the form names each; one INSERT)
+    # 6. their clients again, as the form's choices  7. the active service types
+    with django_assert_num_queries(7):
         body = signed_in.get(BOOK).content.decode()
     assert client_user.full_name in body and str(client_user.public_id) in body
     assert stranger.full_name not in body
@@ -384,10 +384,10 @@ def test_a_weekly_series_keeps_its_local_time_across_dst_and_reports_collisions(
     ]
     assert (series.count, series.interval_weeks, series.time_zone) == (6, 1, "America/New_York")
 
-    # 1. session  2. user  3. MFA check  4. the clinician's profile  5. their clients and
-    # 6. their access-log rows (the form names each)  7. the series with its client and type
-    # 8. its appointments  9. their clients, as the form's choices  10. the service types
-    with django_assert_num_queries(10):
+    # 1. session with user  2. MFA check  3. the clinician's profile  4. their clients and
+    # 5. their access-log rows (the form names each)  6. the series with its client and type
+    # 7. its appointments  8. their clients, as the form's choices  9. the service types
+    with django_assert_num_queries(9):
         body = signed_in.get(page["Location"]).content.decode()
     assert "5 of 6 booked" in body
     assert "1 occurrence was not booked" in body
@@ -430,11 +430,11 @@ def series_of_four(clinician, client_user):
 def test_detail_shows_the_appointment_and_history(signed_in, clinician, client_user,
                                                   series_of_four, django_assert_num_queries):
     third = series_of_four[2]
-    # 1. session  2. user  3. MFA check  4. the appointment with client and type
-    # 5. the clinician's profile (zone)  6. its changes with who made them  7. its series
-    # 8. the access-log row  9. the measures asked before it (issue 17)  10. the clinician's
+    # 1. session with user  2. MFA check  3. the appointment with client and type
+    # 4. the clinician's profile (zone)  5. its changes with who made them  6. its series
+    # 7. the access-log row  8. the measures asked before it (issue 17)  9. the clinician's
     # profile as the firewall reads it (which measures they see)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         body = signed_in.get(detail_url(third)).content.decode()
     assert "Therapy consultation with Alex Morgan" in body
     assert "Tuesday 3 November 2026, 09:00" in body  # Chicago
@@ -444,7 +444,7 @@ def test_detail_shows_the_appointment_and_history(signed_in, clinician, client_u
     assert "You can record the outcome once it has started." in body
 
     single = book(client_user, clinician, dt.datetime(2026, 10, 22, 14, tzinfo=UTC))
-    with django_assert_num_queries(9):  # no series (and the measures, two)
+    with django_assert_num_queries(8):  # no series (and the measures, two)
         assert signed_in.get(detail_url(single)).status_code == 200
 
 

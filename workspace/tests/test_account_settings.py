@@ -96,8 +96,8 @@ def test_staff_have_no_client_settings_page(client, request, persona):
 
 def test_the_settings_page_queries(client, client_user, django_assert_num_queries):
     client.force_login(client_user)
-    # 1. session  2. user  3. client profile (the form's initial values); no more with data
-    with django_assert_num_queries(3):
+    # 1. session with user  2. client profile (the form's initial values); no more with data
+    with django_assert_num_queries(2):
         assert client.get(URL).status_code == 200
 
 

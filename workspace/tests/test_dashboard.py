@@ -159,17 +159,17 @@ def _practice(clinician, make_client, n: int) -> None:
 
 def _dashboard(client, clinician, django_assert_num_queries, *, kept: bool = False) -> str:
     client.force_login(clinician)
-    # 1. session  2. user  3. MFA check  4. caseload (names and zones) with the clinician's
-    # acknowledgements and service line  5. the week's appointments with their clients'
+    # 1. session with user  2. MFA check  3. caseload (names and zones) with the clinician's
+    # acknowledgements and service line  4. the week's appointments with their clients'
     # profiles (had someone on the schedule not been the clinician's own: one more, which of
-    # them they may open)  needs attention, on every view: 6. open risk flags  7. crisis words in
+    # them they may open)  needs attention, on every view: 5. open risk flags  6. crisis words in
     # messages; the other rules are kept in the cache (workspace.attention_cache) and on a miss
-    # read: 8. each measure's newest answer beside the one before and the baseline (window
+    # read: 7. each measure's newest answer beside the one before and the baseline (window
     # functions: worsened PHQ-9/GAD-7, reliable deterioration, not on track, WHO-5 reviews)
-    # 9. active goals with their last check-in and quiet hours  10. week-old recommendations with
-    # nothing booked since  11. signatures with the current documents  then 12. unanswered client
-    # messages (issue 16)  13. the access-log rows of the clients the page names (one INSERT)
-    with django_assert_num_queries(9 if kept else 13):
+    # 8. active goals with their last check-in and quiet hours  9. week-old recommendations with
+    # nothing booked since  10. signatures with the current documents  then 11. unanswered client
+    # messages (issue 16)  12. the access-log rows of the clients the page names (one INSERT)
+    with django_assert_num_queries(8 if kept else 12):
         response = client.get(reverse("home") + "?attention=all")
     assert response.status_code == 200
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())

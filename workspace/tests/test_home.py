@@ -33,11 +33,11 @@ def test_anonymous_sees_welcome(db, client, home_url, django_assert_num_queries)
 def test_client_sees_next_steps_and_clinician(client, client_user, home_url,
                                               django_assert_num_queries):
     client.force_login(client_user)
-    # 1. session  2. user  3. the client's home facts: profile with clinician and clinician
+    # 1. session with user  2. the client's home facts: profile with clinician and clinician
     # profile (joins), the current route, any goal, any appointment, an open risk flag
-    # (subqueries)  4. next upcoming appointment  5.–6. current consent documents, the
+    # (subqueries)  3. next upcoming appointment  4.–5. current consent documents, the
     # client's signatures
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(home_url)
     assert response.status_code == 200
     body = response.content.decode()
@@ -58,7 +58,7 @@ def test_client_sees_next_steps_and_clinician(client, client_user, home_url,
 def test_client_without_clinician(client, make_client, home_url, django_assert_num_queries):
     lone = make_client(clinician=None, full_name="Robin Lane")
     client.force_login(lone)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(home_url)
     assert response.status_code == 200
     assert "No clinician assigned yet" in response.content.decode()
@@ -75,17 +75,17 @@ def test_client_home_does_not_show_other_people(client, client_user, stranger, o
 def _clinician_home_body(client, clinician, home_url, django_assert_num_queries, *,
                          names_clients: bool = False) -> str:
     client.force_login(clinician)
-    # 1. session  2. user  3. MFA check of the staff middleware (authenticator exists)
-    # 4. caseload with the clinician's acknowledgements and service line (subqueries)
-    # 5. appointments of today and the next seven days with their clients and types  then needs
-    # attention, live: 6. open risk flags with their clients  7. crisis words in messages; and,
-    # on a miss of the cache (the first view: workspace.attention_cache): 8. each measure's
+    # 1. session with user  2. MFA check of the staff middleware (authenticator exists)
+    # 3. caseload with the clinician's acknowledgements and service line (subqueries)
+    # 4. appointments of today and the next seven days with their clients and types  then needs
+    # attention, live: 5. open risk flags with their clients  6. crisis words in messages; and,
+    # on a miss of the cache (the first view: workspace.attention_cache): 7. each measure's
     # newest answer with the one before and the baseline (PHQ-9/GAD-7 worsened, outcomes,
-    # WHO-5)  9. active goals with reminder preferences and their last check-in
-    # 10. week-old recommendations with nothing booked since  11. the caseload's signatures
-    # with the current documents  then 12. unanswered client messages  and, when the page names
-    # a client (on the schedule or in the lists), 13. their access-log rows (one INSERT)
-    with django_assert_num_queries(13 if names_clients else 12):
+    # WHO-5)  8. active goals with reminder preferences and their last check-in
+    # 9. week-old recommendations with nothing booked since  10. the caseload's signatures
+    # with the current documents  then 11. unanswered client messages  and, when the page names
+    # a client (on the schedule or in the lists), 12. their access-log rows (one INSERT)
+    with django_assert_num_queries(12 if names_clients else 11):
         response = client.get(home_url)
     assert response.status_code == 200
     return response.content.decode()
@@ -131,9 +131,9 @@ def test_clinician_caseload_counts_only_active_assigned_clients(client, clinicia
 def test_admin_sees_admin_link_and_counts(client, admin_user, client_user, stranger, home_url,
                                           django_assert_num_queries):
     client.force_login(admin_user)
-    # 1. session  2. user  3. MFA check of the staff middleware  4. clients and clinicians
+    # 1. session with user  2. MFA check of the staff middleware  3. clients and clinicians
     # counted in one aggregate
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = client.get(home_url)
     assert response.status_code == 200
     body = response.content.decode()
@@ -151,7 +151,7 @@ def test_admin_query_count_does_not_grow(client, admin_user, make_client, home_u
     for _ in range(10):
         make_client()
     client.force_login(admin_user)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = client.get(home_url)
     assert '<span class="stat__value">10</span>' in response.content.decode()
 
@@ -168,7 +168,7 @@ def test_profile_missing_costs_the_same(client, client_user, home_url,
                                         django_assert_num_queries):
     ClientProfile.objects.filter(user=client_user).delete()
     client.force_login(client_user)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(home_url)
     assert response.status_code == 200
 
@@ -192,7 +192,7 @@ def test_client_home_costs_the_same_however_much_the_client_has(
                     cadence="daily")
     screening_submit(client=client_user, instrument="safety", answers=answers("safety", s1=1))
     client.force_login(client_user)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         body = client.get(home_url).content.decode()
     assert "Support is available right now" in body
     assert "Self-assessment taken: " in body
@@ -208,7 +208,7 @@ def test_client_home_leads_with_crisis_resources_while_a_flag_is_open(
 
     screening_submit(client=client_user, instrument="safety", answers=answers("safety", s1=1))
     client.force_login(client_user)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         body = client.get(home_url).content.decode()
     assert "Support is available right now" in body
     assert 'href="tel:988"' in body
@@ -352,7 +352,7 @@ def test_home_shows_progress_what_is_next_first_and_a_new_consent_version(
                 title="Run", metric="km", baseline=Decimal(1), target=Decimal(5),
                 direction="up", cadence="daily", check_in_time=time(9))
     client.force_login(client_user)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         body = client.get(home_url).content.decode()
     assert "Step 1" not in body and "Sign your consent" not in body
     assert '<p class="card__eyebrow">Next</p>' in body
