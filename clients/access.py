@@ -40,6 +40,7 @@ from django.shortcuts import get_object_or_404
 
 from clients.http import AuthenticatedRequest
 from clients.models import Role, User
+from portal.lib.links import public_id_link
 
 # The kinds of appointment that make a new client visible to the clinician they booked with.
 FIRST_MEETING_KINDS = ("consultation", "intake")
@@ -99,18 +100,18 @@ def client_record_urls(*, clinician: User, clients: Iterable[User]) -> dict[int,
     client's timeline, the read-only screening history of a client they may see, or "" (no
     link, so that none leads to a 404). The clients carry ``client_profile``; at most one query
     (for those not assigned to the clinician)."""
-    from django.urls import reverse
-
     people = {client.pk: client for client in clients}
     visible = client_ids_visible(clinician=clinician, ids={
         pk for pk, client in people.items()
         if client.client_profile.clinician_id != clinician.pk})
+    timeline, history = (public_id_link("caseload:timeline"),
+                         public_id_link("screening:client_history"))
     urls: dict[int, str] = {}
     for pk, client in people.items():
         if client.client_profile.clinician_id == clinician.pk:
-            urls[pk] = reverse("caseload:timeline", args=[client.public_id])
+            urls[pk] = timeline(client.public_id)
         elif pk in visible:
-            urls[pk] = reverse("screening:client_history", args=[client.public_id])
+            urls[pk] = history(client.public_id)
         else:
             urls[pk] = ""
     return urls
