@@ -84,6 +84,20 @@ def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def loop_ms() -> float:
+    """The machine's speed for this process just now: ms for a fixed pure-Python loop (the
+    best of three). The machine is a share of a larger one whose speed varies (seen: 1.5x within
+    minutes at a load under 1), so absolute figures are read beside it."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for n in range(1_000_000):
+            total += n
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
+
+
 def database_url(base: str, suffix: str) -> str:
     parts = urlsplit(base)
     return urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}_{suffix}"))
@@ -126,10 +140,11 @@ class Report:
     data: dict = field(default_factory=dict)
 
     def part(self, name: str) -> dict:
-        """Start a part: its load average is taken now, before it runs."""
-        entry = {"load_before": load_average()}
+        """Start a part: its load average and the machine's speed are taken now, before it
+        runs."""
+        entry = {"load_before": load_average(), "loop_ms_before": loop_ms()}
         self.data.setdefault("parts", {})[name] = entry
-        log(f"{name} (load {entry['load_before']})")
+        log(f"{name} (load {entry['load_before']}, loop {entry['loop_ms_before']} ms)")
         return entry
 
 
@@ -699,10 +714,13 @@ def markdown(data: dict) -> str:
              f"production configuration, PostgreSQL, Redis, wrk on loopback; "
              f"{meta['rounds']} round(s) of {meta['seconds']} s per page and connection count; "
              "ratios are medians of the ratios within each round.", "",
-             "## Load average before each part (1, 5, 15 min)", "",
-             "| part | load |", "| --- | --- |"]
+             "## Load average and speed before each part", "",
+             "Load: 1, 5 and 15 minutes. Loop: ms for a fixed pure-Python loop in the bench's "
+             "process (lower is faster; the machine's speed varies with its neighbours).", "",
+             "| part | load | loop ms |", "| --- | --- | ---: |"]
     for name, part in parts.items():
-        lines.append(f"| {name} | {' / '.join(str(x) for x in part['load_before'])} |")
+        lines.append(f"| {name} | {' / '.join(str(x) for x in part['load_before'])} | "
+                     f"{_fmt(part.get('loop_ms_before'))} |")
     pages = parts["pages"]
     lines += ["", "## Pages over HTTP", "",
               "| page | conns | req/s | p50 ms | p95 ms | p99 ms | errors | of minimal "
