@@ -136,7 +136,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         return zoneinfo.ZoneInfo(self.time_zone)
 
 
-# Days as Python numbers them (date.weekday()): goals' cadences and clinicians' hours.
 class WebSession(AbstractBaseSession):
     """A browser's session: Django's database session, with the signed-in user's id beside its
     data so that a signed-in request reads its session and its user in one query
@@ -147,9 +146,6 @@ class WebSession(AbstractBaseSession):
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE,
                              db_constraint=False, related_name="+")
 
-    class Meta(AbstractBaseSession.Meta):
-        pass
-
     @classmethod
     def get_session_store_class(cls):
         from clients.session_store import SessionStore
@@ -157,6 +153,7 @@ class WebSession(AbstractBaseSession):
         return SessionStore
 
 
+# Days as Python numbers them (date.weekday()): goals' cadences and clinicians' hours.
 class Weekday(models.IntegerChoices):
     MONDAY = 0, "Monday"
     TUESDAY = 1, "Tuesday"

@@ -2,8 +2,8 @@
 has said nothing (issue 15).
 
 With ``CONN_HEALTH_CHECKS`` Django sends ``SELECT 1`` on a kept connection before the first
-query of every request: a third of the round trips of a signed-in page that reads only its
-session and its user. A server that ends a connection (a restart, ``pg_terminate_backend``, an
+query of every request: on a signed-in page that reads only its session (with its user), half
+of its round trips. A server that ends a connection (a restart, ``pg_terminate_backend``, an
 idle timeout) sends its reason and closes the socket, which makes the socket readable; a
 connection in good order has nothing waiting on it between queries. So the check first asks
 the socket, without waiting: only when something is there (or the socket cannot be asked) does
