@@ -29,6 +29,7 @@ SCREENSHOTS = Path(__file__).parent / "screenshots"
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = (1280, 375)
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PORTAL_APPLICATION_NAME = "tandem-e2e-portal"
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +60,10 @@ def portal(transactional_db, smtp_sink, tmp_path, settings, worker_queue,
                                 var_dir=tmp_path, settings=settings),
            "TANDEM_SITE_URL": base,
            # allauth's rate limits count in the cache: each run's portal counts on its own.
-           "TANDEM_CACHE_PREFIX": f"e2e-{uuid.uuid4().hex}"}
+           "TANDEM_CACHE_PREFIX": f"e2e-{uuid.uuid4().hex}",
+           # How PostgreSQL names gunicorn's connections (libpq reads it): a test can tell them
+           # from the test process's own and the worker's.
+           "PGAPPNAME": PORTAL_APPLICATION_NAME}
     log_path = tmp_path / "gunicorn.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(

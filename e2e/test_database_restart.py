@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 
+from e2e.conftest import PORTAL_APPLICATION_NAME
+
 pytestmark = [pytest.mark.needs_postgres, pytest.mark.needs_redis, pytest.mark.e2e,
               pytest.mark.django_db(transaction=True)]
 
@@ -36,10 +38,11 @@ def _many(url: str, cookie: str, count: int) -> list[tuple[int, str]]:
         return list(pool.map(lambda _: _get(url, cookie), range(count)))
 
 
-def _others(admin: psycopg.Connection, mine: int) -> list[int]:
-    """The other connections to this database: gunicorn's workers' (and a Celery worker's)."""
+def _gunicorns(admin: psycopg.Connection) -> list[int]:
+    """gunicorn's connections to this database (named by the portal fixture's PGAPPNAME): not
+    the test process's own, which a journey's browser context may still hold."""
     rows = admin.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                         "AND pid <> pg_backend_pid() AND pid <> %s", [mine]).fetchall()
+                         "AND application_name = %s", [PORTAL_APPLICATION_NAME]).fetchall()
     return [pid for (pid,) in rows]
 
 
@@ -48,20 +51,17 @@ def test_signed_in_pages_answer_after_postgresql_ended_every_connection(portal, 
     browser.force_login(client_user)
     cookie = f"{settings.SESSION_COOKIE_NAME}={browser.cookies[settings.SESSION_COOKIE_NAME].value}"
     home = portal.url("/")
-    with connection.cursor() as cursor:  # this test's own connection stays
-        cursor.execute("SELECT pg_backend_pid()")
-        mine = cursor.fetchone()[0]
     with psycopg.connect(**connection.get_connection_params(), autocommit=True) as admin:
         # Every worker answers and keeps its connection (CONN_MAX_AGE).
         deadline = time.monotonic() + 30
-        while len(_others(admin, mine)) < GUNICORN_WORKERS:
+        while len(_gunicorns(admin)) < GUNICORN_WORKERS:
             assert time.monotonic() < deadline, "gunicorn's workers keep no connections"
             assert all(status == 200 for status, _ in _many(home, cookie, 20))
-        ended = _others(admin, mine)
+        ended = _gunicorns(admin)
         for pid in ended:
             admin.execute("SELECT pg_terminate_backend(%s)", [pid])
         deadline = time.monotonic() + 10
-        while set(_others(admin, mine)) & set(ended):
+        while set(_gunicorns(admin)) & set(ended):
             assert time.monotonic() < deadline, "the connections did not end"
             time.sleep(0.05)
     answers = _many(home, cookie, 40)
