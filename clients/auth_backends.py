@@ -10,16 +10,15 @@ from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.db import router
 
 from clients.models import User
-from clients.session_store import user_read_with_request_session
+from clients.session_store import user_id_of, user_read_with_request_session
 from portal.lib.prepared import PreparedRead
 
 _READ = PreparedRead(User, [("pk", 1)])
 
 
 def user_by_pk(user_id) -> User | None:
-    try:
-        pk = int(user_id)
-    except (TypeError, ValueError):
+    pk = user_id_of(user_id)
+    if pk is None:
         return None
     return _READ.get(pk, using=router.db_for_read(User))  # type: ignore[return-value]
 

@@ -35,7 +35,8 @@ _READ = PreparedRead(WebSession, [("session_key", "sample"), ("expire_date__gt",
 _request_session: ContextVar[SessionStore | None] = ContextVar("request_session", default=None)
 
 
-def _user_id(value: Any) -> int | None:
+def user_id_of(value: Any) -> int | None:
+    """A user id as the session's data holds it (a string), as an int; None if it is none."""
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -52,7 +53,7 @@ class SessionStore(db.SessionStore):
 
     def create_model_instance(self, data: dict[str, Any]) -> WebSession:
         instance = cast(WebSession, super().create_model_instance(data))
-        instance.user_id = _user_id(data.get(SESSION_KEY))
+        instance.user_id = user_id_of(data.get(SESSION_KEY))
         return instance
 
     def load(self) -> dict:
@@ -73,7 +74,7 @@ class SessionStore(db.SessionStore):
         if self._read_with is None:
             return None
         key, user = self._read_with
-        if user is None or key != self.session_key or user.pk != _user_id(user_id):
+        if user is None or key != self.session_key or user.pk != user_id_of(user_id):
             return None
         return user
 

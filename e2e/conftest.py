@@ -45,6 +45,9 @@ def _passwords_gunicorn_can_check(settings):
 class Portal:
     base: str
     log_path: Path
+    # How PostgreSQL names gunicorn's connections (PGAPPNAME, which libpq reads): a test can
+    # tell them from the test process's own and the worker's.
+    application_name: str = PORTAL_APPLICATION_NAME
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -61,8 +64,6 @@ def portal(transactional_db, smtp_sink, tmp_path, settings, worker_queue,
            "TANDEM_SITE_URL": base,
            # allauth's rate limits count in the cache: each run's portal counts on its own.
            "TANDEM_CACHE_PREFIX": f"e2e-{uuid.uuid4().hex}",
-           # How PostgreSQL names gunicorn's connections (libpq reads it): a test can tell them
-           # from the test process's own and the worker's.
            "PGAPPNAME": PORTAL_APPLICATION_NAME}
     log_path = tmp_path / "gunicorn.log"
     with open(log_path, "wb") as log:

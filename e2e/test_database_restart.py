@@ -15,8 +15,6 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 
-from e2e.conftest import PORTAL_APPLICATION_NAME
-
 pytestmark = [pytest.mark.needs_postgres, pytest.mark.needs_redis, pytest.mark.e2e,
               pytest.mark.django_db(transaction=True)]
 
@@ -38,11 +36,11 @@ def _many(url: str, cookie: str, count: int) -> list[tuple[int, str]]:
         return list(pool.map(lambda _: _get(url, cookie), range(count)))
 
 
-def _gunicorns(admin: psycopg.Connection) -> list[int]:
+def _gunicorns(admin: psycopg.Connection, portal) -> list[int]:
     """gunicorn's connections to this database (named by the portal fixture's PGAPPNAME): not
     the test process's own, which a journey's browser context may still hold."""
     rows = admin.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                         "AND application_name = %s", [PORTAL_APPLICATION_NAME]).fetchall()
+                         "AND application_name = %s", [portal.application_name]).fetchall()
     return [pid for (pid,) in rows]
 
 
@@ -54,14 +52,14 @@ def test_signed_in_pages_answer_after_postgresql_ended_every_connection(portal, 
     with psycopg.connect(**connection.get_connection_params(), autocommit=True) as admin:
         # Every worker answers and keeps its connection (CONN_MAX_AGE).
         deadline = time.monotonic() + 30
-        while len(_gunicorns(admin)) < GUNICORN_WORKERS:
+        while len(_gunicorns(admin, portal)) < GUNICORN_WORKERS:
             assert time.monotonic() < deadline, "gunicorn's workers keep no connections"
             assert all(status == 200 for status, _ in _many(home, cookie, 20))
-        ended = _gunicorns(admin)
+        ended = _gunicorns(admin, portal)
         for pid in ended:
             admin.execute("SELECT pg_terminate_backend(%s)", [pid])
         deadline = time.monotonic() + 10
-        while set(_gunicorns(admin)) & set(ended):
+        while set(_gunicorns(admin, portal)) & set(ended):
             assert time.monotonic() < deadline, "the connections did not end"
             time.sleep(0.05)
     answers = _many(home, cookie, 40)
